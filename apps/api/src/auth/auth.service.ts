@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../prisma/prisma.service.js';
+import { notFound, unauthorized } from '../common/http-errors.js';
+import { verifyPassword } from './password.js';
+import { InvalidTokenError, TokenService, type AuthUser, type TokenPair } from './token.service.js';
+
+// Compared against when the email is unknown, so a miss costs the same time as a wrong password.
+const DUMMY_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly tokens: TokenService,
+  ) {}
+
+  async login(email: string, password: string): Promise<TokenPair> {
+    const user = await this.prisma.user.findUnique({ where: { email: email.toLowerCase() } });
+    const matches = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
+    if (!user || !matches || !user.active) throw unauthorized('invalid_credentials', 'Email or password is wrong');
+    return this.tokens.issue(user);
+  }
+
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    let userId: string;
+    try {
+      userId = await this.tokens.verifyRefresh(refreshToken);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw unauthorized(error.code, error.message);
+      throw error;
+    }
+    const user = await this.prisma.user.findUnique({ where: { id: userId } });
+    if (!user?.active) throw unauthorized('unauthorized', 'The account is not active');
+    return this.tokens.issue(user);
+  }
+
+  async me(caller: AuthUser) {
+    const user = await this.prisma.user.findFirst({
+      where: { id: caller.userId, organizationId: caller.organizationId },
+      select: {
+        id: true,
+        email: true,
+        name: true,
+        role: true,
+        organization: { select: { id: true, name: true, slug: true } },
+      },
+    });
+    if (!user) throw notFound('User');
+    return user;
+  }
+}

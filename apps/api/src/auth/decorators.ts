@@ -1,0 +1,18 @@
+import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
+import type { Request } from 'express';
+import type { Role } from '../generated/prisma/enums.js';
+import type { AuthUser } from './token.service.js';
+
+export const IS_PUBLIC = 'operate:isPublic';
+export const ROLES = 'operate:roles';
+
+/** Opens a route to callers without a token (login, refresh). */
+export const Public = () => SetMetadata(IS_PUBLIC, true);
+
+/** Limits a route to callers with one of these roles (403 otherwise). */
+export const Roles = (...roles: Role[]) => SetMetadata(ROLES, roles);
+
+export const CurrentUser = createParamDecorator((_data: unknown, context: ExecutionContext): AuthUser => {
+  const request = context.switchToHttp().getRequest<Request & { user: AuthUser }>();
+  return request.user;
+});

@@ -1,0 +1,22 @@
+/** The demo organizations and logins `pnpm db:seed` creates (documented in the README). */
+export const DEMO_PASSWORD = 'operate-demo';
+
+export const demoOrganizations = [
+  { slug: 'acme', name: 'Acme Corp' },
+  { slug: 'globex', name: 'Globex Inc' },
+] as const;
+
+export const demoUsers = [
+  { email: 'alice@acme.test', name: 'Alice Owner', role: 'OWNER', organization: 'acme' },
+  { email: 'bob@acme.test', name: 'Bob Member', role: 'MEMBER', organization: 'acme' },
+  { email: 'carol@globex.test', name: 'Carol Owner', role: 'OWNER', organization: 'globex' },
+  { email: 'dave@globex.test', name: 'Dave Member', role: 'MEMBER', organization: 'globex' },
+] as const;
+
+export const demoInvoices = [
+  { organization: 'acme', number: 'INV-00001', customerName: 'Initech', total: '1250.00', currency: 'EUR', status: 'SENT', dueInDays: 14 },
+  { organization: 'acme', number: 'INV-00002', customerName: 'Umbrella Ltd', total: '980.50', currency: 'EUR', status: 'DRAFT', dueInDays: 30 },
+  { organization: 'acme', number: 'INV-00003', customerName: 'Hooli', total: '4200.00', currency: 'USD', status: 'PAID', dueInDays: -3 },
+  { organization: 'globex', number: 'INV-00001', customerName: 'Stark Industries', total: '15000.00', currency: 'USD', status: 'SENT', dueInDays: 7 },
+  { organization: 'globex', number: 'INV-00002', customerName: 'Wayne Enterprises', total: '320.00', currency: 'USD', status: 'DRAFT', dueInDays: 21 },
+] as const;

@@ -1,0 +1,116 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const apiRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const positiveInt = z.coerce.number().int().positive();
+const secret = z.string().min(32, 'must be at least 32 characters');
+
+const databaseSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgresql:// URL (leave it unset for the embedded database)')
+    .optional(),
+  PGLITE_DATA_DIR: z.string().min(1).default(resolve(apiRoot, '.data', 'pglite')),
+});
+
+const appSchema = databaseSchema.extend({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(3000),
+  JWT_ACCESS_SECRET: secret,
+  JWT_REFRESH_SECRET: secret,
+  JWT_ISSUER: z.string().min(1).default('operate'),
+  JWT_AUDIENCE: z.string().min(1).default('operate-api'),
+  ACCESS_TOKEN_TTL_SECONDS: positiveInt.default(15 * 60),
+  REFRESH_TOKEN_TTL_SECONDS: positiveInt.default(7 * 24 * 60 * 60),
+  CORS_ORIGINS: z
+    .string()
+    .default('http://localhost:3001,http://127.0.0.1:3001')
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean)),
+  OVERDUE_SWEEP_INTERVAL_MS: positiveInt.default(60_000),
+});
+
+export type DatabaseConfig =
+  | { readonly kind: 'postgres'; readonly url: string }
+  | { readonly kind: 'embedded'; readonly dataDir: string };
+
+export interface AppConfig {
+  readonly env: 'development' | 'test' | 'production';
+  readonly host: string;
+  readonly port: number;
+  readonly database: DatabaseConfig;
+  readonly jwt: {
+    readonly accessSecret: string;
+    readonly refreshSecret: string;
+    readonly issuer: string;
+    readonly audience: string;
+    readonly accessTtlSeconds: number;
+    readonly refreshTtlSeconds: number;
+  };
+  readonly corsOrigins: readonly string[];
+  readonly overdueSweepIntervalMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function parse<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
+  // An empty string means "not set", as it does in a .env file.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        return issue.code === 'invalid_type' && cleaned[name] === undefined
+          ? `${name} is required but not set`
+          : `${name}: ${issue.message}`;
+      }),
+    );
+  }
+  return result.data;
+}
+
+function toDatabase(values: z.infer<typeof databaseSchema>): DatabaseConfig {
+  return values.DATABASE_URL
+    ? { kind: 'postgres', url: values.DATABASE_URL }
+    : { kind: 'embedded', dataDir: resolve(values.PGLITE_DATA_DIR) };
+}
+
+/** The database part alone, for the migrate and seed commands, which need no secrets. */
+export function loadDatabaseConfig(env: Env): DatabaseConfig {
+  return toDatabase(parse(databaseSchema, env));
+}
+
+/** Reads and validates the whole environment; the app calls it once, at start. */
+export function loadConfig(env: Env): AppConfig {
+  const values = parse(appSchema, env);
+  return {
+    env: values.NODE_ENV,
+    host: values.HOST,
+    port: values.PORT,
+    database: toDatabase(values),
+    jwt: {
+      accessSecret: values.JWT_ACCESS_SECRET,
+      refreshSecret: values.JWT_REFRESH_SECRET,
+      issuer: values.JWT_ISSUER,
+      audience: values.JWT_AUDIENCE,
+      accessTtlSeconds: values.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTtlSeconds: values.REFRESH_TOKEN_TTL_SECONDS,
+    },
+    corsOrigins: values.CORS_ORIGINS,
+    overdueSweepIntervalMs: values.OVERDUE_SWEEP_INTERVAL_MS,
+  };
+}
+
+/** Injection token for the validated AppConfig. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -1,0 +1,72 @@
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { InvoiceStatus } from '@operate/shared';
+
+const MONEY = /^(?!0+(\.0{1,2})?$)\d{1,12}(\.\d{1,2})?$/;
+const MONEY_MESSAGE = 'total must be a positive decimal string with at most two places, e.g. "1250.00"';
+
+export class CreateInvoiceDto {
+  /** Leave out to get the next number of the organization (INV-00001, …). */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9\-_/]{0,31}$/, { message: 'number must be 1–32 letters, digits, -, _ or /' })
+  number?: string;
+
+  @IsString()
+  @MinLength(1, { message: 'customerName must not be empty' })
+  @MaxLength(200)
+  customerName!: string;
+
+  @IsString()
+  @Matches(MONEY, { message: MONEY_MESSAGE })
+  total!: string;
+
+  @IsString()
+  @Matches(/^[A-Z]{3}$/, { message: 'currency must be a three-letter ISO 4217 code, e.g. "EUR"' })
+  currency!: string;
+
+  @IsISO8601({ strict: true }, { message: 'dueAt must be an ISO-8601 date, e.g. "2026-12-31T00:00:00Z"' })
+  dueAt!: string;
+}
+
+export class UpdateInvoiceDto {
+  @IsOptional()
+  @IsString()
+  @MinLength(1, { message: 'customerName must not be empty' })
+  @MaxLength(200)
+  customerName?: string;
+
+  @IsOptional()
+  @IsString()
+  @Matches(MONEY, { message: MONEY_MESSAGE })
+  total?: string;
+
+  @IsOptional()
+  @IsString()
+  @Length(3, 3)
+  @Matches(/^[A-Z]{3}$/, { message: 'currency must be a three-letter ISO 4217 code, e.g. "EUR"' })
+  currency?: string;
+
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'dueAt must be an ISO-8601 date, e.g. "2026-12-31T00:00:00Z"' })
+  dueAt?: string;
+}
+
+export class ListInvoicesQuery {
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  page = 1;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  pageSize = 20;
+
+  @IsOptional()
+  @IsIn(Object.values(InvoiceStatus))
+  status?: InvoiceStatus;
+}

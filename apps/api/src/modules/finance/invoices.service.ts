@@ -1,0 +1,243 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { InvoiceEvent, type InvoiceField, type InvoiceSummary } from '@operate/shared';
+import { ApiError, conflict, notFound } from '../../common/http-errors.js';
+import type { AuthUser } from '../../auth/token.service.js';
+import { EventsService } from '../../events/events.service.js';
+import { Prisma, type Invoice } from '../../generated/prisma/client.js';
+import { PrismaService, type Tx } from '../../prisma/prisma.service.js';
+import { NotificationsService } from '../notifications/notifications.service.js';
+import type { CreateInvoiceDto, ListInvoicesQuery, UpdateInvoiceDto } from './dto/invoice.dto.js';
+import { allowedFrom, formatMoney, refusal, type InvoiceAction } from './invoice-rules.js';
+
+const NUMBER_ATTEMPTS = 5;
+
+export function toInvoiceSummary(invoice: Invoice): InvoiceSummary {
+  return {
+    invoiceId: invoice.id,
+    organizationId: invoice.organizationId,
+    invoiceNumber: invoice.number,
+    customerName: invoice.customerName,
+    total: formatMoney(invoice.total),
+    currency: invoice.currency,
+    status: invoice.status,
+    dueAt: invoice.dueAt.toISOString(),
+    sentAt: invoice.sentAt?.toISOString() ?? null,
+    paidAt: invoice.paidAt?.toISOString() ?? null,
+    updatedAt: invoice.updatedAt.toISOString(),
+  };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+}
+
+export interface InvoicePage {
+  readonly items: InvoiceSummary[];
+  readonly page: number;
+  readonly pageSize: number;
+  readonly total: number;
+}
+
+@Injectable()
+export class InvoicesService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly events: EventsService,
+    private readonly notifications: NotificationsService,
+  ) {}
+
+  async create(caller: AuthUser, dto: CreateInvoiceDto): Promise<InvoiceSummary> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.prisma.transaction(async (tx) => {
+          const number = dto.number ?? (await this.nextNumber(tx, caller.organizationId));
+          const invoice = await tx.invoice.create({
+            data: {
+              organizationId: caller.organizationId,
+              number,
+              customerName: dto.customerName,
+              total: new Prisma.Decimal(dto.total),
+              currency: dto.currency,
+              dueAt: new Date(dto.dueAt),
+              createdById: caller.userId,
+            },
+          });
+          const summary = toInvoiceSummary(invoice);
+          await this.events.toOrganization(caller.organizationId).emit(InvoiceEvent.Created, summary, { tx });
+          return summary;
+        });
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        if (dto.number !== undefined) throw conflict('invoice_number_taken', `Invoice number ${dto.number} is already used`);
+        // Two creations picked the same generated number at once; the loser takes the next one.
+        if (attempt >= NUMBER_ATTEMPTS) throw conflict('invoice_number_taken', 'Could not allocate an invoice number; retry');
+      }
+    }
+  }
+
+  async list(caller: AuthUser, query: ListInvoicesQuery): Promise<InvoicePage> {
+    const where = { organizationId: caller.organizationId, ...(query.status ? { status: query.status } : {}) };
+    const [items, total] = await Promise.all([
+      this.prisma.invoice.findMany({
+        where,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        skip: (query.page - 1) * query.pageSize,
+        take: query.pageSize,
+      }),
+      this.prisma.invoice.count({ where }),
+    ]);
+    return { items: items.map(toInvoiceSummary), page: query.page, pageSize: query.pageSize, total };
+  }
+
+  async get(caller: AuthUser, id: string): Promise<InvoiceSummary> {
+    const invoice = await this.prisma.invoice.findFirst({ where: { id, organizationId: caller.organizationId } });
+    if (!invoice) throw notFound('Invoice');
+    return toInvoiceSummary(invoice);
+  }
+
+  async update(caller: AuthUser, id: string, dto: UpdateInvoiceDto): Promise<InvoiceSummary> {
+    if (Object.values(dto).every((value) => value === undefined)) {
+      throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'Send at least one of customerName, total, currency, dueAt');
+    }
+    return this.prisma.transaction(async (tx) => {
+      const current = await this.findForChange(tx, caller, id, 'edit');
+      const changes: Prisma.InvoiceUpdateManyMutationInput = {};
+      const changedFields: InvoiceField[] = [];
+      if (dto.customerName !== undefined && dto.customerName !== current.customerName) {
+        changes.customerName = dto.customerName;
+        changedFields.push('customerName');
+      }
+      if (dto.total !== undefined && !new Prisma.Decimal(dto.total).equals(current.total)) {
+        changes.total = new Prisma.Decimal(dto.total);
+        changedFields.push('total');
+      }
+      if (dto.currency !== undefined && dto.currency !== current.currency) {
+        changes.currency = dto.currency;
+        changedFields.push('currency');
+      }
+      if (dto.dueAt !== undefined && new Date(dto.dueAt).getTime() !== current.dueAt.getTime()) {
+        changes.dueAt = new Date(dto.dueAt);
+        changedFields.push('dueAt');
+      }
+      if (changedFields.length === 0) return toInvoiceSummary(current);
+      const updated = await this.applyTransition(tx, caller, id, 'edit', changes);
+      const summary = toInvoiceSummary(updated);
+      await this.events.toOrganization(caller.organizationId).emit(InvoiceEvent.Updated, { ...summary, changedFields }, { tx });
+      return summary;
+    });
+  }
+
+  async send(caller: AuthUser, id: string): Promise<InvoiceSummary> {
+    return this.prisma.transaction(async (tx) => {
+      const invoice = await this.applyTransition(tx, caller, id, 'send', { status: 'SENT', sentAt: new Date() });
+      const summary = toInvoiceSummary(invoice);
+      await this.events.toOrganization(caller.organizationId).emit(InvoiceEvent.Updated, { ...summary, changedFields: ['status'] }, { tx });
+      return summary;
+    });
+  }
+
+  async void(caller: AuthUser, id: string): Promise<InvoiceSummary> {
+    return this.prisma.transaction(async (tx) => {
+      const invoice = await this.applyTransition(tx, caller, id, 'void', { status: 'VOID' });
+      const summary = toInvoiceSummary(invoice);
+      await this.events.toOrganization(caller.organizationId).emit(InvoiceEvent.Updated, { ...summary, changedFields: ['status'] }, { tx });
+      return summary;
+    });
+  }
+
+  async pay(caller: AuthUser, id: string): Promise<InvoiceSummary> {
+    return this.prisma.transaction(async (tx) => {
+      const paidAt = new Date();
+      const invoice = await this.applyTransition(tx, caller, id, 'pay', { status: 'PAID', paidAt });
+      const total = formatMoney(invoice.total);
+      await this.events.toOrganization(caller.organizationId).emit(
+        InvoiceEvent.Paid,
+        { invoiceId: invoice.id, invoiceNumber: invoice.number, total, currency: invoice.currency, paidAt: paidAt.toISOString(), paidById: caller.userId },
+        { tx },
+      );
+      await this.notifications.create(
+        {
+          organizationId: caller.organizationId,
+          title: `Invoice ${invoice.number} paid`,
+          message: `${invoice.customerName} paid ${total} ${invoice.currency}.`,
+          type: 'success',
+          priority: 'normal',
+        },
+        tx,
+      );
+      return toInvoiceSummary(invoice);
+    });
+  }
+
+  /**
+   * Marks SENT invoices whose due date has passed as OVERDUE and announces each once. The status
+   * condition in the UPDATE makes concurrent sweeps (several nodes) announce an invoice only once.
+   */
+  async markOverdue(now: Date, batchSize = 200): Promise<number> {
+    return this.prisma.transaction(async (tx) => {
+      const due = await tx.invoice.findMany({
+        where: { status: 'SENT', dueAt: { lt: now } },
+        select: { id: true },
+        orderBy: { dueAt: 'asc' },
+        take: batchSize,
+      });
+      if (due.length === 0) return 0;
+      const marked = await tx.invoice.updateManyAndReturn({
+        where: { id: { in: due.map((row) => row.id) }, status: 'SENT' },
+        data: { status: 'OVERDUE' },
+      });
+      for (const invoice of marked) {
+        await this.events.toOrganization(invoice.organizationId).emit(
+          InvoiceEvent.Overdue,
+          {
+            invoiceId: invoice.id,
+            invoiceNumber: invoice.number,
+            total: formatMoney(invoice.total),
+            currency: invoice.currency,
+            dueAt: invoice.dueAt.toISOString(),
+          },
+          { tx },
+        );
+      }
+      return marked.length;
+    });
+  }
+
+  private async findForChange(tx: Tx, caller: AuthUser, id: string, action: InvoiceAction): Promise<Invoice> {
+    const invoice = await tx.invoice.findFirst({ where: { id, organizationId: caller.organizationId } });
+    if (!invoice) throw notFound('Invoice');
+    if (!allowedFrom[action].includes(invoice.status)) {
+      const { code, message } = refusal(action, invoice.status);
+      throw conflict(code, message);
+    }
+    return invoice;
+  }
+
+  /** A conditional update: it only applies while the invoice is in a status the action may start from. */
+  private async applyTransition(
+    tx: Tx,
+    caller: AuthUser,
+    id: string,
+    action: InvoiceAction,
+    data: Prisma.InvoiceUpdateManyMutationInput,
+  ): Promise<Invoice> {
+    const [updated] = await tx.invoice.updateManyAndReturn({
+      where: { id, organizationId: caller.organizationId, status: { in: [...allowedFrom[action]] } },
+      data,
+    });
+    if (updated) return updated;
+    await this.findForChange(tx, caller, id, action);
+    throw conflict('invalid_transition', `The invoice changed while ${action} was in progress; retry`);
+  }
+
+  /** One past the highest INV-n of the organization (hand-picked numbers in that form count too). */
+  private async nextNumber(tx: Tx, organizationId: string): Promise<string> {
+    const [highest] = await tx.$queryRaw<{ number: string }[]>`
+      SELECT number FROM "Invoice"
+      WHERE "organizationId" = ${organizationId}::uuid AND number ~ '^INV-[0-9]{1,12}$'
+      ORDER BY length(number) DESC, number DESC
+      LIMIT 1`;
+    const next = highest ? Number(highest.number.slice('INV-'.length)) + 1 : 1;
+    return `INV-${String(next).padStart(5, '0')}`;
+  }
+}

@@ -1,0 +1,58 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '../generated/prisma/client.js';
+
+/** Injection token for the PostgreSQL connection string the app uses (embedded or real). */
+export const DATABASE_URL = Symbol('DATABASE_URL');
+
+/** The client handed to `transaction()` callbacks. */
+export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+type AfterCommit = () => void | Promise<void>;
+
+@Injectable()
+export class PrismaService extends PrismaClient implements OnModuleDestroy {
+  private readonly logger = new Logger(PrismaService.name);
+  private readonly afterCommitHooks = new WeakMap<Tx, AfterCommit[]>();
+
+  constructor(@Inject(DATABASE_URL) url: string) {
+    super({
+      adapter: new PrismaPg({ connectionString: url, max: 10 }),
+      // The embedded database runs one transaction at a time, so others queue: wait rather than fail.
+      transactionOptions: { maxWait: 10_000, timeout: 20_000 },
+    });
+  }
+
+  /**
+   * An interactive transaction whose `tx` other services can join (e.g. `events.publish(…, { tx })`);
+   * work they register runs only once the transaction has committed.
+   */
+  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    let hooks: AfterCommit[] = [];
+    const result = await this.$transaction(async (tx) => {
+      hooks = [];
+      this.afterCommitHooks.set(tx, hooks);
+      return fn(tx);
+    });
+    for (const hook of hooks) {
+      try {
+        await hook();
+      } catch (error) {
+        this.logger.error({ msg: 'after-commit hook failed', error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return result;
+  }
+
+  /** Registers work to run after `tx` commits; false when `tx` did not come from `transaction()`. */
+  afterCommit(tx: Tx, hook: AfterCommit): boolean {
+    const hooks = this.afterCommitHooks.get(tx);
+    if (!hooks) return false;
+    hooks.push(hook);
+    return true;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.$disconnect();
+  }
+}

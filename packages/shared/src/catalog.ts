@@ -1,0 +1,75 @@
+import type { z } from 'zod';
+import * as p from './payloads.js';
+import { ScopeKind } from './scopes.js';
+
+// Every server→client event name, declared once. Nothing else in the repo spells these strings.
+export const InvoiceEvent = {
+  Created: 'invoice.created',
+  Updated: 'invoice.updated',
+  Paid: 'invoice.paid',
+  Overdue: 'invoice.overdue',
+} as const;
+
+export const NotificationEvent = {
+  Created: 'notification.created',
+} as const;
+
+export const ProtocolEvent = {
+  Connected: 'connected',
+  Error: 'error',
+} as const;
+
+type ValuesOf<T> = T[keyof T];
+export type EventName = ValuesOf<typeof InvoiceEvent> | ValuesOf<typeof NotificationEvent> | ValuesOf<typeof ProtocolEvent>;
+
+interface EventDefinition {
+  /** Scope kinds the event may be published with. */
+  readonly scopes: readonly ScopeKind[];
+  readonly payload: z.ZodType;
+  readonly summary: string;
+}
+
+function define<const S extends readonly ScopeKind[], P extends z.ZodType>(scopes: S, payload: P, summary: string) {
+  return { scopes, payload, summary };
+}
+
+/** The catalog: name → allowed scopes, runtime payload schema, one-line meaning. */
+export const eventCatalog = {
+  [InvoiceEvent.Created]: define([ScopeKind.Organization], p.invoiceSummary, 'An invoice was created.'),
+  [InvoiceEvent.Updated]: define([ScopeKind.Organization], p.invoiceUpdated, 'Fields of an invoice changed.'),
+  [InvoiceEvent.Paid]: define([ScopeKind.Organization], p.invoicePaid, 'An invoice was paid.'),
+  [InvoiceEvent.Overdue]: define([ScopeKind.Organization], p.invoiceOverdue, 'A sent invoice passed its due date.'),
+  [NotificationEvent.Created]: define(
+    [ScopeKind.User, ScopeKind.Organization],
+    p.notificationCreated,
+    'A notification for a user or a whole organization was stored.',
+  ),
+  [ProtocolEvent.Connected]: define([ScopeKind.Connection], p.connected, 'The handshake succeeded; rooms are joined.'),
+  [ProtocolEvent.Error]: define([ScopeKind.Connection], p.protocolError, 'A problem with this connection, with a stable code.'),
+} as const satisfies { readonly [E in EventName]: EventDefinition };
+
+export type EventCatalog = typeof eventCatalog;
+export type EventPayload<E extends EventName> = z.infer<EventCatalog[E]['payload']>;
+export type EventScopeKinds<E extends EventName> = EventCatalog[E]['scopes'][number];
+
+/** Events a feature module may publish with a scope of kind K (protocol events are the gateway's own). */
+export type PublishableEvent<K extends ScopeKind = ScopeKind> = {
+  [E in EventName]: K extends EventScopeKinds<E> ? (E extends ValuesOf<typeof ProtocolEvent> ? never : E) : never;
+}[EventName];
+
+export const eventNames = Object.keys(eventCatalog) as EventName[];
+
+export function isEventName(value: unknown): value is EventName {
+  return typeof value === 'string' && Object.hasOwn(eventCatalog, value);
+}
+
+/**
+ * What every delivered event looks like: metadata beside the payload, the same shape for every event.
+ * `id` is unique per event (clients drop duplicates by it); `occurredAt` is when it was published.
+ */
+export interface EventEnvelope<E extends EventName = EventName> {
+  readonly id: string;
+  readonly type: E;
+  readonly occurredAt: string;
+  readonly payload: EventPayload<E>;
+}

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { eventCatalog, type EventEnvelope, type EventName } from './catalog.js';
+
+// Client→server messages, declared once: name, request schema, response type.
+export const ClientCommand = {
+  Ping: 'ping',
+} as const;
+export type ClientCommandName = (typeof ClientCommand)[keyof typeof ClientCommand];
+
+/** Largest accepted client message, measured as its JSON text. */
+export const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
+
+export const commandCatalog = {
+  [ClientCommand.Ping]: {
+    request: z.union([z.undefined(), z.null(), z.object({ sentAt: z.iso.datetime({ offset: true }).optional() }).strict()]),
+    response: z.object({ serverTime: z.iso.datetime({ offset: true }) }),
+    summary: 'Round trip check; answers with the server time.',
+  },
+} as const satisfies Record<ClientCommandName, { request: z.ZodType; response: z.ZodType; summary: string }>;
+
+export type CommandRequest<C extends ClientCommandName> = z.input<(typeof commandCatalog)[C]['request']>;
+export type CommandResponse<C extends ClientCommandName> = z.infer<(typeof commandCatalog)[C]['response']>;
+
+/** Stable error codes a client can switch on, in acks, `error` events and `connect_error` messages. */
+export const ErrorCode = {
+  Unauthorized: 'unauthorized',
+  TokenExpired: 'token_expired',
+  Forbidden: 'forbidden',
+  InvalidPayload: 'invalid_payload',
+  PayloadTooLarge: 'payload_too_large',
+  UnknownCommand: 'unknown_command',
+  AckRequired: 'ack_required',
+  Internal: 'internal_error',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface AckError {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+export type Ack<T> = { readonly ok: true; readonly data: T } | { readonly ok: false; readonly error: AckError };
+
+/** socket.io's server→client map, derived from the catalog: every event carries an envelope. */
+export type ServerToClientEvents = {
+  [E in EventName]: (envelope: EventEnvelope<E>) => void;
+};
+
+/** socket.io's client→server map, derived from the command catalog: every command is acknowledged. */
+export type ClientToServerEvents = {
+  [C in ClientCommandName]: (request: CommandRequest<C>, ack: (response: Ack<CommandResponse<C>>) => void) => void;
+};
+
+export function isClientCommand(value: unknown): value is ClientCommandName {
+  return typeof value === 'string' && Object.hasOwn(commandCatalog, value);
+}
+
+/** Checks an envelope's payload against the catalog (used by clients that want runtime checks). */
+export function parseEnvelopePayload<E extends EventName>(envelope: EventEnvelope<E>) {
+  return eventCatalog[envelope.type].payload.safeParse(envelope.payload);
+}

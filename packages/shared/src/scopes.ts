@@ -1,0 +1,40 @@
+/** Who an event is delivered to. Each catalog entry names the kinds it may be published with. */
+export const ScopeKind = {
+  Organization: 'organization',
+  User: 'user',
+  Broadcast: 'broadcast',
+  /** Protocol events sent to one socket by the gateway itself. */
+  Connection: 'connection',
+} as const;
+export type ScopeKind = (typeof ScopeKind)[keyof typeof ScopeKind];
+
+export type Scope =
+  | { kind: typeof ScopeKind.Organization; organizationId: string }
+  | { kind: typeof ScopeKind.User; userId: string }
+  | { kind: typeof ScopeKind.Broadcast };
+
+export type ScopeOf<K extends ScopeKind> = Extract<Scope, { kind: K }>;
+
+export const scope = {
+  organization: (organizationId: string): ScopeOf<'organization'> => ({ kind: ScopeKind.Organization, organizationId }),
+  user: (userId: string): ScopeOf<'user'> => ({ kind: ScopeKind.User, userId }),
+  broadcast: (): ScopeOf<'broadcast'> => ({ kind: ScopeKind.Broadcast }),
+};
+
+/** Room names: the only place they are spelled, shared by the gateway, delivery and (later) replay. */
+export const rooms = {
+  organization: (organizationId: string) => `org:${organizationId}`,
+  user: (userId: string) => `user:${userId}`,
+};
+
+/** The socket.io room a scope delivers to, or undefined for a broadcast (every connected socket). */
+export function roomOf(target: Scope): string | undefined {
+  switch (target.kind) {
+    case ScopeKind.Organization:
+      return rooms.organization(target.organizationId);
+    case ScopeKind.User:
+      return rooms.user(target.userId);
+    case ScopeKind.Broadcast:
+      return undefined;
+  }
+}
