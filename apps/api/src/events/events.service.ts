@@ -36,6 +36,26 @@ export class EventPublishError extends Error {
   }
 }
 
+/**
+ * Checks an event against the catalog — the scope kind is one it allows, the payload matches its schema —
+ * and returns the parsed payload. The test kit's fake runs the same checks.
+ */
+export function checkPublish<E extends PublishableEvent>(event: E, target: ScopeFor<E>, payload: EventPayload<E>): EventPayload<E> {
+  const definition = eventCatalog[event];
+  if (!(definition.scopes as readonly string[]).includes(target.kind)) {
+    throw new EventPublishError('invalid_event_scope', `${event} cannot be published to a ${target.kind} scope`);
+  }
+  const parsed = definition.payload.safeParse(payload);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`).join('; ');
+    throw new EventPublishError('invalid_event_payload', `${event} payload does not match the catalog: ${detail}`);
+  }
+  return parsed.data as EventPayload<E>;
+}
+
+/** The part of EventsService feature modules use; the test kit's fake implements exactly this. */
+export type EventsPublisher = Pick<EventsService, 'publish' | 'toOrganization' | 'toUser' | 'broadcast'>;
+
 /** A publisher bound to one scope: `events.toOrganization(id).emit(InvoiceEvent.Paid, payload, { tx })`. */
 export interface ScopedEmitter<K extends ScopeKind> {
   emit<E extends PublishableEvent<K>>(event: E, payload: EventPayload<E>, options?: PublishOptions): Promise<EventEnvelope<E>>;
@@ -72,16 +92,7 @@ export class EventsService {
     payload: EventPayload<E>,
     options: PublishOptions = {},
   ): Promise<EventEnvelope<E>> {
-    const definition = eventCatalog[event];
-    if (!(definition.scopes as readonly string[]).includes(target.kind)) {
-      throw new EventPublishError('invalid_event_scope', `${event} cannot be published to a ${target.kind} scope`);
-    }
-    const parsed = definition.payload.safeParse(payload);
-    if (!parsed.success) {
-      const detail = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`).join('; ');
-      throw new EventPublishError('invalid_event_payload', `${event} payload does not match the catalog: ${detail}`);
-    }
-    const envelope = createEnvelope(event, parsed.data as EventPayload<E>);
+    const envelope = createEnvelope(event, checkPublish(event, target, payload));
     if (options.tx) {
       const joined = this.prisma.afterCommit(options.tx, () => this.deliver(envelope, target));
       if (!joined) {

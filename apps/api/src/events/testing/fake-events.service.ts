@@ -1,0 +1,104 @@
+import { expect } from '@jest/globals';
+import {
+  scope as scopes,
+  type EventEnvelope,
+  type EventName,
+  type EventPayload,
+  type PublishableEvent,
+  type ScopeKind,
+  type ScopeOf,
+} from '@operate/shared';
+import type { Provider } from '@nestjs/common';
+import { createEnvelope } from '../envelope.js';
+import { checkPublish, EventsService, type EventsPublisher, type PublishOptions, type ScopeFor, type ScopedEmitter } from '../events.service.js';
+
+/** One recorded publish. */
+export interface EmittedEvent<E extends EventName = EventName> {
+  readonly event: E;
+  readonly scope: ScopeOf<'organization' | 'user' | 'broadcast'>;
+  readonly payload: EventPayload<E>;
+  /** True when the caller passed its transaction (`{ tx }`), as events for a DB write must. */
+  readonly inTransaction: boolean;
+  readonly envelope: EventEnvelope<E>;
+}
+
+/** A payload expectation: the fields that must match (others are ignored), or a Jest asymmetric matcher. */
+export type PayloadMatcher<E extends EventName> = Partial<EventPayload<E>> | ReturnType<typeof expect.objectContaining>;
+
+/**
+ * A typed stand-in for EventsService that records instead of delivering. It applies the same catalog
+ * checks (scope kind, payload schema), so a payload that would fail in production fails the test.
+ *
+ *   const events = new FakeEventsService();
+ *   Test.createTestingModule({ providers: [InvoicesService, events.provider()] })
+ *   events.expectEmitted(InvoiceEvent.Paid, scope.organization(orgId), { invoiceNumber: 'INV-00001' });
+ */
+export class FakeEventsService implements EventsPublisher {
+  readonly emitted: EmittedEvent[] = [];
+
+  /** `{ provide: EventsService, useValue: this }` for Test.createTestingModule / overrideProvider. */
+  provider(): Provider {
+    return { provide: EventsService, useValue: this };
+  }
+
+  toOrganization(organizationId: string): ScopedEmitter<'organization'> {
+    return this.bind(scopes.organization(organizationId));
+  }
+
+  toUser(userId: string): ScopedEmitter<'user'> {
+    return this.bind(scopes.user(userId));
+  }
+
+  broadcast(): ScopedEmitter<'broadcast'> {
+    return this.bind(scopes.broadcast());
+  }
+
+  publish<E extends PublishableEvent>(event: E, target: ScopeFor<E>, payload: EventPayload<E>, options: PublishOptions = {}): Promise<EventEnvelope<E>> {
+    const envelope = createEnvelope(event, checkPublish(event, target, payload));
+    this.emitted.push({ event, scope: target, payload: envelope.payload, inTransaction: options.tx !== undefined, envelope } as EmittedEvent);
+    return Promise.resolve(envelope);
+  }
+
+  /** Payloads recorded for one event, typed by the event. */
+  payloadsOf<E extends PublishableEvent>(event: E): EventPayload<E>[] {
+    return this.emitted.filter((entry) => entry.event === event).map((entry) => entry.payload as EventPayload<E>);
+  }
+
+  /** Asserts at least one event of this name went to exactly this scope with a matching payload. */
+  expectEmitted<E extends PublishableEvent>(event: E, target: ScopeFor<E>, payload?: PayloadMatcher<E>): void {
+    expect(this.emitted).toContainEqual(this.matcher(event, target, payload));
+  }
+
+  /** Asserts no matching event was recorded; leave out scope and payload to forbid the event entirely. */
+  expectNotEmitted<E extends PublishableEvent>(event: E, target?: ScopeFor<E>, payload?: PayloadMatcher<E>): void {
+    expect(this.emitted).not.toContainEqual(this.matcher(event, target, payload));
+  }
+
+  /** Asserts the number of recorded events of this name (optionally to one scope). */
+  expectEmittedTimes<E extends PublishableEvent>(event: E, times: number, target?: ScopeFor<E>): void {
+    const matching = this.emitted.filter(
+      (entry) => entry.event === event && (target === undefined || JSON.stringify(entry.scope) === JSON.stringify(target)),
+    );
+    expect(matching.map((entry) => entry.event)).toHaveLength(times);
+  }
+
+  clear(): void {
+    this.emitted.length = 0;
+  }
+
+  private matcher(event: EventName, target: ScopeOf<ScopeKind & ('organization' | 'user' | 'broadcast')> | undefined, payload: unknown) {
+    return expect.objectContaining({
+      event,
+      ...(target ? { scope: target } : {}),
+      ...(payload === undefined ? {} : { payload: isAsymmetric(payload) ? payload : expect.objectContaining(payload as object) }),
+    });
+  }
+
+  private bind<K extends 'organization' | 'user' | 'broadcast'>(target: ScopeOf<K>): ScopedEmitter<K> {
+    return { emit: (event, payload, options) => this.publish(event, target as unknown as ScopeFor<typeof event>, payload, options) };
+  }
+}
+
+function isAsymmetric(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && '$$typeof' in value && typeof (value as { asymmetricMatch?: unknown }).asymmetricMatch === 'function';
+}

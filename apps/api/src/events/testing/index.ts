@@ -1,0 +1,1 @@
+export { FakeEventsService, type EmittedEvent, type PayloadMatcher } from './fake-events.service.js';

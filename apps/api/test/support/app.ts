@@ -1,0 +1,59 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+import { createApp } from '../../src/app.factory.js';
+import type { AppConfig } from '../../src/config/config.js';
+import { PrismaService } from '../../src/prisma/prisma.service.js';
+import { testConfig } from './config.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { seedTenants, TEST_PASSWORD, type Tenants, type TestUser } from './fixtures.js';
+import { RecordingClient } from './socket-client.js';
+
+export interface RunningApp {
+  readonly app: NestExpressApplication;
+  readonly url: string;
+  readonly config: AppConfig;
+  readonly database: TestDatabase;
+  readonly prisma: PrismaService;
+  readonly tenants: Tenants;
+  http(): ReturnType<typeof request>;
+  login(user: TestUser): Promise<string>;
+  connect(user: TestUser): Promise<RecordingClient>;
+  close(): Promise<void>;
+}
+
+/** The real app, as main.ts builds it, on 127.0.0.1 port 0 over a fresh database with two tenants. */
+export async function startApp(overrides: Record<string, string> = {}): Promise<RunningApp> {
+  const database = await createTestDatabase();
+  const config = testConfig(database.url, overrides);
+  const app = await createApp({ config, databaseUrl: database.url, logger: false });
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const prisma = app.get(PrismaService);
+  const tenants = await seedTenants(prisma);
+  const clients: RecordingClient[] = [];
+  const http = () => request(app.getHttpServer());
+  const login = async (user: TestUser) => {
+    const response = await http().post('/auth/login').send({ email: user.email, password: TEST_PASSWORD }).expect(200);
+    return (response.body as { accessToken: string }).accessToken;
+  };
+  return {
+    app,
+    url,
+    config,
+    database,
+    prisma,
+    tenants,
+    http,
+    login,
+    async connect(user) {
+      const client = await RecordingClient.connect(url, await login(user));
+      clients.push(client);
+      return client;
+    },
+    async close() {
+      for (const client of clients) client.close();
+      await app.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,16 @@
+import { loadConfig, type AppConfig } from '../../src/config/config.js';
+
+export const TEST_ACCESS_SECRET = 'test-access-secret-0123456789abcdef-0123';
+export const TEST_REFRESH_SECRET = 'test-refresh-secret-0123456789abcdef-012';
+
+/** A validated config for tests, through the same loader as the app. */
+export function testConfig(databaseUrl: string, overrides: Record<string, string> = {}): AppConfig {
+  return loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    DATABASE_URL: databaseUrl,
+    JWT_ACCESS_SECRET: TEST_ACCESS_SECRET,
+    JWT_REFRESH_SECRET: TEST_REFRESH_SECRET,
+    ...overrides,
+  });
+}

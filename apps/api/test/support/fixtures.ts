@@ -1,0 +1,48 @@
+import { hashPassword } from '../../src/auth/password.js';
+import type { PrismaClient } from '../../src/generated/prisma/client.js';
+import type { Role } from '../../src/generated/prisma/enums.js';
+
+export const TEST_PASSWORD = 'correct horse battery staple';
+
+export interface TestUser {
+  readonly id: string;
+  readonly email: string;
+  readonly organizationId: string;
+  readonly role: Role;
+}
+
+export interface Tenants {
+  readonly orgA: string;
+  readonly orgB: string;
+  /** Owner of A. */
+  readonly a1: TestUser;
+  /** Member of A. */
+  readonly a2: TestUser;
+  /** Owner of B. */
+  readonly b1: TestUser;
+  /** A deactivated member of A. */
+  readonly inactive: TestUser;
+}
+
+let passwordHash: Promise<string> | undefined;
+
+/** Two organizations with their users; emails are unique per call so files never collide. */
+export async function seedTenants(prisma: PrismaClient, tag = Math.random().toString(36).slice(2, 8)): Promise<Tenants> {
+  passwordHash ??= hashPassword(TEST_PASSWORD);
+  const hash = await passwordHash;
+  const orgA = await prisma.organization.create({ data: { name: `A ${tag}`, slug: `a-${tag}` } });
+  const orgB = await prisma.organization.create({ data: { name: `B ${tag}`, slug: `b-${tag}` } });
+  const user = async (name: string, organizationId: string, role: Role, active = true): Promise<TestUser> => {
+    const email = `${name}-${tag}@test.operate`;
+    const row = await prisma.user.create({ data: { email, name, role, active, organizationId, passwordHash: hash } });
+    return { id: row.id, email, organizationId, role };
+  };
+  return {
+    orgA: orgA.id,
+    orgB: orgB.id,
+    a1: await user('a1', orgA.id, 'OWNER'),
+    a2: await user('a2', orgA.id, 'MEMBER'),
+    b1: await user('b1', orgB.id, 'OWNER'),
+    inactive: await user('inactive', orgA.id, 'MEMBER', false),
+  };
+}

@@ -1,0 +1,44 @@
+import type { Config } from 'jest';
+
+// ESM Jest (NestJS 12 is ESM-only): run with `node --experimental-vm-modules`; swc compiles TypeScript.
+const swc: [string, Record<string, unknown>] = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+      keepClassNames: true,
+    },
+    module: { type: 'es6' },
+    sourceMaps: 'inline',
+  },
+];
+
+const base = {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: { '^.+\\.ts$': swc },
+  // Sources import siblings as `./x.js` (nodenext); Jest resolves the `.ts` file.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+};
+
+const config: Config = {
+  // Set here: a project's own testTimeout is ignored.
+  testTimeout: 30_000,
+  projects: [
+    { ...base, displayName: 'shared', rootDir: '<rootDir>/packages/shared', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    { ...base, displayName: 'api-unit', rootDir: '<rootDir>/apps/api', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...base,
+      // Medium (real database, fake edges) and e2e (the app on port 0, real socket.io clients).
+      displayName: 'api-db',
+      rootDir: '<rootDir>/apps/api',
+      testMatch: ['<rootDir>/src/**/*.medium-spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.mjs',
+      globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
+    },
+  ],
+};
+
+export default config;
