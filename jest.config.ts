@@ -23,6 +23,7 @@ const base = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
 };
 
+// The database tier runs on embedded PGlite by default, on PostgreSQL when scripts/test-postgres.sh sets the URL.
 const config: Config = {
   // Set here: a project's own testTimeout is ignored.
   testTimeout: 30_000,
@@ -32,7 +33,7 @@ const config: Config = {
     {
       ...base,
       // Medium (real database, fake edges) and e2e (the app on port 0, real socket.io clients).
-      displayName: 'api-db',
+      displayName: process.env.OPERATE_TEST_POSTGRES_URL ? 'api-db (postgresql)' : 'api-db (pglite)',
       rootDir: '<rootDir>/apps/api',
       testMatch: ['<rootDir>/src/**/*.medium-spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.mjs',

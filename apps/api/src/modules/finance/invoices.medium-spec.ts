@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { Test } from '@nestjs/testing';
+import { InvoiceEvent, NotificationEvent, scope } from '@operate/shared';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/database.js';
+import { seedTenants, type Tenants } from '../../../test/support/fixtures.js';
+import type { AuthUser } from '../../auth/token.service.js';
+import { FakeEventsService } from '../../events/testing/index.js';
+import { DATABASE_URL, PrismaService } from '../../prisma/prisma.service.js';
+import { NotificationsService } from '../notifications/notifications.service.js';
+import { InvoicesService } from './invoices.service.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+
+describe(InvoicesService.name, () => {
+  let database: TestDatabase;
+  let prisma: PrismaService;
+  let invoices: InvoicesService;
+  let tenants: Tenants;
+  let alice: AuthUser;
+  let bella: AuthUser;
+  const events = new FakeEventsService();
+
+  const draft = (overrides: Partial<{ customerName: string; total: string; currency: string; dueAt: string }> = {}) => ({
+    customerName: 'Initech',
+    total: '100.00',
+    currency: 'EUR',
+    dueAt: new Date(Date.now() + 30 * DAY).toISOString(),
+    ...overrides,
+  });
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const moduleRef = await Test.createTestingModule({
+      providers: [InvoicesService, NotificationsService, PrismaService, { provide: DATABASE_URL, useValue: database.url }, events.provider()],
+    }).compile();
+    prisma = moduleRef.get(PrismaService);
+    invoices = moduleRef.get(InvoicesService);
+    tenants = await seedTenants(prisma);
+    alice = { userId: tenants.a1.id, organizationId: tenants.orgA, role: 'OWNER', expiresAt: 0 };
+    bella = { userId: tenants.b1.id, organizationId: tenants.orgB, role: 'OWNER', expiresAt: 0 };
+  });
+
+  afterAll(async () => {
+    await prisma.$disconnect();
+    await database.close();
+  });
+
+  beforeEach(() => events.clear());
+
+  it('announces a new invoice to its organization, inside the transaction', async () => {
+    const invoice = await invoices.create(alice, draft({ total: '1250.5' }));
+    events.expectEmitted(InvoiceEvent.Created, scope.organization(tenants.orgA), { invoiceId: invoice.invoiceId, total: '1250.50' });
+    expect(events.emitted.every((entry) => entry.inTransaction)).toBe(true);
+    events.expectNotEmitted(InvoiceEvent.Created, scope.organization(tenants.orgB));
+  });
+
+  it('gives concurrent creations distinct generated numbers', async () => {
+    const created = await Promise.all(Array.from({ length: 8 }, () => invoices.create(bella, draft())));
+    const numbers = created.map((invoice) => invoice.invoiceNumber);
+    expect(new Set(numbers).size).toBe(8);
+    expect(numbers.every((number) => /^INV-\d{5}$/.test(number))).toBe(true);
+    events.expectEmittedTimes(InvoiceEvent.Created, 8, scope.organization(tenants.orgB));
+  });
+
+  it('pays once: a notification with a real id, one paid event, and 409 for every concurrent second try', async () => {
+    const invoice = await invoices.create(alice, draft());
+    await invoices.send(alice, invoice.invoiceId);
+    events.clear();
+
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => invoices.pay(alice, invoice.invoiceId)));
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    for (const result of results) {
+      if (result.status === 'rejected') expect(result.reason).toMatchObject({ status: 409 });
+    }
+    events.expectEmittedTimes(InvoiceEvent.Paid, 1);
+    events.expectEmitted(InvoiceEvent.Paid, scope.organization(tenants.orgA), { invoiceId: invoice.invoiceId, paidById: alice.userId });
+    const [notification] = events.payloadsOf(NotificationEvent.Created);
+    expect(notification).toBeDefined();
+    const stored = await prisma.notification.findUniqueOrThrow({ where: { id: notification!.notificationId } });
+    expect(stored).toMatchObject({ organizationId: tenants.orgA, userId: null, type: 'success' });
+    events.expectEmitted(NotificationEvent.Created, scope.organization(tenants.orgA), { notificationId: stored.id });
+  });
+
+  it('emits nothing for an edit that changes nothing, and names the fields that did change', async () => {
+    const invoice = await invoices.create(alice, draft());
+    events.clear();
+    await invoices.update(alice, invoice.invoiceId, { customerName: 'Initech', total: '100' });
+    events.expectNotEmitted(InvoiceEvent.Updated);
+    await invoices.update(alice, invoice.invoiceId, { customerName: 'Initech GmbH', total: '100.00', currency: 'USD' });
+    events.expectEmitted(InvoiceEvent.Updated, scope.organization(tenants.orgA), {
+      invoiceId: invoice.invoiceId,
+      changedFields: ['customerName', 'currency'],
+      currency: 'USD',
+    });
+  });
+
+  it('marks each overdue invoice once, announcing it to its own organization', async () => {
+    const now = new Date();
+    const lateA = await invoices.create(alice, draft({ dueAt: new Date(now.getTime() - DAY).toISOString() }));
+    const lateB = await invoices.create(bella, draft({ dueAt: new Date(now.getTime() - DAY).toISOString() }));
+    const lateDraft = await invoices.create(alice, draft({ dueAt: new Date(now.getTime() - DAY).toISOString() }));
+    const notDue = await invoices.create(alice, draft({ dueAt: new Date(now.getTime() + DAY).toISOString() }));
+    for (const [caller, invoice] of [
+      [alice, lateA],
+      [bella, lateB],
+      [alice, notDue],
+    ] as const) {
+      await invoices.send(caller, invoice.invoiceId);
+    }
+    events.clear();
+
+    const [first, second] = await Promise.all([invoices.markOverdue(now), invoices.markOverdue(now)]);
+    expect(first + second).toBe(2);
+    expect(await invoices.markOverdue(now)).toBe(0);
+
+    events.expectEmittedTimes(InvoiceEvent.Overdue, 2);
+    events.expectEmitted(InvoiceEvent.Overdue, scope.organization(tenants.orgA), { invoiceId: lateA.invoiceId });
+    events.expectEmitted(InvoiceEvent.Overdue, scope.organization(tenants.orgB), { invoiceId: lateB.invoiceId });
+    expect((await invoices.get(alice, lateDraft.invoiceId)).status).toBe('DRAFT');
+    expect((await invoices.get(alice, notDue.invoiceId)).status).toBe('SENT');
+    expect((await invoices.get(alice, lateA.invoiceId)).status).toBe('OVERDUE');
+    // An overdue invoice can still be paid.
+    await invoices.pay(alice, lateA.invoiceId);
+  });
+});
