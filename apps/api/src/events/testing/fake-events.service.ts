@@ -53,10 +53,10 @@ export class FakeEventsService implements EventsPublisher {
     return this.bind(scopes.broadcast());
   }
 
-  publish<E extends PublishableEvent>(event: E, target: ScopeFor<E>, payload: EventPayload<E>, options: PublishOptions = {}): Promise<EventEnvelope<E>> {
+  async publish<E extends PublishableEvent>(event: E, target: ScopeFor<E>, payload: EventPayload<E>, options: PublishOptions = {}): Promise<EventEnvelope<E>> {
     const envelope = createEnvelope(event, checkPublish(event, target, payload));
     this.emitted.push({ event, scope: target, payload: envelope.payload, inTransaction: options.tx !== undefined, envelope } as EmittedEvent);
-    return Promise.resolve(envelope);
+    return envelope;
   }
 
   /** Payloads recorded for one event, typed by the event. */

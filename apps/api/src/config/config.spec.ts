@@ -1,0 +1,42 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig, loadDatabaseConfig } from './config.js';
+
+const secrets = { JWT_ACCESS_SECRET: 'a'.repeat(32), JWT_REFRESH_SECRET: 'r'.repeat(32) };
+
+describe('loadConfig', () => {
+  it('applies defaults and picks the embedded database when DATABASE_URL is unset', () => {
+    const config = loadConfig(secrets);
+    expect(config).toMatchObject({ env: 'development', host: '127.0.0.1', port: 3000, database: { kind: 'embedded' } });
+    expect(config.jwt.accessTtlSeconds).toBe(900);
+    expect(config.corsOrigins).toEqual(['http://localhost:3001', 'http://127.0.0.1:3001']);
+  });
+
+  it('treats an empty value as unset, as a .env file means it', () => {
+    expect(loadConfig({ ...secrets, DATABASE_URL: '', PORT: '' })).toMatchObject({ port: 3000, database: { kind: 'embedded' } });
+  });
+
+  it('uses PostgreSQL when DATABASE_URL says so', () => {
+    const config = loadConfig({ ...secrets, DATABASE_URL: 'postgresql://u:p@127.0.0.1:5432/operate', CORS_ORIGINS: 'https://a.test, https://b.test' });
+    expect(config.database).toEqual({ kind: 'postgres', url: 'postgresql://u:p@127.0.0.1:5432/operate' });
+    expect(config.corsOrigins).toEqual(['https://a.test', 'https://b.test']);
+  });
+
+  it('names every missing or bad variable', () => {
+    let error: unknown;
+    try {
+      loadConfig({ JWT_ACCESS_SECRET: 'short', DATABASE_URL: 'mysql://x', PORT: 'eighty' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toMatch(/JWT_ACCESS_SECRET: must be at least 32 characters/);
+    expect(problems).toMatch(/JWT_REFRESH_SECRET is required but not set/);
+    expect(problems).toMatch(/DATABASE_URL: must be a postgresql:\/\/ URL/);
+    expect(problems).toMatch(/PORT:/);
+  });
+
+  it('lets the database commands run without the secrets', () => {
+    expect(loadDatabaseConfig({ PGLITE_DATA_DIR: '/tmp/x' })).toEqual({ kind: 'embedded', dataDir: '/tmp/x' });
+  });
+});
