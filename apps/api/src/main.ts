@@ -7,6 +7,8 @@ import { MigrationError, pendingMigrations } from './prisma/migrator.js';
 import { DEMO_PASSWORD, demoUsers } from './cli/demo-data.js';
 import { PrismaService } from './prisma/prisma.service.js';
 
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
 async function bootstrap(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = new Logger('Bootstrap');
@@ -17,25 +19,28 @@ async function bootstrap(): Promise<void> {
     throw new MigrationError(`The database lacks ${pending.length} migration(s) (${pending.join(', ')}). Run \`pnpm db:migrate\`.`);
   }
   const app = await createApp({ config, databaseUrl: database.url, logger: createLogger(config) });
-  await app.listen(config.port, config.host);
-  const url = await app.getUrl();
-  logger.log(`Operate API listening on ${url.replace('[::1]', 'localhost')} (database: ${database.kind})`);
-  if (config.env !== 'production') {
-    const [owner] = demoUsers;
-    const seeded = owner && (await app.get(PrismaService).user.count({ where: { email: owner.email } })) > 0;
-    if (seeded) logger.log(`Demo login: ${owner.email} / ${DEMO_PASSWORD}  (POST ${url}/auth/login, then connect socket.io with auth.token)`);
-  }
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     logger.log(`${signal} received; shutting down`);
+    // Bounded: a connection that will not close must not keep the process alive.
+    setTimeout(() => process.exit(1), SHUTDOWN_TIMEOUT_MS).unref();
     await app.close();
     await database.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  await app.listen(config.port, config.host);
+  const url = await app.getUrl();
+  logger.log(`Operate API listening on ${url.replace('[::1]', 'localhost')} (database: ${database.kind})`);
+  if (config.env !== 'production') {
+    const [owner] = demoUsers;
+    const seeded = owner && (await app.get(PrismaService).user.count({ where: { email: owner.email } })) > 0;
+    if (seeded)
+      logger.log(`Demo login: ${owner.email} / ${DEMO_PASSWORD}  (POST ${url}/auth/login, then connect socket.io with auth.token)`);
+  }
 }
 
 bootstrap().catch((error: unknown) => {

@@ -31,7 +31,11 @@ describe('HTTP API (e2e)', () => {
       expect(me.body).not.toHaveProperty('passwordHash');
 
       const refreshed = await ctx.http().post('/auth/refresh').send({ refreshToken: tokens.refreshToken }).expect(200);
-      await ctx.http().get('/auth/me').set('authorization', `Bearer ${(refreshed.body as typeof tokens).accessToken}`).expect(200);
+      await ctx
+        .http()
+        .get('/auth/me')
+        .set('authorization', `Bearer ${(refreshed.body as typeof tokens).accessToken}`)
+        .expect(200);
     });
 
     it('refuses wrong passwords, unknown emails and inactive users alike', async () => {
@@ -88,7 +92,8 @@ describe('HTTP API (e2e)', () => {
     });
 
     it('refuses illegal status changes with 409 and a stable code', async () => {
-      const created = (await ctx.http().post('/invoices').set('authorization', `Bearer ${owner}`).send(invoice).expect(201)).body as InvoiceSummary;
+      const created = (await ctx.http().post('/invoices').set('authorization', `Bearer ${owner}`).send(invoice).expect(201))
+        .body as InvoiceSummary;
       const id = created.invoiceId;
       const post = (path: string, token = owner) => ctx.http().post(`/invoices/${id}/${path}`).set('authorization', `Bearer ${token}`);
 
@@ -101,24 +106,37 @@ describe('HTTP API (e2e)', () => {
       expect((await post('pay').expect(409)).body).toMatchObject({ code: 'invoice_already_paid' });
       expect((await post('void').expect(409)).body).toMatchObject({ code: 'invalid_transition' });
 
-      const other = (await ctx.http().post('/invoices').set('authorization', `Bearer ${owner}`).send(invoice).expect(201)).body as InvoiceSummary;
+      const other = (await ctx.http().post('/invoices').set('authorization', `Bearer ${owner}`).send(invoice).expect(201))
+        .body as InvoiceSummary;
       await ctx.http().post(`/invoices/${other.invoiceId}/void`).set('authorization', `Bearer ${owner}`).expect(200);
       const payVoid = await ctx.http().post(`/invoices/${other.invoiceId}/pay`).set('authorization', `Bearer ${owner}`).expect(409);
       expect(payVoid.body).toMatchObject({ code: 'invoice_void' });
     });
 
     it('answers 403 when a member tries an owner/admin action', async () => {
-      const created = (await ctx.http().post('/invoices').set('authorization', `Bearer ${member}`).send(invoice).expect(201)).body as InvoiceSummary;
+      const created = (await ctx.http().post('/invoices').set('authorization', `Bearer ${member}`).send(invoice).expect(201))
+        .body as InvoiceSummary;
       const response = await ctx.http().post(`/invoices/${created.invoiceId}/void`).set('authorization', `Bearer ${member}`).expect(403);
       expect(response.body).toMatchObject({ code: 'forbidden' });
       expect((await ctx.prisma.invoice.findUniqueOrThrow({ where: { id: created.invoiceId } })).status).toBe('DRAFT');
     });
 
     it('edits a draft, lists with pagination and filters by status', async () => {
-      const created = (await ctx.http().post('/invoices').set('authorization', `Bearer ${owner}`).send({ ...invoice, number: 'CUSTOM-7' }).expect(201))
-        .body as InvoiceSummary;
+      const created = (
+        await ctx
+          .http()
+          .post('/invoices')
+          .set('authorization', `Bearer ${owner}`)
+          .send({ ...invoice, number: 'CUSTOM-7' })
+          .expect(201)
+      ).body as InvoiceSummary;
       expect(created.invoiceNumber).toBe('CUSTOM-7');
-      const duplicate = await ctx.http().post('/invoices').set('authorization', `Bearer ${owner}`).send({ ...invoice, number: 'CUSTOM-7' }).expect(409);
+      const duplicate = await ctx
+        .http()
+        .post('/invoices')
+        .set('authorization', `Bearer ${owner}`)
+        .send({ ...invoice, number: 'CUSTOM-7' })
+        .expect(409);
       expect(duplicate.body).toMatchObject({ code: 'invoice_number_taken' });
 
       const edited = await ctx

@@ -91,7 +91,11 @@ describe('invoices, live (e2e)', () => {
     ] as const) {
       const call = ctx.http()[method](path).set('authorization', `Bearer ${tokenB1}`);
       const response = await (method === 'patch' ? call.send({ customerName: 'Hijack' }) : call);
-      expect({ path, status: response.status, code: (response.body as { code: string }).code }).toEqual({ path, status: 404, code: 'not_found' });
+      expect({ path, status: response.status, code: (response.body as { code: string }).code }).toEqual({
+        path,
+        status: 404,
+        code: 'not_found',
+      });
     }
     const list = await ctx.http().get('/invoices').set('authorization', `Bearer ${tokenB1}`).expect(200);
     expect((list.body as { items: InvoiceSummary[] }).items.map((i) => i.invoiceId)).not.toContain(id);

@@ -22,11 +22,22 @@ type NoTitle = EventPayload<typeof InvoiceEvent.Paid>['title'];
 const notPublishable: PublishableEvent = ProtocolEvent.Connected;
 // @ts-expect-error invoice events go to organizations, not users
 const notForUsers: PublishableEvent<'user'> = InvoiceEvent.Created;
-const handler: ServerToClientEvents[typeof InvoiceEvent.Paid] = (envelope: EventEnvelope<typeof InvoiceEvent.Paid>) => envelope.payload.total;
+const handler: ServerToClientEvents[typeof InvoiceEvent.Paid] = (envelope: EventEnvelope<typeof InvoiceEvent.Paid>) =>
+  envelope.payload.total;
 
 describe('event catalog', () => {
   it('declares every event once, each with scopes, a schema and a summary', () => {
-    expect(eventNames).toEqual(expect.arrayContaining(['invoice.created', 'invoice.updated', 'invoice.paid', 'invoice.overdue', 'notification.created', 'connected', 'error']));
+    expect(eventNames).toEqual(
+      expect.arrayContaining([
+        'invoice.created',
+        'invoice.updated',
+        'invoice.paid',
+        'invoice.overdue',
+        'notification.created',
+        'connected',
+        'error',
+      ]),
+    );
     expect(new Set(eventNames).size).toBe(eventNames.length);
     for (const name of eventNames) {
       const definition = eventCatalog[name];
@@ -40,7 +51,13 @@ describe('event catalog', () => {
 
   it('validates payloads at run time: money as two-place strings, ISO timestamps', () => {
     const schema = eventCatalog[InvoiceEvent.Overdue].payload;
-    const good = { invoiceId: '1b4e28ba-2fa1-41d2-883f-0016d3cca427', invoiceNumber: 'INV-1', total: '12.50', currency: 'EUR', dueAt: '2026-11-22T10:00:00.000Z' };
+    const good = {
+      invoiceId: '1b4e28ba-2fa1-41d2-883f-0016d3cca427',
+      invoiceNumber: 'INV-1',
+      total: '12.50',
+      currency: 'EUR',
+      dueAt: '2026-11-22T10:00:00.000Z',
+    };
     expect(schema.safeParse(good).success).toBe(true);
     expect(schema.safeParse({ ...good, total: 12.5 }).success).toBe(false);
     expect(schema.safeParse({ ...good, total: '12.5' }).success).toBe(false);

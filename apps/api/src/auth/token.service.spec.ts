@@ -37,11 +37,15 @@ describe(TokenService.name, () => {
     const jwt = new JwtService();
     const claims = { sub: user.id, org: user.organizationId, role: 'ADMIN', typ: 'access' };
     const options = { issuer: config.jwt.issuer, audience: config.jwt.audience };
-    expect(await problem(tokens.verifyAccess(jwt.sign(claims, { ...options, secret: config.jwt.accessSecret, expiresIn: -1 })))).toBe('token_expired');
-    expect(await problem(tokens.verifyAccess(jwt.sign(claims, { ...options, secret: 'z'.repeat(32), expiresIn: 60 })))).toBe('unauthorized');
-    expect(await problem(tokens.verifyAccess(jwt.sign(claims, { ...options, issuer: 'evil', secret: config.jwt.accessSecret, expiresIn: 60 })))).toBe(
+    expect(await problem(tokens.verifyAccess(jwt.sign(claims, { ...options, secret: config.jwt.accessSecret, expiresIn: -1 })))).toBe(
+      'token_expired',
+    );
+    expect(await problem(tokens.verifyAccess(jwt.sign(claims, { ...options, secret: 'z'.repeat(32), expiresIn: 60 })))).toBe(
       'unauthorized',
     );
+    expect(
+      await problem(tokens.verifyAccess(jwt.sign(claims, { ...options, issuer: 'evil', secret: config.jwt.accessSecret, expiresIn: 60 }))),
+    ).toBe('unauthorized');
     expect(await problem(tokens.verifyAccess(undefined))).toBe('unauthorized');
     expect(await problem(tokens.verifyAccess(42))).toBe('unauthorized');
     expect(await problem(tokens.verifyAccess('x'.repeat(5000)))).toBe('unauthorized');

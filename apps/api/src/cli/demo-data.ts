@@ -15,8 +15,32 @@ export const demoUsers = [
 
 export const demoInvoices = [
   { organization: 'acme', number: 'INV-00001', customerName: 'Initech', total: '1250.00', currency: 'EUR', status: 'SENT', dueInDays: 14 },
-  { organization: 'acme', number: 'INV-00002', customerName: 'Umbrella Ltd', total: '980.50', currency: 'EUR', status: 'DRAFT', dueInDays: 30 },
+  {
+    organization: 'acme',
+    number: 'INV-00002',
+    customerName: 'Umbrella Ltd',
+    total: '980.50',
+    currency: 'EUR',
+    status: 'DRAFT',
+    dueInDays: 30,
+  },
   { organization: 'acme', number: 'INV-00003', customerName: 'Hooli', total: '4200.00', currency: 'USD', status: 'PAID', dueInDays: -3 },
-  { organization: 'globex', number: 'INV-00001', customerName: 'Stark Industries', total: '15000.00', currency: 'USD', status: 'SENT', dueInDays: 7 },
-  { organization: 'globex', number: 'INV-00002', customerName: 'Wayne Enterprises', total: '320.00', currency: 'USD', status: 'DRAFT', dueInDays: 21 },
+  {
+    organization: 'globex',
+    number: 'INV-00001',
+    customerName: 'Stark Industries',
+    total: '15000.00',
+    currency: 'USD',
+    status: 'SENT',
+    dueInDays: 7,
+  },
+  {
+    organization: 'globex',
+    number: 'INV-00002',
+    customerName: 'Wayne Enterprises',
+    total: '320.00',
+    currency: 'USD',
+    status: 'DRAFT',
+    dueInDays: 21,
+  },
 ] as const;

@@ -31,7 +31,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
         return raw as ErrorBody;
       }
       const message =
-        typeof raw === 'string' ? raw : typeof raw === 'object' && raw !== null && 'message' in raw ? String(raw.message) : exception.message;
+        typeof raw === 'string'
+          ? raw
+          : typeof raw === 'object' && raw !== null && 'message' in raw
+            ? String(raw.message)
+            : exception.message;
       return { statusCode: status, code: codeForStatus[status] ?? 'error', message };
     }
     this.logger.error({ msg: 'unhandled error', error: exception instanceof Error ? exception.stack : String(exception) });

@@ -16,7 +16,11 @@ describe('loadConfig', () => {
   });
 
   it('uses PostgreSQL when DATABASE_URL says so', () => {
-    const config = loadConfig({ ...secrets, DATABASE_URL: 'postgresql://u:p@127.0.0.1:5432/operate', CORS_ORIGINS: 'https://a.test, https://b.test' });
+    const config = loadConfig({
+      ...secrets,
+      DATABASE_URL: 'postgresql://u:p@127.0.0.1:5432/operate',
+      CORS_ORIGINS: 'https://a.test, https://b.test',
+    });
     expect(config.database).toEqual({ kind: 'postgres', url: 'postgresql://u:p@127.0.0.1:5432/operate' });
     expect(config.corsOrigins).toEqual(['https://a.test', 'https://b.test']);
   });

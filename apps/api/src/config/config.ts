@@ -13,7 +13,10 @@ const databaseSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgresql:// URL (leave it unset for the embedded database)')
     .optional(),
-  PGLITE_DATA_DIR: z.string().min(1).default(resolve(apiRoot, '.data', 'pglite')),
+  PGLITE_DATA_DIR: z
+    .string()
+    .min(1)
+    .default(resolve(apiRoot, '.data', 'pglite')),
 });
 
 const appSchema = databaseSchema.extend({
@@ -29,13 +32,16 @@ const appSchema = databaseSchema.extend({
   CORS_ORIGINS: z
     .string()
     .default('http://localhost:3001,http://127.0.0.1:3001')
-    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean)),
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    ),
   OVERDUE_SWEEP_INTERVAL_MS: positiveInt.default(60_000),
 });
 
-export type DatabaseConfig =
-  | { readonly kind: 'postgres'; readonly url: string }
-  | { readonly kind: 'embedded'; readonly dataDir: string };
+export type DatabaseConfig = { readonly kind: 'postgres'; readonly url: string } | { readonly kind: 'embedded'; readonly dataDir: string };
 
 export interface AppConfig {
   readonly env: 'development' | 'test' | 'production';

@@ -12,13 +12,19 @@ import type { OperateServer, OperateSocket } from './socket-types.js';
 
 const config = loadConfig({ JWT_ACCESS_SECRET: 'a'.repeat(32), JWT_REFRESH_SECRET: 'r'.repeat(32) });
 const tokens = new TokenService(new JwtService(), config);
-const active = { id: '0d9d6a8c-7b1e-4a43-9f0e-2b7f3f1a2c11', organizationId: '5b0c1f62-1e4b-4a43-9f0e-2b7f3f1a2c11', role: 'MEMBER' as const };
+const active = {
+  id: '0d9d6a8c-7b1e-4a43-9f0e-2b7f3f1a2c11',
+  organizationId: '5b0c1f62-1e4b-4a43-9f0e-2b7f3f1a2c11',
+  role: 'MEMBER' as const,
+};
 const inactive = { ...active, id: '9e107d9d-372b-4b68-8f5a-6c1c2b3d4e5f' };
 
 const prisma = {
   user: {
     findFirst: ({ where }: { where: { id: string } }) =>
-      Promise.resolve(where.id === active.id ? { active: true, role: 'ADMIN' } : where.id === inactive.id ? { active: false, role: 'MEMBER' } : null),
+      Promise.resolve(
+        where.id === active.id ? { active: true, role: 'ADMIN' } : where.id === inactive.id ? { active: false, role: 'MEMBER' } : null,
+      ),
   },
 } as unknown as PrismaService;
 
@@ -30,7 +36,11 @@ function setup(options: { registerPing?: boolean } = {}) {
   if (options.registerPing !== false) gateway.onModuleInit();
   let middleware: Middleware | undefined;
   gateway.afterInit({ use: (fn: Middleware) => (middleware = fn) } as unknown as OperateServer);
-  return { gateway, registry, handshake: (socket: OperateSocket) => new Promise<(Error & { data?: unknown }) | undefined>((resolve) => middleware?.(socket, resolve)) };
+  return {
+    gateway,
+    registry,
+    handshake: (socket: OperateSocket) => new Promise<(Error & { data?: unknown }) | undefined>((resolve) => middleware?.(socket, resolve)),
+  };
 }
 
 function fakeSocket(auth: Record<string, unknown>) {
@@ -45,7 +55,9 @@ function fakeSocket(auth: Record<string, unknown>) {
       joined.push(...rooms);
       return Promise.resolve();
     },
-    onAny: (fn: typeof listener) => (listener = fn),
+    onAny: (fn: typeof listener) => {
+      listener = fn;
+    },
     emit: (_event: string, envelope: EventEnvelope) => emitted.push(envelope) > 0,
   } as unknown as OperateSocket;
   /** Sends a client message; resolves with the ack answer (or undefined when sent without an ack). */
@@ -59,7 +71,9 @@ function fakeSocket(auth: Record<string, unknown>) {
 
 describe(EventsGateway.name, () => {
   // One case makes a handler fail on purpose; its error log is expected.
-  beforeAll(() => Logger.overrideLogger(false));
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+  });
 
   describe('handshake', () => {
     it('accepts a valid token and puts the user, with its current role, on socket.data', async () => {
@@ -82,7 +96,12 @@ describe(EventsGateway.name, () => {
       else if (auth === 'expired') {
         const claims = { sub: active.id, org: active.organizationId, role: 'MEMBER', typ: 'access' };
         handshakeAuth = {
-          token: new JwtService().sign(claims, { secret: config.jwt.accessSecret, issuer: config.jwt.issuer, audience: config.jwt.audience, expiresIn: -1 }),
+          token: new JwtService().sign(claims, {
+            secret: config.jwt.accessSecret,
+            issuer: config.jwt.issuer,
+            audience: config.jwt.audience,
+            expiresIn: -1,
+          }),
         };
       } else handshakeAuth = auth as Record<string, unknown>;
       const error = await handshake(fakeSocket(handshakeAuth).socket);
@@ -103,7 +122,10 @@ describe(EventsGateway.name, () => {
     it('joins the user and organization rooms and says connected', async () => {
       const { joined, emitted } = await connected();
       expect(joined).toEqual([`user:${active.id}`, `org:${active.organizationId}`]);
-      expect(emitted[0]).toMatchObject({ type: 'connected', payload: { userId: active.id, organizationId: active.organizationId, socketId: 'socket-1' } });
+      expect(emitted[0]).toMatchObject({
+        type: 'connected',
+        payload: { userId: active.id, organizationId: active.organizationId, socketId: 'socket-1' },
+      });
     });
 
     it('answers ping', async () => {

@@ -10,7 +10,6 @@ import {
   rooms,
   type Ack,
   type AckError,
-  type EventEnvelope,
 } from '@operate/shared';
 import type { ExtendedError } from 'socket.io';
 import { InvalidTokenError, TokenService } from '../auth/token.service.js';
@@ -61,7 +60,8 @@ export class EventsGateway implements OnGatewayInit<OperateServer>, OnGatewayCon
     server.use((socket, next) => {
       this.authenticate(socket).then(
         () => next(),
-        (error: unknown) => next(error instanceof Error && 'data' in error ? error : handshakeError('unauthorized', 'Authentication failed')),
+        (error: unknown) =>
+          next(error instanceof Error && 'data' in error ? error : handshakeError('unauthorized', 'Authentication failed')),
       );
     });
   }
@@ -108,7 +108,7 @@ export class EventsGateway implements OnGatewayInit<OperateServer>, OnGatewayCon
     const params = ack ? args.slice(0, -1) : args;
     const fail = (error: AckError) => {
       if (ack) ack({ ok: false, error });
-      else socket.emit(ProtocolEvent.Error, createEnvelope(ProtocolEvent.Error, error) as EventEnvelope<'error'>);
+      else socket.emit(ProtocolEvent.Error, createEnvelope(ProtocolEvent.Error, error));
     };
 
     if (!isClientCommand(event)) {
@@ -145,7 +145,12 @@ export class EventsGateway implements OnGatewayInit<OperateServer>, OnGatewayCon
         fail({ code: error.code, message: error.message });
         return;
       }
-      this.logger.error({ msg: 'command failed', command: event, socketId: socket.id, error: error instanceof Error ? error.stack : String(error) });
+      this.logger.error({
+        msg: 'command failed',
+        command: event,
+        socketId: socket.id,
+        error: error instanceof Error ? error.stack : String(error),
+      });
       fail({ code: ErrorCode.Internal, message: 'The command failed on the server' });
     }
   }

@@ -28,7 +28,7 @@ export class SocketCommandRegistry {
 
   register<C extends ClientCommandName>(command: C, handler: CommandHandler<C>): void {
     if (this.handlers.has(command)) throw new Error(`A handler for ${command} is already registered`);
-    this.handlers.set(command, handler as unknown as CommandHandler<ClientCommandName>);
+    this.handlers.set(command, handler);
   }
 
   get(command: ClientCommandName): CommandHandler<ClientCommandName> | undefined {

@@ -70,5 +70,5 @@ export async function openDatabase(config: DatabaseConfig): Promise<OpenDatabase
   } finally {
     await client.end().catch(() => undefined);
   }
-  return { url: config.url, kind: 'postgres', close: async () => undefined };
+  return { url: config.url, kind: 'postgres', close: () => Promise.resolve() };
 }

@@ -21,7 +21,12 @@ export class RecordingClient {
 
   /** Connects with `auth.token` and resolves once the server's `connected` event arrives. */
   static async connect(url: string, token: string | undefined): Promise<RecordingClient> {
-    const socket: ClientSocket = io(url, { auth: token === undefined ? {} : { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+    const socket: ClientSocket = io(url, {
+      auth: token === undefined ? {} : { token },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
     const client = new RecordingClient(socket);
     await client.waitFor('connected');
     return client;
@@ -33,7 +38,7 @@ export class RecordingClient {
     return new Promise((resolve, reject) => {
       socket.once('connect_error', (error) => {
         socket.close();
-        resolve(error as Error & { data?: { code: string; message: string } });
+        resolve(error);
       });
       socket.once('connect', () => {
         socket.close();
@@ -43,12 +48,19 @@ export class RecordingClient {
   }
 
   /** Waits (generously) for the next envelope of this type matching `where`, or one already received. */
-  waitFor<E extends EventName>(type: E, where: (envelope: EventEnvelope<E>) => boolean = () => true, timeoutMs = 10_000): Promise<EventEnvelope<E>> {
+  waitFor<E extends EventName>(
+    type: E,
+    where: (envelope: EventEnvelope<E>) => boolean = () => true,
+    timeoutMs = 10_000,
+  ): Promise<EventEnvelope<E>> {
     const match = (envelope: EventEnvelope) => envelope.type === type && where(envelope as EventEnvelope<E>);
     const already = this.received.find(match);
     if (already) return Promise.resolve(already as EventEnvelope<E>);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${type} within ${timeoutMs} ms; got ${this.received.map((e) => e.type).join(', ')}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no ${type} within ${timeoutMs} ms; got ${this.received.map((e) => e.type).join(', ')}`)),
+        timeoutMs,
+      );
       this.waiters.push({
         match,
         resolve: (envelope) => {

@@ -4,7 +4,13 @@ import type { Tx } from '../../prisma/prisma.service.js';
 import { FakeEventsService } from './fake-events.service.js';
 
 const org = '8f14e45f-ceea-467a-9af0-7e2d8b1c0a11';
-const overdue = { invoiceId: '1b4e28ba-2fa1-41d2-883f-0016d3cca427', invoiceNumber: 'INV-7', total: '5.00', currency: 'EUR', dueAt: '2026-01-01T00:00:00.000Z' };
+const overdue = {
+  invoiceId: '1b4e28ba-2fa1-41d2-883f-0016d3cca427',
+  invoiceNumber: 'INV-7',
+  total: '5.00',
+  currency: 'EUR',
+  dueAt: '2026-01-01T00:00:00.000Z',
+};
 
 describe(FakeEventsService.name, () => {
   it('records emissions and matches them by event, scope and partial payload', async () => {

@@ -10,7 +10,14 @@ import {
 } from '@operate/shared';
 import type { Provider } from '@nestjs/common';
 import { createEnvelope } from '../envelope.js';
-import { checkPublish, EventsService, type EventsPublisher, type PublishOptions, type ScopeFor, type ScopedEmitter } from '../events.service.js';
+import {
+  checkPublish,
+  EventsService,
+  type EventsPublisher,
+  type PublishOptions,
+  type ScopeFor,
+  type ScopedEmitter,
+} from '../events.service.js';
 
 /** One recorded publish. */
 export interface EmittedEvent<E extends EventName = EventName> {
@@ -53,9 +60,14 @@ export class FakeEventsService implements EventsPublisher {
     return this.bind(scopes.broadcast());
   }
 
-  async publish<E extends PublishableEvent>(event: E, target: ScopeFor<E>, payload: EventPayload<E>, options: PublishOptions = {}): Promise<EventEnvelope<E>> {
+  async publish<E extends PublishableEvent>(
+    event: E,
+    target: ScopeFor<E>,
+    payload: EventPayload<E>,
+    options: PublishOptions = {},
+  ): Promise<EventEnvelope<E>> {
     const envelope = createEnvelope(event, checkPublish(event, target, payload));
-    this.emitted.push({ event, scope: target, payload: envelope.payload, inTransaction: options.tx !== undefined, envelope } as EmittedEvent);
+    this.emitted.push({ event, scope: target, payload: envelope.payload, inTransaction: options.tx !== undefined, envelope });
     return envelope;
   }
 
@@ -100,5 +112,10 @@ export class FakeEventsService implements EventsPublisher {
 }
 
 function isAsymmetric(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && '$$typeof' in value && typeof (value as { asymmetricMatch?: unknown }).asymmetricMatch === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    '$$typeof' in value &&
+    typeof (value as { asymmetricMatch?: unknown }).asymmetricMatch === 'function'
+  );
 }

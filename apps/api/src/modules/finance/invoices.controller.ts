@@ -6,7 +6,8 @@ import { CreateInvoiceDto, ListInvoicesQuery, UpdateInvoiceDto } from './dto/inv
 import { InvoicesService } from './invoices.service.js';
 
 const invoiceId = new ParseUUIDPipe({
-  exceptionFactory: () => new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'id must be a UUID', [{ field: 'id', messages: ['id must be a UUID'] }]),
+  exceptionFactory: () =>
+    new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'id must be a UUID', [{ field: 'id', messages: ['id must be a UUID'] }]),
 });
 
 @Controller('invoices')

@@ -31,7 +31,13 @@ describe(InvoicesService.name, () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     const moduleRef = await Test.createTestingModule({
-      providers: [InvoicesService, NotificationsService, PrismaService, { provide: DATABASE_URL, useValue: database.url }, events.provider()],
+      providers: [
+        InvoicesService,
+        NotificationsService,
+        PrismaService,
+        { provide: DATABASE_URL, useValue: database.url },
+        events.provider(),
+      ],
     }).compile();
     prisma = moduleRef.get(PrismaService);
     invoices = moduleRef.get(InvoicesService);

@@ -152,7 +152,14 @@ export class InvoicesService {
       const total = formatMoney(invoice.total);
       await this.events.toOrganization(caller.organizationId).emit(
         InvoiceEvent.Paid,
-        { invoiceId: invoice.id, invoiceNumber: invoice.number, total, currency: invoice.currency, paidAt: paidAt.toISOString(), paidById: caller.userId },
+        {
+          invoiceId: invoice.id,
+          invoiceNumber: invoice.number,
+          total,
+          currency: invoice.currency,
+          paidAt: paidAt.toISOString(),
+          paidById: caller.userId,
+        },
         { tx },
       );
       await this.notifications.create(

@@ -38,9 +38,7 @@ export class NotificationsService {
       userId: notification.userId,
       createdAt: notification.createdAt.toISOString(),
     };
-    const emitter = notification.userId
-      ? this.events.toUser(notification.userId)
-      : this.events.toOrganization(notification.organizationId);
+    const emitter = notification.userId ? this.events.toUser(notification.userId) : this.events.toOrganization(notification.organizationId);
     await emitter.emit(NotificationEvent.Created, payload, { tx });
     return notification;
   }
