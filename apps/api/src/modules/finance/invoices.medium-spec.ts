@@ -60,12 +60,19 @@ describe(InvoicesService.name, () => {
     events.expectNotEmitted(InvoiceEvent.Created, scope.organization(tenants.orgB));
   });
 
-  it('gives concurrent creations distinct generated numbers', async () => {
-    const created = await Promise.all(Array.from({ length: 8 }, () => invoices.create(bella, draft())));
-    const numbers = created.map((invoice) => invoice.invoiceNumber);
-    expect(new Set(numbers).size).toBe(8);
-    expect(numbers.every((number) => /^INV-\d{5}$/.test(number))).toBe(true);
-    events.expectEmittedTimes(InvoiceEvent.Created, 8, scope.organization(tenants.orgB));
+  it('gives concurrent creations distinct, consecutive generated numbers', async () => {
+    const created = await Promise.all(Array.from({ length: 20 }, () => invoices.create(bella, draft())));
+    const numbers = created.map((invoice) => invoice.invoiceNumber).sort();
+    expect(numbers).toEqual(Array.from({ length: 20 }, (_, index) => `INV-${String(index + 1).padStart(5, '0')}`));
+    events.expectEmittedTimes(InvoiceEvent.Created, 20, scope.organization(tenants.orgB));
+  });
+
+  it('skips generated numbers someone already chose by hand', async () => {
+    const fresh = await seedTenants(prisma);
+    const owner: AuthUser = { userId: fresh.a1.id, organizationId: fresh.orgA, role: 'OWNER', expiresAt: 0 };
+    await invoices.create(owner, { ...draft(), number: 'INV-00001' });
+    await invoices.create(owner, { ...draft(), number: 'INV-00002' });
+    expect((await invoices.create(owner, draft())).invoiceNumber).toBe('INV-00003');
   });
 
   it('pays once: a notification with a real id, one paid event, and 409 for every concurrent second try', async () => {

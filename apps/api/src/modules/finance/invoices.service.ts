@@ -9,7 +9,7 @@ import { NotificationsService } from '../notifications/notifications.service.js'
 import type { CreateInvoiceDto, ListInvoicesQuery, UpdateInvoiceDto } from './dto/invoice.dto.js';
 import { allowedFrom, formatMoney, refusal, type InvoiceAction } from './invoice-rules.js';
 
-const NUMBER_ATTEMPTS = 5;
+const NUMBER_ATTEMPTS = 3;
 
 export function toInvoiceSummary(invoice: Invoice): InvoiceSummary {
   return {
@@ -69,7 +69,7 @@ export class InvoicesService {
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
         if (dto.number !== undefined) throw conflict('invoice_number_taken', `Invoice number ${dto.number} is already used`);
-        // Two creations picked the same generated number at once; the loser takes the next one.
+        // Only a hand-picked number committed at the same moment as ours can collide: take the next one.
         if (attempt >= NUMBER_ATTEMPTS) throw conflict('invoice_number_taken', 'Could not allocate an invoice number; retry');
       }
     }
@@ -237,14 +237,20 @@ export class InvoicesService {
     throw conflict('invalid_transition', `The invoice changed while ${action} was in progress; retry`);
   }
 
-  /** One past the highest INV-n of the organization (hand-picked numbers in that form count too). */
+  /**
+   * The organization's next INV-n. The counter row stays locked until the transaction ends, so concurrent
+   * creations in one organization take turns instead of colliding; numbers someone chose by hand are skipped.
+   */
   private async nextNumber(tx: Tx, organizationId: string): Promise<string> {
-    const [highest] = await tx.$queryRaw<{ number: string }[]>`
-      SELECT number FROM "Invoice"
-      WHERE "organizationId" = ${organizationId}::uuid AND number ~ '^INV-[0-9]{1,12}$'
-      ORDER BY length(number) DESC, number DESC
-      LIMIT 1`;
-    const next = highest ? Number(highest.number.slice('INV-'.length)) + 1 : 1;
-    return `INV-${String(next).padStart(5, '0')}`;
+    for (;;) {
+      const { invoiceSequence } = await tx.organization.update({
+        where: { id: organizationId },
+        data: { invoiceSequence: { increment: 1 } },
+        select: { invoiceSequence: true },
+      });
+      const number = `INV-${String(invoiceSequence).padStart(5, '0')}`;
+      const taken = await tx.invoice.count({ where: { organizationId, number } });
+      if (taken === 0) return number;
+    }
   }
 }

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "Organization" ADD COLUMN     "invoiceSequence" INTEGER NOT NULL DEFAULT 0;
