@@ -3,22 +3,26 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { TEST_ACCESS_SECRET, TEST_REFRESH_SECRET } from './support/config.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+// Generous: an unmigrated embedded database runs initdb (CPU-heavy WASM) on a possibly busy 2-core machine.
+const CHILD_LIMIT_MS = 80_000;
+jest.setTimeout(90_000);
 
 interface Run {
   code: number | null;
   output: string;
 }
 
-/** Runs the built API with exactly this environment until it exits (killed after 30 s at most). */
+/** Runs the built API with exactly this environment until it exits (killed after CHILD_LIMIT_MS at most). */
 function runMain(env: Record<string, string>): Promise<Run> {
   const child = spawn(process.execPath, [main], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_LIMIT_MS);
   const onData = (chunk: Buffer) => {
     output += chunk.toString();
   };
@@ -78,7 +82,7 @@ describe('starting the API (e2e, built main.js)', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_LIMIT_MS);
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
         const url = /listening on (http:\/\/[^\s]+)/.exec(output)?.[1];

@@ -177,17 +177,18 @@ export class InvoicesService {
   }
 
   /**
-   * Marks SENT invoices whose due date has passed as OVERDUE and announces each once. The status
-   * condition in the UPDATE makes concurrent sweeps (several nodes) announce an invoice only once.
+   * Marks SENT invoices whose due date has passed as OVERDUE and announces each once. Rows are claimed
+   * with SKIP LOCKED, so concurrent sweeps (several nodes) split the work instead of waiting on or
+   * deadlocking against each other; the status condition in the UPDATE keeps each announcement single.
    */
   async markOverdue(now: Date, batchSize = 200): Promise<number> {
     return this.prisma.transaction(async (tx) => {
-      const due = await tx.invoice.findMany({
-        where: { status: 'SENT', dueAt: { lt: now } },
-        select: { id: true },
-        orderBy: { dueAt: 'asc' },
-        take: batchSize,
-      });
+      const due = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id FROM "Invoice"
+        WHERE status = 'SENT' AND "dueAt" < ${now}
+        ORDER BY "dueAt"
+        LIMIT ${batchSize}
+        FOR UPDATE SKIP LOCKED`;
       if (due.length === 0) return 0;
       const marked = await tx.invoice.updateManyAndReturn({
         where: { id: { in: due.map((row) => row.id) }, status: 'SENT' },
