@@ -21,14 +21,19 @@ describe('invoices, live (e2e)', () => {
     await ctx.close();
   });
 
-  it('delivers create, send and pay to both users of A with typed payloads, and nothing to B', async () => {
-    const created = await ctx
+  async function createInvoice(token: string, customerName: string, total = '1.00', currency = 'EUR'): Promise<InvoiceSummary> {
+    const response = await ctx
       .http()
       .post('/invoices')
-      .set('authorization', `Bearer ${tokenA1}`)
-      .send({ customerName: 'Initech', total: '1250.5', currency: 'EUR', dueAt: '2030-01-31T00:00:00Z' })
+      .set('authorization', `Bearer ${token}`)
+      .send({ customerName, total, currency, dueAt: '2030-01-31T00:00:00Z' })
       .expect(201);
-    const invoice = created.body as InvoiceSummary;
+    return response.body as InvoiceSummary;
+  }
+
+  it('delivers create, send and pay to both users of A with typed payloads, and nothing to B', async () => {
+    const created = await createInvoice(tokenA1, 'Initech', '1250.5', 'EUR');
+    const invoice = created;
     expect(invoice).toMatchObject({ invoiceNumber: 'INV-00001', total: '1250.50', status: 'DRAFT' });
 
     await ctx.http().post(`/invoices/${invoice.invoiceId}/send`).set('authorization', `Bearer ${tokenA1}`).expect(200);
@@ -55,33 +60,18 @@ describe('invoices, live (e2e)', () => {
     }
 
     // Sentinel: an event for B published after all of A's. B receives it, and nothing of A came before it.
-    const sentinel = await ctx
-      .http()
-      .post('/invoices')
-      .set('authorization', `Bearer ${tokenB1}`)
-      .send({ customerName: 'Sentinel', total: '1.00', currency: 'USD', dueAt: '2030-01-31T00:00:00Z' })
-      .expect(201);
-    await b1.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceId === (sentinel.body as InvoiceSummary).invoiceId);
+    const sentinel = await createInvoice(tokenB1, 'Sentinel', '1.00', 'USD');
+    await b1.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceId === sentinel.invoiceId);
     expect(b1.received.map((e) => e.type)).toEqual(['connected', InvoiceEvent.Created]);
     // And A never sees B's invoice: A's own sentinel comes after it.
-    const lastA = await ctx
-      .http()
-      .post('/invoices')
-      .set('authorization', `Bearer ${tokenA1}`)
-      .send({ customerName: 'A sentinel', total: '2.00', currency: 'EUR', dueAt: '2030-01-31T00:00:00Z' })
-      .expect(201);
-    await a2.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceId === (lastA.body as InvoiceSummary).invoiceId);
+    const lastA = await createInvoice(tokenA1, 'A sentinel', '2.00', 'EUR');
+    await a2.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceId === lastA.invoiceId);
     expect(a2.ofType(InvoiceEvent.Created).every((e) => e.payload.organizationId === ctx.tenants.orgA)).toBe(true);
   });
 
   it('scopes every read and write to the caller organization: a foreign invoice is a 404', async () => {
-    const created = await ctx
-      .http()
-      .post('/invoices')
-      .set('authorization', `Bearer ${tokenA1}`)
-      .send({ customerName: 'Private', total: '5.00', currency: 'EUR', dueAt: '2030-01-31T00:00:00Z' })
-      .expect(201);
-    const id = (created.body as InvoiceSummary).invoiceId;
+    const created = await createInvoice(tokenA1, 'Private', '5.00', 'EUR');
+    const id = created.invoiceId;
     for (const [method, path] of [
       ['get', `/invoices/${id}`],
       ['patch', `/invoices/${id}`],

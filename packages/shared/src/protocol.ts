@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { eventCatalog, type EventEnvelope, type EventName } from './catalog.js';
+import type { EventEnvelope, EventName } from './catalog.js';
 
 // Client→server messages, declared once: name, request schema, response type.
 export const ClientCommand = {
@@ -52,9 +52,4 @@ export type ClientToServerEvents = {
 
 export function isClientCommand(value: unknown): value is ClientCommandName {
   return typeof value === 'string' && Object.hasOwn(commandCatalog, value);
-}
-
-/** Checks an envelope's payload against the catalog (used by clients that want runtime checks). */
-export function parseEnvelopePayload<E extends EventName>(envelope: EventEnvelope<E>) {
-  return eventCatalog[envelope.type].payload.safeParse(envelope.payload);
 }

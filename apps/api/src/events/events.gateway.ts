@@ -68,10 +68,12 @@ export class EventsGateway implements OnGatewayInit<OperateServer>, OnGatewayCon
 
   async handleConnection(socket: OperateSocket): Promise<void> {
     const { user } = socket.data;
-    await socket.join([rooms.user(user.userId), rooms.organization(user.organizationId)]);
+    // Listen before the first await, so no command sent right after connecting goes unanswered.
     socket.onAny((event: unknown, ...args: unknown[]) => {
       void this.dispatch(socket, event, args);
     });
+    await socket.join([rooms.user(user.userId), rooms.organization(user.organizationId)]);
+    // Sent once the rooms are joined: from here on the client misses no event of its scopes.
     socket.emit(
       ProtocolEvent.Connected,
       createEnvelope(ProtocolEvent.Connected, {

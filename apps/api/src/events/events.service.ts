@@ -53,26 +53,19 @@ export function checkPublish<E extends PublishableEvent>(event: E, target: Scope
   return parsed.data as EventPayload<E>;
 }
 
-/** The part of EventsService feature modules use; the test kit's fake implements exactly this. */
-export type EventsPublisher = Pick<EventsService, 'publish' | 'toOrganization' | 'toUser' | 'broadcast'>;
-
 /** A publisher bound to one scope: `events.toOrganization(id).emit(InvoiceEvent.Paid, payload, { tx })`. */
 export interface ScopedEmitter<K extends ScopeKind> {
   emit<E extends PublishableEvent<K>>(event: E, payload: EventPayload<E>, options?: PublishOptions): Promise<EventEnvelope<E>>;
 }
 
-/**
- * What feature modules inject to push events. Every method checks the payload against the catalog and
- * the scope against the kinds the catalog allows for the event.
- */
-@Injectable()
-export class EventsService {
-  private readonly logger = new Logger(EventsService.name);
-
-  constructor(
-    private readonly serverRef: SocketServerRef,
-    private readonly prisma: PrismaService,
-  ) {}
+/** The scoped shorthands, written once over `publish`; EventsService and the test kit's fake extend it. */
+export abstract class ScopedPublisher {
+  abstract publish<E extends PublishableEvent>(
+    event: E,
+    target: ScopeFor<E>,
+    payload: EventPayload<E>,
+    options?: PublishOptions,
+  ): Promise<EventEnvelope<E>>;
 
   toOrganization(organizationId: string): ScopedEmitter<'organization'> {
     return this.bind(scopes.organization(organizationId));
@@ -86,7 +79,30 @@ export class EventsService {
     return this.bind(scopes.broadcast());
   }
 
-  async publish<E extends PublishableEvent>(
+  private bind<K extends 'organization' | 'user' | 'broadcast'>(target: ScopeOf<K>): ScopedEmitter<K> {
+    return {
+      // The emitter's type already limits `event` to the events scope kind K allows.
+      emit: (event, payload, options) => this.publish(event, target as unknown as ScopeFor<typeof event>, payload, options),
+    };
+  }
+}
+
+/**
+ * What feature modules inject to push events. Every method checks the payload against the catalog and
+ * the scope against the kinds the catalog allows for the event.
+ */
+@Injectable()
+export class EventsService extends ScopedPublisher {
+  private readonly logger = new Logger(EventsService.name);
+
+  constructor(
+    private readonly serverRef: SocketServerRef,
+    private readonly prisma: PrismaService,
+  ) {
+    super();
+  }
+
+  override async publish<E extends PublishableEvent>(
     event: E,
     target: ScopeFor<E>,
     payload: EventPayload<E>,
@@ -102,13 +118,6 @@ export class EventsService {
       this.deliver(envelope, target);
     }
     return envelope;
-  }
-
-  private bind<K extends 'organization' | 'user' | 'broadcast'>(target: ScopeOf<K>): ScopedEmitter<K> {
-    return {
-      // The emitter's type already limits `event` to the events scope kind K allows.
-      emit: (event, payload, options) => this.publish(event, target as unknown as ScopeFor<typeof event>, payload, options),
-    };
   }
 
   private deliver<E extends EventName>(envelope: EventEnvelope<E>, target: ScopeOf<'organization' | 'user' | 'broadcast'>): void {

@@ -44,7 +44,7 @@ export class DatabaseUnavailableError extends Error {
   }
 }
 
-function describe(url: string): string {
+function describeUrl(url: string): string {
   try {
     const parsed = new URL(url);
     return `${parsed.hostname}:${parsed.port || '5432'}${parsed.pathname}`;
@@ -66,7 +66,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<OpenDatabase
     await client.query('select 1');
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new DatabaseUnavailableError(`Cannot connect to the database in DATABASE_URL (${describe(config.url)}): ${reason}`);
+    throw new DatabaseUnavailableError(`Cannot connect to the database in DATABASE_URL (${describeUrl(config.url)}): ${reason}`);
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -1,23 +1,8 @@
 import { expect } from '@jest/globals';
-import {
-  scope as scopes,
-  type EventEnvelope,
-  type EventName,
-  type EventPayload,
-  type PublishableEvent,
-  type ScopeKind,
-  type ScopeOf,
-} from '@operate/shared';
+import { type EventEnvelope, type EventName, type EventPayload, type PublishableEvent, type ScopeOf } from '@operate/shared';
 import type { Provider } from '@nestjs/common';
 import { createEnvelope } from '../envelope.js';
-import {
-  checkPublish,
-  EventsService,
-  type EventsPublisher,
-  type PublishOptions,
-  type ScopeFor,
-  type ScopedEmitter,
-} from '../events.service.js';
+import { checkPublish, EventsService, ScopedPublisher, type PublishOptions, type ScopeFor } from '../events.service.js';
 
 /** One recorded publish. */
 export interface EmittedEvent<E extends EventName = EventName> {
@@ -40,7 +25,7 @@ export type PayloadMatcher<E extends EventName> = Partial<EventPayload<E>> | Ret
  *   Test.createTestingModule({ providers: [InvoicesService, events.provider()] })
  *   events.expectEmitted(InvoiceEvent.Paid, scope.organization(orgId), { invoiceNumber: 'INV-00001' });
  */
-export class FakeEventsService implements EventsPublisher {
+export class FakeEventsService extends ScopedPublisher {
   readonly emitted: EmittedEvent[] = [];
 
   /** `{ provide: EventsService, useValue: this }` for Test.createTestingModule / overrideProvider. */
@@ -48,19 +33,7 @@ export class FakeEventsService implements EventsPublisher {
     return { provide: EventsService, useValue: this };
   }
 
-  toOrganization(organizationId: string): ScopedEmitter<'organization'> {
-    return this.bind(scopes.organization(organizationId));
-  }
-
-  toUser(userId: string): ScopedEmitter<'user'> {
-    return this.bind(scopes.user(userId));
-  }
-
-  broadcast(): ScopedEmitter<'broadcast'> {
-    return this.bind(scopes.broadcast());
-  }
-
-  async publish<E extends PublishableEvent>(
+  override async publish<E extends PublishableEvent>(
     event: E,
     target: ScopeFor<E>,
     payload: EventPayload<E>,
@@ -98,16 +71,12 @@ export class FakeEventsService implements EventsPublisher {
     this.emitted.length = 0;
   }
 
-  private matcher(event: EventName, target: ScopeOf<ScopeKind & ('organization' | 'user' | 'broadcast')> | undefined, payload: unknown) {
+  private matcher(event: EventName, target: ScopeOf<'organization' | 'user' | 'broadcast'> | undefined, payload: unknown) {
     return expect.objectContaining({
       event,
       ...(target ? { scope: target } : {}),
       ...(payload === undefined ? {} : { payload: isAsymmetric(payload) ? payload : expect.objectContaining(payload as object) }),
     });
-  }
-
-  private bind<K extends 'organization' | 'user' | 'broadcast'>(target: ScopeOf<K>): ScopedEmitter<K> {
-    return { emit: (event, payload, options) => this.publish(event, target as unknown as ScopeFor<typeof event>, payload, options) };
   }
 }
 
