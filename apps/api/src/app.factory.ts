@@ -1,9 +1,11 @@
 import type { INestApplication, INestApplicationContext, LoggerService, LogLevel } from '@nestjs/common';
-import { ConsoleLogger } from '@nestjs/common';
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { ServerOptions } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-adapter';
+import { createClient } from 'redis';
+import type { Server, ServerOptions } from 'socket.io';
 import { AppModule, type AppOptions } from './app.module.js';
 import type { AppConfig } from './config/config.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
@@ -12,12 +14,56 @@ import { createValidationPipe } from './common/validation.js';
 /** Hard cap on one socket.io frame; commands are checked against a much smaller limit with a coded error. */
 const MAX_SOCKET_FRAME_BYTES = 100_000;
 
+export class RedisUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RedisUnavailableError';
+  }
+}
+
+const REDIS_CONNECT_TIMEOUT_MS = 5_000;
+
 class OperateIoAdapter extends IoAdapter {
+  private redisAdapter: ReturnType<typeof createAdapter> | undefined;
+  private readonly redisClients: { readonly isOpen: boolean; quit(): Promise<unknown> }[] = [];
+
   constructor(
     app: INestApplicationContext,
     private readonly config: AppConfig,
   ) {
     super(app);
+  }
+
+  /** With REDIS_URL, joins this node to the others through the socket.io Redis adapter. */
+  async connectToRedis(): Promise<void> {
+    const url = this.config.redisUrl;
+    if (!url) return;
+    const logger = new Logger('Redis');
+    const pub = createClient({ url, socket: { reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2_000) } });
+    const sub = pub.duplicate();
+    for (const client of [pub, sub]) {
+      client.on('error', (error: Error) => logger.warn({ msg: 'redis connection problem', error: error.message }));
+      this.redisClients.push(client);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new RedisUnavailableError(`Cannot connect to Redis in REDIS_URL (${new URL(url).host}) within ${REDIS_CONNECT_TIMEOUT_MS} ms`),
+          ),
+        REDIS_CONNECT_TIMEOUT_MS,
+      );
+    });
+    try {
+      await Promise.race([Promise.all([pub.connect(), sub.connect()]), timeout]);
+    } catch (error) {
+      await this.disconnectRedis();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    this.redisAdapter = createAdapter(pub, sub);
   }
 
   override createIOServer(port: number, options?: ServerOptions) {
@@ -26,7 +72,19 @@ class OperateIoAdapter extends IoAdapter {
       maxHttpBufferSize: MAX_SOCKET_FRAME_BYTES,
       serveClient: false,
     };
-    return super.createIOServer(port, { ...options, ...overrides } as ServerOptions);
+    const server: Server = super.createIOServer(port, { ...options, ...overrides } as ServerOptions);
+    if (this.redisAdapter) server.adapter(this.redisAdapter);
+    return server;
+  }
+
+  override async close(server: Server): Promise<void> {
+    await super.close(server);
+    await this.disconnectRedis();
+  }
+
+  private async disconnectRedis(): Promise<void> {
+    await Promise.all(this.redisClients.filter((client) => client.isOpen).map((client) => client.quit().catch(() => undefined)));
+    this.redisClients.length = 0;
   }
 }
 
@@ -35,8 +93,10 @@ export function createLogger(config: AppConfig, levels?: LogLevel[]): LoggerServ
 }
 
 /** Everything main.ts does to the app besides listening: the tests boot the same thing. */
-export function configureApp(app: INestApplication, config: AppConfig): void {
-  app.useWebSocketAdapter(new OperateIoAdapter(app, config));
+export async function configureApp(app: INestApplication, config: AppConfig): Promise<void> {
+  const ioAdapter = new OperateIoAdapter(app, config);
+  await ioAdapter.connectToRedis();
+  app.useWebSocketAdapter(ioAdapter);
   app.enableCors({ origin: [...config.corsOrigins], credentials: true });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
@@ -46,6 +106,11 @@ export async function createApp(options: AppOptions & { logger?: LoggerService |
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), {
     logger: options.logger ?? createLogger(options.config),
   });
-  configureApp(app, options.config);
+  try {
+    await configureApp(app, options.config);
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
   return app;
 }

@@ -1,13 +1,11 @@
 import 'reflect-metadata';
 import { ConsoleLogger, Logger } from '@nestjs/common';
-import { createApp, createLogger } from './app.factory.js';
+import { createApp, createLogger, RedisUnavailableError } from './app.factory.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { DatabaseUnavailableError, openDatabase } from './prisma/database.js';
 import { MigrationError, pendingMigrations } from './prisma/migrator.js';
 import { DEMO_PASSWORD, demoUsers } from './cli/demo-data.js';
 import { PrismaService } from './prisma/prisma.service.js';
-
-const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig(process.env);
@@ -25,7 +23,7 @@ async function bootstrap(): Promise<void> {
     closing = true;
     logger.log(`${signal} received; shutting down`);
     // Bounded: a connection that will not close must not keep the process alive.
-    setTimeout(() => process.exit(1), SHUTDOWN_TIMEOUT_MS).unref();
+    setTimeout(() => process.exit(1), config.shutdownTimeoutMs).unref();
     await app.close();
     await database.close();
     process.exit(0);
@@ -44,7 +42,11 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  const known = error instanceof ConfigError || error instanceof DatabaseUnavailableError || error instanceof MigrationError;
+  const known =
+    error instanceof ConfigError ||
+    error instanceof DatabaseUnavailableError ||
+    error instanceof MigrationError ||
+    error instanceof RedisUnavailableError;
   new ConsoleLogger('Bootstrap').error(known ? error.message : error instanceof Error ? error.stack : String(error));
   process.exit(1);
 });

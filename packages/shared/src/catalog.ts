@@ -3,6 +3,8 @@ import * as p from './payloads.js';
 import { ScopeKind } from './scopes.js';
 
 // Every server→client event name, declared once. Nothing else in the repo spells these strings.
+type ValuesOf<T> = T[keyof T];
+
 export const InvoiceEvent = {
   Created: 'invoice.created',
   Updated: 'invoice.updated',
@@ -17,9 +19,12 @@ export const NotificationEvent = {
 export const ProtocolEvent = {
   Connected: 'connected',
   Error: 'error',
+  Resumed: 'resumed',
+  Reset: 'reset',
+  ShuttingDown: 'shutting_down',
 } as const;
+export type ProtocolEventName = ValuesOf<typeof ProtocolEvent>;
 
-type ValuesOf<T> = T[keyof T];
 export type EventName = ValuesOf<typeof InvoiceEvent> | ValuesOf<typeof NotificationEvent> | ValuesOf<typeof ProtocolEvent>;
 
 interface EventDefinition {
@@ -46,6 +51,9 @@ export const eventCatalog = {
   ),
   [ProtocolEvent.Connected]: define([ScopeKind.Connection], p.connected, 'The handshake succeeded; rooms are joined.'),
   [ProtocolEvent.Error]: define([ScopeKind.Connection], p.protocolError, 'A problem with this connection, with a stable code.'),
+  [ProtocolEvent.Resumed]: define([ScopeKind.Connection], p.resumed, 'Every missed event since the given cursor was replayed.'),
+  [ProtocolEvent.Reset]: define([ScopeKind.Connection], p.reset, 'Missed events cannot be replayed: refetch, then continue.'),
+  [ProtocolEvent.ShuttingDown]: define([ScopeKind.Connection], p.shuttingDown, 'The server is stopping; reconnect.'),
 } as const satisfies { readonly [E in EventName]: EventDefinition };
 
 export type EventCatalog = typeof eventCatalog;
@@ -54,7 +62,7 @@ export type EventScopeKinds<E extends EventName> = EventCatalog[E]['scopes'][num
 
 /** Events a feature module may publish with a scope of kind K (protocol events are the gateway's own). */
 export type PublishableEvent<K extends ScopeKind = ScopeKind> = {
-  [E in EventName]: K extends EventScopeKinds<E> ? (E extends ValuesOf<typeof ProtocolEvent> ? never : E) : never;
+  [E in EventName]: K extends EventScopeKinds<E> ? (E extends ProtocolEventName ? never : E) : never;
 }[EventName];
 
 export const eventNames = Object.keys(eventCatalog) as EventName[];
@@ -65,11 +73,14 @@ export function isEventName(value: unknown): value is EventName {
 
 /**
  * What every delivered event looks like: metadata beside the payload, the same shape for every event.
- * `id` is unique per event (clients drop duplicates by it); `occurredAt` is when it was published.
+ * `id` is unique per event (clients drop duplicates by it); `occurredAt` is when it was published;
+ * `cursor` is its position in the stream (increasing in delivery order; resume from the last one seen),
+ * null for protocol events, which belong to one connection and are not replayed.
  */
 export interface EventEnvelope<E extends EventName = EventName> {
   readonly id: string;
   readonly type: E;
   readonly occurredAt: string;
+  readonly cursor: E extends ProtocolEventName ? null : number;
   readonly payload: EventPayload<E>;
 }

@@ -69,11 +69,42 @@ export const notificationCreated = z.object({
   createdAt: isoDateTime,
 });
 
+/** A position in the event stream; every delivered event carries one, in increasing order. */
+export const cursor = z.number().int().nonnegative();
+
 export const connected = z.object({
   userId: uuid,
   organizationId: uuid,
   role: z.enum(['OWNER', 'ADMIN', 'MEMBER']),
   socketId: z.string(),
+  /** Resume from here if no event arrives before the next disconnect. */
+  cursor,
+  /** When the access token this socket runs on expires; refresh in-band with `auth.refresh` before it. */
+  expiresAt: isoDateTime,
+});
+
+export const resumed = z.object({
+  /** The last cursor replayed (or the one resumed from, if nothing was missed). */
+  cursor,
+  replayed: z.number().int().nonnegative(),
+});
+
+export const ResetReason = {
+  Pruned: 'cursor_pruned',
+  TooFarBehind: 'too_far_behind',
+  Invalid: 'invalid_cursor',
+} as const;
+export type ResetReason = (typeof ResetReason)[keyof typeof ResetReason];
+
+export const reset = z.object({
+  /** Refetch state over HTTP, then continue from this cursor. */
+  cursor,
+  reason: z.enum(ResetReason),
+});
+
+export const shuttingDown = z.object({
+  /** This server is going away; reconnecting (with the last cursor) reaches another or the restarted one. */
+  reconnect: z.literal(true),
 });
 
 export const protocolError = z.object({

@@ -4,6 +4,7 @@ import type { EventEnvelope, EventName } from './catalog.js';
 // Client→server messages, declared once: name, request schema, response type.
 export const ClientCommand = {
   Ping: 'ping',
+  RefreshToken: 'auth.refresh',
 } as const;
 export type ClientCommandName = (typeof ClientCommand)[keyof typeof ClientCommand];
 
@@ -16,6 +17,11 @@ export const commandCatalog = {
     response: z.object({ serverTime: z.iso.datetime({ offset: true }) }),
     summary: 'Round trip check; answers with the server time.',
   },
+  [ClientCommand.RefreshToken]: {
+    request: z.object({ token: z.string().min(1).max(4096) }).strict(),
+    response: z.object({ expiresAt: z.iso.datetime({ offset: true }) }),
+    summary: 'Swap the access token of a live socket (same user) without reconnecting.',
+  },
 } as const satisfies Record<ClientCommandName, { request: z.ZodType; response: z.ZodType; summary: string }>;
 
 export type CommandRequest<C extends ClientCommandName> = z.input<(typeof commandCatalog)[C]['request']>;
@@ -25,6 +31,7 @@ export type CommandResponse<C extends ClientCommandName> = z.infer<(typeof comma
 export const ErrorCode = {
   Unauthorized: 'unauthorized',
   TokenExpired: 'token_expired',
+  AccountDeactivated: 'account_deactivated',
   Forbidden: 'forbidden',
   InvalidPayload: 'invalid_payload',
   PayloadTooLarge: 'payload_too_large',

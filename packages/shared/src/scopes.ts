@@ -27,6 +27,14 @@ export const rooms = {
   user: (userId: string) => `user:${userId}`,
 };
 
+/** The audience stored with an outbox row for a broadcast (every connected socket). */
+export const BROADCAST_AUDIENCE = '*';
+
+/** Where an event goes: its room name, or BROADCAST_AUDIENCE. Stored with the event and used by replay. */
+export function audienceOf(target: Scope): string {
+  return roomOf(target) ?? BROADCAST_AUDIENCE;
+}
+
 /** The socket.io room a scope delivers to, or undefined for a broadcast (every connected socket). */
 export function roomOf(target: Scope): string | undefined {
   switch (target.kind) {

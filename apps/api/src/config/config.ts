@@ -39,6 +39,21 @@ const appSchema = databaseSchema.extend({
         .filter(Boolean),
     ),
   OVERDUE_SWEEP_INTERVAL_MS: positiveInt.default(60_000),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/.+/, 'must be a redis:// URL (leave it unset for a single API node)')
+    .optional(),
+  RELAY_ENABLED: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  RELAY_BATCH_SIZE: positiveInt.max(10_000).default(500),
+  RELAY_POLL_INTERVAL_MS: positiveInt.default(500),
+  RELAY_LEADER_RETRY_MS: positiveInt.default(1_000),
+  EVENT_RETENTION_DAYS: z.coerce.number().positive().default(7),
+  RETENTION_PRUNE_INTERVAL_MS: positiveInt.default(60 * 60 * 1000),
+  REPLAY_MAX_EVENTS: positiveInt.max(100_000).default(1_000),
+  SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
 });
 
 export type DatabaseConfig = { readonly kind: 'postgres'; readonly url: string } | { readonly kind: 'embedded'; readonly dataDir: string };
@@ -58,6 +73,17 @@ export interface AppConfig {
   };
   readonly corsOrigins: readonly string[];
   readonly overdueSweepIntervalMs: number;
+  /** Set when several API nodes share sockets through Redis. */
+  readonly redisUrl: string | undefined;
+  readonly relay: {
+    readonly enabled: boolean;
+    readonly batchSize: number;
+    readonly pollIntervalMs: number;
+    readonly leaderRetryMs: number;
+  };
+  readonly retention: { readonly days: number; readonly pruneIntervalMs: number };
+  readonly replayMaxEvents: number;
+  readonly shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -115,6 +141,16 @@ export function loadConfig(env: Env): AppConfig {
     },
     corsOrigins: values.CORS_ORIGINS,
     overdueSweepIntervalMs: values.OVERDUE_SWEEP_INTERVAL_MS,
+    redisUrl: values.REDIS_URL,
+    relay: {
+      enabled: values.RELAY_ENABLED,
+      batchSize: values.RELAY_BATCH_SIZE,
+      pollIntervalMs: values.RELAY_POLL_INTERVAL_MS,
+      leaderRetryMs: values.RELAY_LEADER_RETRY_MS,
+    },
+    retention: { days: values.EVENT_RETENTION_DAYS, pruneIntervalMs: values.RETENTION_PRUNE_INTERVAL_MS },
+    replayMaxEvents: values.REPLAY_MAX_EVENTS,
+    shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS,
   };
 }
 

@@ -2,10 +2,12 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { ErrorCode, type Ack, type EventEnvelope } from '@operate/shared';
-import { TokenService } from '../auth/token.service.js';
+import { TokenService, type AuthUser } from '../auth/token.service.js';
 import { loadConfig } from '../config/config.js';
 import type { PrismaService } from '../prisma/prisma.service.js';
+import type { EventBus } from './event-bus.js';
 import { EventsGateway } from './events.gateway.js';
+import { roomsOf, type ReplayService } from './replay.service.js';
 import { CommandError, SocketCommandRegistry } from './socket-commands.js';
 import { SocketServerRef } from './socket-server.ref.js';
 import type { OperateServer, OperateSocket } from './socket-types.js';
@@ -30,9 +32,17 @@ const prisma = {
 
 type Middleware = (socket: OperateSocket, next: (error?: Error & { data?: unknown }) => void) => void;
 
+const replay = {
+  attach: async (socket: OperateSocket, user: AuthUser) => {
+    await socket.join(roomsOf(user));
+    return { kind: 'live', cursor: 7 } as const;
+  },
+} as unknown as ReplayService;
+const bus = { attach: () => undefined } as unknown as EventBus;
+
 function setup(options: { registerPing?: boolean } = {}) {
   const registry = new SocketCommandRegistry();
-  const gateway = new EventsGateway(tokens, prisma, new SocketServerRef(), registry);
+  const gateway = new EventsGateway(tokens, prisma, new SocketServerRef(), registry, replay, bus);
   if (options.registerPing !== false) gateway.onModuleInit();
   let middleware: Middleware | undefined;
   gateway.afterInit({ use: (fn: Middleware) => (middleware = fn) } as unknown as OperateServer);
@@ -114,7 +124,12 @@ describe(EventsGateway.name, () => {
     async function connected(options?: { registerPing?: boolean }) {
       const context = setup(options);
       const client = fakeSocket({});
-      client.socket.data.user = { userId: active.id, organizationId: active.organizationId, role: 'MEMBER', expiresAt: 0 };
+      client.socket.data.user = {
+        userId: active.id,
+        organizationId: active.organizationId,
+        role: 'MEMBER',
+        expiresAt: Math.floor(Date.now() / 1000) + 600,
+      };
       await context.gateway.handleConnection(client.socket);
       return { ...context, ...client };
     }
@@ -124,7 +139,8 @@ describe(EventsGateway.name, () => {
       expect(joined).toEqual([`user:${active.id}`, `org:${active.organizationId}`]);
       expect(emitted[0]).toMatchObject({
         type: 'connected',
-        payload: { userId: active.id, organizationId: active.organizationId, socketId: 'socket-1' },
+        cursor: null,
+        payload: { userId: active.id, organizationId: active.organizationId, socketId: 'socket-1', cursor: 7 },
       });
     });
 

@@ -1,5 +1,5 @@
-import { Logger, type OnModuleInit } from '@nestjs/common';
-import { type OnGatewayConnection, type OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
+import { type BeforeApplicationShutdown, Logger, type OnModuleInit } from '@nestjs/common';
+import { type OnGatewayConnection, type OnGatewayDisconnect, type OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import {
   ClientCommand,
   commandCatalog,
@@ -7,14 +7,15 @@ import {
   isClientCommand,
   MAX_CLIENT_MESSAGE_BYTES,
   ProtocolEvent,
-  rooms,
   type Ack,
   type AckError,
 } from '@operate/shared';
 import type { ExtendedError } from 'socket.io';
-import { InvalidTokenError, TokenService } from '../auth/token.service.js';
+import { InvalidTokenError, TokenService, type AuthUser } from '../auth/token.service.js';
 import { PrismaService } from '../prisma/prisma.service.js';
-import { createEnvelope } from './envelope.js';
+import { protocolEnvelope } from './envelope.js';
+import { EventBus } from './event-bus.js';
+import { parseCursor, ReplayService } from './replay.service.js';
 import { CommandError, SocketCommandRegistry } from './socket-commands.js';
 import { SocketServerRef } from './socket-server.ref.js';
 import type { OperateServer, OperateSocket } from './socket-types.js';
@@ -36,27 +37,44 @@ function jsonSize(value: unknown): number {
   }
 }
 
+function field(source: unknown, name: string): unknown {
+  return typeof source === 'object' && source !== null && name in source ? (source as Record<string, unknown>)[name] : undefined;
+}
+
 /**
- * The socket.io edge: authenticates the handshake, joins the caller's rooms and answers commands.
- * Every client message goes through one validated dispatch (no per-command Nest handler per socket).
+ * The socket.io edge: authenticates the handshake, replays what a resuming client missed, joins its
+ * rooms, keeps its token honest (in-band refresh, disconnect at expiry) and answers commands. Every client
+ * message goes through one validated dispatch (no per-command Nest handler per socket).
  */
 @WebSocketGateway()
-export class EventsGateway implements OnGatewayInit<OperateServer>, OnGatewayConnection<OperateSocket>, OnModuleInit {
+export class EventsGateway
+  implements
+    OnGatewayInit<OperateServer>,
+    OnGatewayConnection<OperateSocket>,
+    OnGatewayDisconnect<OperateSocket>,
+    OnModuleInit,
+    BeforeApplicationShutdown
+{
   private readonly logger = new Logger(EventsGateway.name);
+  private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly tokens: TokenService,
     private readonly prisma: PrismaService,
     private readonly serverRef: SocketServerRef,
     private readonly commands: SocketCommandRegistry,
+    private readonly replay: ReplayService,
+    private readonly bus: EventBus,
   ) {}
 
   onModuleInit(): void {
     this.commands.register(ClientCommand.Ping, () => ({ serverTime: new Date().toISOString() }));
+    this.commands.register(ClientCommand.RefreshToken, (socket, request) => this.refreshToken(socket, request.token));
   }
 
   afterInit(server: OperateServer): void {
     this.serverRef.set(server);
+    this.bus.attach(server);
     server.use((socket, next) => {
       this.authenticate(socket).then(
         () => next(),
@@ -72,22 +90,60 @@ export class EventsGateway implements OnGatewayInit<OperateServer>, OnGatewayCon
     socket.onAny((event: unknown, ...args: unknown[]) => {
       void this.dispatch(socket, event, args);
     });
-    await socket.join([rooms.user(user.userId), rooms.organization(user.organizationId)]);
+    this.scheduleExpiry(socket);
+    let attachment;
+    try {
+      attachment = await this.replay.attach(socket, user, parseCursor(field(socket.handshake.auth, 'cursor')));
+    } catch (error) {
+      this.logger.error({
+        msg: 'could not attach socket',
+        socketId: socket.id,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      socket.emit(
+        ProtocolEvent.Error,
+        protocolEnvelope(ProtocolEvent.Error, { code: ErrorCode.Internal, message: 'Could not start the event stream' }),
+      );
+      socket.disconnect(true);
+      return;
+    }
+    if (attachment.kind === 'resumed') {
+      socket.emit(
+        ProtocolEvent.Resumed,
+        protocolEnvelope(ProtocolEvent.Resumed, { cursor: attachment.cursor, replayed: attachment.replayed }),
+      );
+    } else if (attachment.kind === 'reset') {
+      socket.emit(ProtocolEvent.Reset, protocolEnvelope(ProtocolEvent.Reset, { cursor: attachment.cursor, reason: attachment.reason }));
+    }
     // Sent once the rooms are joined: from here on the client misses no event of its scopes.
     socket.emit(
       ProtocolEvent.Connected,
-      createEnvelope(ProtocolEvent.Connected, {
+      protocolEnvelope(ProtocolEvent.Connected, {
         userId: user.userId,
         organizationId: user.organizationId,
         role: user.role,
         socketId: socket.id,
+        cursor: attachment.cursor,
+        expiresAt: new Date(user.expiresAt * 1000).toISOString(),
       }),
     );
   }
 
+  handleDisconnect(socket: OperateSocket): void {
+    clearTimeout(this.expiryTimers.get(socket.id));
+    this.expiryTimers.delete(socket.id);
+  }
+
+  /** Before the server closes: tell this node's clients to reconnect (they resume elsewhere or here later). */
+  beforeApplicationShutdown(): void {
+    const server = this.serverRef.get();
+    server?.local.emit(ProtocolEvent.ShuttingDown, protocolEnvelope(ProtocolEvent.ShuttingDown, { reconnect: true }));
+    for (const timer of this.expiryTimers.values()) clearTimeout(timer);
+    this.expiryTimers.clear();
+  }
+
   private async authenticate(socket: OperateSocket): Promise<void> {
-    const auth: unknown = socket.handshake.auth;
-    const token = typeof auth === 'object' && auth !== null && 'token' in auth ? auth.token : undefined;
+    const token = field(socket.handshake.auth, 'token');
     if (token === undefined) throw handshakeError('unauthorized', 'Send an access token in the handshake: io(url, { auth: { token } })');
     let user;
     try {
@@ -96,12 +152,57 @@ export class EventsGateway implements OnGatewayInit<OperateServer>, OnGatewayCon
       if (error instanceof InvalidTokenError) throw handshakeError(error.code, error.message);
       throw error;
     }
+    socket.data.user = await this.currentUser(user);
+  }
+
+  /** The caller as the database has it now (active, current role); rooms and replay are derived from it. */
+  private async currentUser(claims: AuthUser): Promise<AuthUser> {
     const account = await this.prisma.user.findFirst({
-      where: { id: user.userId, organizationId: user.organizationId },
+      where: { id: claims.userId, organizationId: claims.organizationId },
       select: { active: true, role: true },
     });
     if (!account?.active) throw handshakeError('unauthorized', 'The account is not active');
-    socket.data.user = { ...user, role: account.role };
+    return { ...claims, role: account.role };
+  }
+
+  private async refreshToken(socket: OperateSocket, token: string) {
+    let claims;
+    try {
+      claims = await this.tokens.verifyAccess(token);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw new CommandError('unauthorized', error.message);
+      throw error;
+    }
+    const current = socket.data.user;
+    if (claims.userId !== current.userId || claims.organizationId !== current.organizationId) {
+      throw new CommandError('forbidden', 'The new token must be for the same user and organization');
+    }
+    try {
+      socket.data.user = await this.currentUser(claims);
+    } catch {
+      throw new CommandError('unauthorized', 'The account is not active');
+    }
+    this.scheduleExpiry(socket);
+    return { expiresAt: new Date(claims.expiresAt * 1000).toISOString() };
+  }
+
+  /** Disconnects the socket when its access token expires, unless `auth.refresh` moves the time first. */
+  private scheduleExpiry(socket: OperateSocket): void {
+    clearTimeout(this.expiryTimers.get(socket.id));
+    const delay = Math.max(0, socket.data.user.expiresAt * 1000 - Date.now());
+    const timer = setTimeout(() => {
+      this.expiryTimers.delete(socket.id);
+      socket.emit(
+        ProtocolEvent.Error,
+        protocolEnvelope(ProtocolEvent.Error, {
+          code: ErrorCode.TokenExpired,
+          message: 'The access token expired; reconnect with a fresh one',
+        }),
+      );
+      socket.disconnect(true);
+    }, delay);
+    timer.unref();
+    this.expiryTimers.set(socket.id, timer);
   }
 
   private async dispatch(socket: OperateSocket, event: unknown, args: unknown[]): Promise<void> {
@@ -110,7 +211,7 @@ export class EventsGateway implements OnGatewayInit<OperateServer>, OnGatewayCon
     const params = ack ? args.slice(0, -1) : args;
     const fail = (error: AckError) => {
       if (ack) ack({ ok: false, error });
-      else socket.emit(ProtocolEvent.Error, createEnvelope(ProtocolEvent.Error, error));
+      else socket.emit(ProtocolEvent.Error, protocolEnvelope(ProtocolEvent.Error, error));
     };
 
     if (!isClientCommand(event)) {

@@ -1,36 +1,54 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { Test } from '@nestjs/testing';
+import { Test, type TestingModule } from '@nestjs/testing';
 import { InvoiceEvent, type EventEnvelope } from '@operate/shared';
+import { testConfig } from '../../test/support/config.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
+import { APP_CONFIG } from '../config/config.js';
 import { DATABASE_URL, PrismaService } from '../prisma/prisma.service.js';
+import { EventBus } from './event-bus.js';
 import { EventsService } from './events.service.js';
+import { EventFanout } from './fanout.service.js';
+import { EventStore } from './outbox.js';
+import { RelayService } from './relay.service.js';
+import { RetentionService } from './retention.service.js';
 import { SocketServerRef } from './socket-server.ref.js';
 import type { OperateServer } from './socket-types.js';
 
-/** Records what reaches the socket server, per room. */
+/** Stands in for one node's socket.io server: records what its fan-out emits, per room, in order. */
 function recordingServer() {
   const delivered: { room: string | undefined; envelope: EventEnvelope }[] = [];
-  const emitter = (room: string | undefined) => ({
+  const waiters: { count: number; resolve: () => void }[] = [];
+  const audience = (room: string | undefined) => ({
     emit: (_event: string, envelope: EventEnvelope) => {
       delivered.push({ room, envelope });
+      for (const waiter of waiters.filter((w) => delivered.length >= w.count)) waiter.resolve();
       return true;
     },
   });
-  const server = { ...emitter(undefined), to: (room: string) => emitter(room) };
-  return { server: server as unknown as OperateServer, delivered };
+  const server = { local: { ...audience(undefined), to: (room: string) => audience(room) } } as unknown as OperateServer;
+  /** Resolves once `count` events in all have been delivered (generous timeout, never a sleep). */
+  const waitForCount = (count: number, timeoutMs = 15_000) =>
+    new Promise<void>((resolve, reject) => {
+      if (delivered.length >= count) return resolve();
+      const timer = setTimeout(() => reject(new Error(`only ${delivered.length} of ${count} delivered`)), timeoutMs);
+      waiters.push({ count, resolve: () => (clearTimeout(timer), resolve()) });
+    });
+  return { server, delivered, waitForCount };
 }
 
-describe(`${EventsService.name} with a real database`, () => {
+describe('transactional outbox and relay', () => {
   let database: TestDatabase;
+  let moduleRef: TestingModule;
   let prisma: PrismaService;
   let events: EventsService;
+  let relay: RelayService;
   let organizationId: string;
-  const { server, delivered } = recordingServer();
+  const node = recordingServer();
 
-  const payload = () => ({
+  const payload = (invoiceNumber: string) => ({
     invoiceId: crypto.randomUUID(),
     organizationId,
-    invoiceNumber: 'INV-1',
+    invoiceNumber,
     customerName: 'Acme',
     total: '1.00',
     currency: 'EUR',
@@ -40,60 +58,130 @@ describe(`${EventsService.name} with a real database`, () => {
     paidAt: null,
     updatedAt: new Date().toISOString(),
   });
+  const numbers = () => node.delivered.map((entry) => (entry.envelope.payload as { invoiceNumber: string }).invoiceNumber);
+  const cursors = () => node.delivered.map((entry) => entry.envelope.cursor as number);
+  const publish = (number: string, tx?: Parameters<EventsService['publish']>[3]) =>
+    events.toOrganization(organizationId).emit(InvoiceEvent.Created, payload(number), tx);
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const moduleRef = await Test.createTestingModule({
-      providers: [EventsService, SocketServerRef, PrismaService, { provide: DATABASE_URL, useValue: database.url }],
+    moduleRef = await Test.createTestingModule({
+      providers: [
+        EventsService,
+        RelayService,
+        EventBus,
+        EventFanout,
+        EventStore,
+        RetentionService,
+        SocketServerRef,
+        PrismaService,
+        { provide: DATABASE_URL, useValue: database.url },
+        { provide: APP_CONFIG, useValue: testConfig(database.url, { RELAY_POLL_INTERVAL_MS: '100', RELAY_LEADER_RETRY_MS: '100' }) },
+      ],
     }).compile();
-    moduleRef.get(SocketServerRef).set(server);
+    moduleRef.get(SocketServerRef).set(node.server);
+    await moduleRef.init();
     prisma = moduleRef.get(PrismaService);
     events = moduleRef.get(EventsService);
-    organizationId = (await prisma.organization.create({ data: { name: 'Tx', slug: 'tx' } })).id;
+    relay = moduleRef.get(RelayService);
+    organizationId = (await prisma.organization.create({ data: { name: 'Outbox', slug: `outbox-${Date.now()}` } })).id;
   });
 
   afterAll(async () => {
-    await prisma.$disconnect();
+    await moduleRef.close();
     await database.close();
   });
 
   beforeEach(() => {
-    delivered.length = 0;
+    node.delivered.length = 0;
   });
 
-  it('delivers an event published in a transaction only after it commits', async () => {
+  it('delivers an event published in a transaction after the commit, once, with a cursor', async () => {
     let deliveredInside = -1;
-    await prisma.transaction(async (tx) => {
-      await tx.organization.update({ where: { id: organizationId }, data: { name: 'Committed' } });
-      await events.toOrganization(organizationId).emit(InvoiceEvent.Created, payload(), { tx });
-      deliveredInside = delivered.length;
+    const published = await prisma.transaction(async (tx) => {
+      const result = await publish('T-1', { tx });
+      deliveredInside = node.delivered.length;
+      return result;
     });
+    await node.waitForCount(1);
     expect(deliveredInside).toBe(0);
-    expect(delivered).toHaveLength(1);
-    expect(delivered[0]?.room).toBe(`org:${organizationId}`);
+    expect(node.delivered[0]).toMatchObject({ room: `org:${organizationId}`, envelope: { id: published.id, type: 'invoice.created' } });
+    expect(node.delivered[0]?.envelope.cursor).toBeGreaterThan(0);
   });
 
-  it('delivers nothing for a transaction that rolls back', async () => {
+  it('delivers nothing for a rolled-back transaction (a later event proves the relay ran)', async () => {
     await expect(
-      prisma.transaction(async (tx) => {
-        await tx.organization.update({ where: { id: organizationId }, data: { name: 'Rolled back' } });
-        await events.toOrganization(organizationId).emit(InvoiceEvent.Created, payload(), { tx });
+      prisma.$transaction(async (tx) => {
+        await publish('ROLLED-BACK', { tx });
         throw new Error('business rule failed');
       }),
     ).rejects.toThrow('business rule failed');
-    expect(delivered).toHaveLength(0);
-    expect((await prisma.organization.findUniqueOrThrow({ where: { id: organizationId } })).name).toBe('Committed');
+    await publish('AFTER-ROLLBACK');
+    await node.waitForCount(1);
+    expect(numbers()).toEqual(['AFTER-ROLLBACK']);
+    expect(await prisma.eventOutbox.count({ where: { payload: { path: ['invoiceNumber'], equals: 'ROLLED-BACK' } } })).toBe(0);
   });
 
-  it('refuses a transaction it cannot follow to its commit', async () => {
-    await expect(
-      prisma.$transaction(async (tx) => events.toOrganization(organizationId).emit(InvoiceEvent.Created, payload(), { tx })),
-    ).rejects.toMatchObject({ code: 'transaction_not_joinable' });
-    expect(delivered).toHaveLength(0);
+  it('keeps committed events while the relay is stopped and delivers them, in order, when it runs again', async () => {
+    await relay.stop();
+    for (const number of ['S-1', 'S-2', 'S-3']) await publish(number);
+    expect(await prisma.eventOutbox.count({ where: { cursor: null } })).toBe(3);
+    expect(node.delivered).toHaveLength(0);
+    relay.start();
+    await node.waitForCount(3);
+    expect(numbers()).toEqual(['S-1', 'S-2', 'S-3']);
+    expect(cursors()).toEqual([...cursors()].sort((a, b) => a - b));
   });
 
-  it('delivers at once without a transaction', async () => {
-    const envelope = await events.toOrganization(organizationId).emit(InvoiceEvent.Created, payload());
-    expect(delivered.map((entry) => entry.envelope.id)).toEqual([envelope.id]);
+  it('does not skip an event whose row id is older but which committed later', async () => {
+    await relay.stop();
+    await publish('LATE-COMMIT');
+    await publish('EARLY-COMMIT');
+    // LATE-COMMIT took its insertion number first, but only "committed" after EARLY-COMMIT was relayed:
+    // hide it until then, as an open transaction would.
+    const late = await prisma.eventOutbox.findFirstOrThrow({ where: { payload: { path: ['invoiceNumber'], equals: 'LATE-COMMIT' } } });
+    const hidden = await prisma.eventOutbox.delete({ where: { id: late.id } });
+    relay.start();
+    await node.waitForCount(1);
+    await prisma.eventOutbox.create({ data: { ...hidden, payload: hidden.payload as object } });
+    relay.kick();
+    await node.waitForCount(2);
+    expect(numbers()).toEqual(['EARLY-COMMIT', 'LATE-COMMIT']);
+    expect(cursors()[1]).toBe((cursors()[0] ?? 0) + 1);
+  });
+
+  it('lets a node that missed bus messages fetch the gap from the database, and drop repeats', async () => {
+    for (const number of ['G-1', 'G-2', 'G-3']) await publish(number);
+    await node.waitForCount(3);
+    const [first, , third] = node.delivered.map((entry) => entry.envelope);
+    const otherNode = recordingServer();
+    const ref = new SocketServerRef();
+    ref.set(otherNode.server);
+    const fanout = new EventFanout(ref, moduleRef.get(EventStore));
+    // This node has seen everything before G-1, then only G-3 reaches it.
+    Object.assign(fanout, { last: (first?.cursor as number) - 1 });
+    fanout.receive([{ audience: `org:${organizationId}`, envelope: third! }]);
+    await otherNode.waitForCount(3);
+    fanout.receive([{ audience: `org:${organizationId}`, envelope: first! }]);
+    expect(otherNode.delivered.map((entry) => (entry.envelope.payload as { invoiceNumber: string }).invoiceNumber)).toEqual([
+      'G-1',
+      'G-2',
+      'G-3',
+    ]);
+    expect(fanout.lastCursor).toBe(third?.cursor);
+  });
+
+  it('prunes delivered events past retention, records how far, and keeps pending ones', async () => {
+    await relay.stop();
+    await publish('PENDING');
+    const removed = await moduleRef.get(RetentionService).prune(new Date(Date.now() + 30 * 24 * 60 * 60 * 1000));
+    expect(removed).toBeGreaterThan(0);
+    const progress = await moduleRef.get(EventStore).progress();
+    expect(progress.prunedThrough).toBe(progress.deliveredCursor);
+    expect(await prisma.eventOutbox.count({ where: { cursor: { not: null } } })).toBe(0);
+    expect(await prisma.eventOutbox.count({ where: { cursor: null } })).toBe(1);
+    relay.start();
+    await node.waitForCount(1);
+    expect(numbers()).toEqual(['PENDING']);
   });
 });

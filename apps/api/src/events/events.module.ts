@@ -1,14 +1,36 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
+import { EventBus } from './event-bus.js';
 import { EventsGateway } from './events.gateway.js';
 import { EventsService } from './events.service.js';
+import { EventFanout } from './fanout.service.js';
+import { EventStore } from './outbox.js';
+import { RelayService } from './relay.service.js';
+import { ReplayService } from './replay.service.js';
+import { RetentionService } from './retention.service.js';
 import { SocketCommandRegistry } from './socket-commands.js';
 import { SocketServerRef } from './socket-server.ref.js';
+import { SocketSessions } from './socket-sessions.service.js';
 
-/** Import it to inject EventsService (and SocketCommandRegistry to answer a new client command). */
+/**
+ * Import it to inject EventsService (publish), SocketCommandRegistry (answer a new client command) or
+ * SocketSessions (act on live connections). Nothing outside this module touches the socket server.
+ */
 @Module({
   imports: [AuthModule],
-  providers: [EventsGateway, EventsService, SocketServerRef, SocketCommandRegistry],
-  exports: [EventsService, SocketCommandRegistry],
+  providers: [
+    EventsGateway,
+    EventsService,
+    SocketServerRef,
+    SocketCommandRegistry,
+    SocketSessions,
+    EventStore,
+    EventFanout,
+    EventBus,
+    RelayService,
+    ReplayService,
+    RetentionService,
+  ],
+  exports: [EventsService, SocketCommandRegistry, SocketSessions],
 })
 export class EventsModule {}

@@ -1,9 +1,8 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { InvoiceEvent, NotificationEvent, scope, type EventEnvelope } from '@operate/shared';
+import { InvoiceEvent, NotificationEvent, scope } from '@operate/shared';
 import type { PrismaService, Tx } from '../prisma/prisma.service.js';
 import { EventsService } from './events.service.js';
-import { SocketServerRef } from './socket-server.ref.js';
-import type { OperateServer } from './socket-types.js';
+import type { RelayService } from './relay.service.js';
 
 const org = '8f14e45f-ceea-467a-9af0-7e2d8b1c0a11';
 const user = '2c9a1d4e-5b6f-4a7b-8c9d-0e1f2a3b4c5d';
@@ -28,9 +27,26 @@ const notification = {
 };
 
 describe(EventsService.name, () => {
-  const delivered: { room: string | undefined; event: string; envelope: EventEnvelope }[] = [];
+  interface Row {
+    id: string;
+    type: string;
+    audience: string;
+    payload: unknown;
+    occurredAt: Date;
+  }
+  const written: { client: string; row: Row }[] = [];
   const hooks = new Map<Tx, (() => void | Promise<void>)[]>();
+  let kicks = 0;
+  const outboxOf = (client: string) => ({
+    eventOutbox: {
+      create: ({ data }: { data: Row }) => {
+        written.push({ client, row: data });
+        return Promise.resolve({ id: data.id });
+      },
+    },
+  });
   const prisma = {
+    ...outboxOf('prisma'),
     afterCommit: (tx: Tx, hook: () => void | Promise<void>) => {
       const list = hooks.get(tx);
       if (!list) return false;
@@ -38,29 +54,31 @@ describe(EventsService.name, () => {
       return true;
     },
   } as unknown as PrismaService;
-  const serverRef = new SocketServerRef();
-  const audience = (room: string | undefined) => ({
-    emit: (event: string, envelope: EventEnvelope) => delivered.push({ room, event, envelope }) > 0,
-  });
-  serverRef.set({ ...audience(undefined), to: (room: string) => audience(room) } as unknown as OperateServer);
-  const events = new EventsService(serverRef, prisma);
+  const relay = { kick: () => void kicks++ } as unknown as RelayService;
+  const events = new EventsService(prisma, relay);
 
   beforeEach(() => {
-    delivered.length = 0;
+    written.length = 0;
     hooks.clear();
+    kicks = 0;
   });
 
-  it('delivers to the room of the scope, wrapped in an envelope', async () => {
-    const envelope = await events.toOrganization(org).emit(InvoiceEvent.Paid, paid);
-    expect(delivered).toEqual([{ room: `org:${org}`, event: 'invoice.paid', envelope }]);
-    expect(envelope).toMatchObject({ type: 'invoice.paid', payload: paid });
-    expect(envelope.id).toMatch(/^[0-9a-f-]{36}$/);
+  it('writes the event to the outbox for the audience of its scope, and wakes the relay', async () => {
+    const published = await events.toOrganization(org).emit(InvoiceEvent.Paid, paid);
+    expect(written).toEqual([
+      {
+        client: 'prisma',
+        row: { id: published.id, type: 'invoice.paid', audience: `org:${org}`, payload: paid, occurredAt: new Date(published.occurredAt) },
+      },
+    ]);
+    expect(published.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(kicks).toBe(1);
   });
 
   it('addresses users and everyone', async () => {
     await events.toUser(user).emit(NotificationEvent.Created, notification);
     await events.publish(NotificationEvent.Created, scope.organization(org), { ...notification, userId: null });
-    expect(delivered.map((entry) => entry.room)).toEqual([`user:${user}`, `org:${org}`]);
+    expect(written.map((entry) => entry.row.audience)).toEqual([`user:${user}`, `org:${org}`]);
   });
 
   it('gives every event its own id', async () => {
@@ -69,24 +87,31 @@ describe(EventsService.name, () => {
     expect(first.id).not.toBe(second.id);
   });
 
-  it('refuses a payload that does not match the catalog, and delivers nothing', async () => {
+  it('drops fields the catalog does not declare', async () => {
+    const withSecret = { ...paid, passwordHash: 'x' } as typeof paid;
+    await events.toOrganization(org).emit(InvoiceEvent.Paid, withSecret);
+    expect(written[0]?.row.payload).toEqual(paid);
+  });
+
+  it('refuses a payload that does not match the catalog, and writes nothing', async () => {
     const bad = { ...paid, total: 10 } as unknown as typeof paid;
     await expect(events.toOrganization(org).emit(InvoiceEvent.Paid, bad)).rejects.toMatchObject({ code: 'invalid_event_payload' });
-    expect(delivered).toHaveLength(0);
+    expect(written).toHaveLength(0);
   });
 
   it('refuses a scope the catalog does not allow for the event', async () => {
     const wrong = scope.user(user) as unknown as ReturnType<typeof scope.organization>;
     await expect(events.publish(InvoiceEvent.Paid, wrong, paid)).rejects.toMatchObject({ code: 'invalid_event_scope' });
-    expect(delivered).toHaveLength(0);
+    expect(written).toHaveLength(0);
   });
 
-  it('holds an event published with a transaction until the commit hook runs', async () => {
-    const tx = {} as Tx;
+  it("writes in the caller's transaction and wakes the relay only after it commits", async () => {
+    const tx = outboxOf('tx') as unknown as Tx;
     hooks.set(tx, []);
     await events.toOrganization(org).emit(InvoiceEvent.Paid, paid, { tx });
-    expect(delivered).toHaveLength(0);
+    expect(written.map((entry) => entry.client)).toEqual(['tx']);
+    expect(kicks).toBe(0);
     for (const hook of hooks.get(tx) ?? []) await hook();
-    expect(delivered).toHaveLength(1);
+    expect(kicks).toBe(1);
   });
 });

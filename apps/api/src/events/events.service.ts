@@ -1,7 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import {
+  audienceOf,
   eventCatalog,
-  roomOf,
   scope as scopes,
   type EventEnvelope,
   type EventName,
@@ -11,24 +11,28 @@ import {
   type ScopeKind,
   type ScopeOf,
 } from '@operate/shared';
+import type { Prisma } from '../generated/prisma/client.js';
 import { PrismaService, type Tx } from '../prisma/prisma.service.js';
-import { createEnvelope } from './envelope.js';
-import { SocketServerRef } from './socket-server.ref.js';
+import { createPublished } from './envelope.js';
+import { RelayService } from './relay.service.js';
 
 export interface PublishOptions {
   /**
-   * The caller's transaction (from `PrismaService.transaction`). The event is then delivered only
-   * after that transaction commits, and never if it rolls back.
+   * The caller's interactive transaction. The event is written in it, so it is delivered only after
+   * that transaction commits, and never if it rolls back.
    */
   readonly tx?: Tx;
 }
+
+/** What publish returns: the event's id, time and checked payload (its cursor comes when it is relayed). */
+export type PublishedEvent<E extends EventName> = Omit<EventEnvelope<E>, 'cursor'>;
 
 /** The scope argument `publish` accepts for event E: only the kinds the catalog allows for it. */
 export type ScopeFor<E extends EventName> = ScopeOf<Extract<EventScopeKinds<E>, 'organization' | 'user' | 'broadcast'>>;
 
 export class EventPublishError extends Error {
   constructor(
-    readonly code: 'invalid_event_payload' | 'invalid_event_scope' | 'transaction_not_joinable',
+    readonly code: 'invalid_event_payload' | 'invalid_event_scope',
     message: string,
   ) {
     super(message);
@@ -55,7 +59,7 @@ export function checkPublish<E extends PublishableEvent>(event: E, target: Scope
 
 /** A publisher bound to one scope: `events.toOrganization(id).emit(InvoiceEvent.Paid, payload, { tx })`. */
 export interface ScopedEmitter<K extends ScopeKind> {
-  emit<E extends PublishableEvent<K>>(event: E, payload: EventPayload<E>, options?: PublishOptions): Promise<EventEnvelope<E>>;
+  emit<E extends PublishableEvent<K>>(event: E, payload: EventPayload<E>, options?: PublishOptions): Promise<PublishedEvent<E>>;
 }
 
 /** The scoped shorthands, written once over `publish`; EventsService and the test kit's fake extend it. */
@@ -65,7 +69,7 @@ export abstract class ScopedPublisher {
     target: ScopeFor<E>,
     payload: EventPayload<E>,
     options?: PublishOptions,
-  ): Promise<EventEnvelope<E>>;
+  ): Promise<PublishedEvent<E>>;
 
   toOrganization(organizationId: string): ScopedEmitter<'organization'> {
     return this.bind(scopes.organization(organizationId));
@@ -88,16 +92,15 @@ export abstract class ScopedPublisher {
 }
 
 /**
- * What feature modules inject to push events. Every method checks the payload against the catalog and
- * the scope against the kinds the catalog allows for the event.
+ * What feature modules inject to push events. Every publish is checked against the catalog (scope kind,
+ * payload schema) and written to the outbox in the caller's transaction: delivered after commit, never
+ * for a rollback, and not lost if the process dies in between (the relay picks the row up).
  */
 @Injectable()
 export class EventsService extends ScopedPublisher {
-  private readonly logger = new Logger(EventsService.name);
-
   constructor(
-    private readonly serverRef: SocketServerRef,
     private readonly prisma: PrismaService,
+    private readonly relay: RelayService,
   ) {
     super();
   }
@@ -107,28 +110,19 @@ export class EventsService extends ScopedPublisher {
     target: ScopeFor<E>,
     payload: EventPayload<E>,
     options: PublishOptions = {},
-  ): Promise<EventEnvelope<E>> {
-    const envelope = createEnvelope(event, checkPublish(event, target, payload));
-    if (options.tx) {
-      const joined = this.prisma.afterCommit(options.tx, () => this.deliver(envelope, target));
-      if (!joined) {
-        throw new EventPublishError('transaction_not_joinable', 'Pass a tx that comes from PrismaService.transaction()');
-      }
-    } else {
-      this.deliver(envelope, target);
-    }
-    return envelope;
-  }
-
-  private deliver<E extends EventName>(envelope: EventEnvelope<E>, target: ScopeOf<'organization' | 'user' | 'broadcast'>): void {
-    const server = this.serverRef.get();
-    if (!server) {
-      this.logger.warn({ msg: 'event published before the socket server started; not delivered', event: envelope.type, id: envelope.id });
-      return;
-    }
-    const room = roomOf(target);
-    const audience = room ? server.to(room) : server;
-    // socket.io's typed emit wants one concrete event name; the catalog already checked this pairing.
-    (audience.emit as (event: EventName, envelope: EventEnvelope) => boolean).call(audience, envelope.type, envelope);
+  ): Promise<PublishedEvent<E>> {
+    const published = createPublished(event, checkPublish(event, target, payload));
+    const row = {
+      id: published.id,
+      type: event,
+      audience: audienceOf(target),
+      payload: published.payload as Prisma.InputJsonValue,
+      occurredAt: new Date(published.occurredAt),
+    };
+    await (options.tx ?? this.prisma).eventOutbox.create({ data: row, select: { id: true } });
+    // The relay would find the row anyway (NOTIFY or poll); telling it after commit saves that wait.
+    if (!options.tx) this.relay.kick();
+    else this.prisma.afterCommit(options.tx, () => this.relay.kick());
+    return published;
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 
@@ -11,7 +11,7 @@ export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 type AfterCommit = () => void | Promise<void>;
 
 @Injectable()
-export class PrismaService extends PrismaClient implements OnModuleDestroy {
+export class PrismaService extends PrismaClient implements OnApplicationShutdown {
   private readonly logger = new Logger(PrismaService.name);
   private readonly afterCommitHooks = new WeakMap<Tx, AfterCommit[]>();
 
@@ -52,7 +52,8 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     return true;
   }
 
-  async onModuleDestroy(): Promise<void> {
+  // After the HTTP and socket servers have closed, so in-flight work can still finish its queries.
+  async onApplicationShutdown(): Promise<void> {
     await this.$disconnect();
   }
 }

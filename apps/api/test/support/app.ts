@@ -1,6 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
-import { createApp } from '../../src/app.factory.js';
+import { createApp, createLogger } from '../../src/app.factory.js';
 import type { AppConfig } from '../../src/config/config.js';
 import { PrismaService } from '../../src/prisma/prisma.service.js';
 import { testConfig } from './config.js';
@@ -25,7 +25,8 @@ export interface RunningApp {
 export async function startApp(overrides: Record<string, string> = {}): Promise<RunningApp> {
   const database = await createTestDatabase();
   const config = testConfig(database.url, overrides);
-  const app = await createApp({ config, databaseUrl: database.url, logger: false });
+  // OPERATE_TEST_LOGS=1 shows the app's logs while debugging a test.
+  const app = await createApp({ config, databaseUrl: database.url, logger: process.env.OPERATE_TEST_LOGS ? createLogger(config) : false });
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const prisma = app.get(PrismaService);

@@ -1,8 +1,15 @@
 import { expect } from '@jest/globals';
-import { type EventEnvelope, type EventName, type EventPayload, type PublishableEvent, type ScopeOf } from '@operate/shared';
+import { type EventName, type EventPayload, type PublishableEvent, type ScopeOf } from '@operate/shared';
 import type { Provider } from '@nestjs/common';
-import { createEnvelope } from '../envelope.js';
-import { checkPublish, EventsService, ScopedPublisher, type PublishOptions, type ScopeFor } from '../events.service.js';
+import { createPublished } from '../envelope.js';
+import {
+  checkPublish,
+  EventsService,
+  ScopedPublisher,
+  type PublishedEvent,
+  type PublishOptions,
+  type ScopeFor,
+} from '../events.service.js';
 
 /** One recorded publish. */
 export interface EmittedEvent<E extends EventName = EventName> {
@@ -11,7 +18,7 @@ export interface EmittedEvent<E extends EventName = EventName> {
   readonly payload: EventPayload<E>;
   /** True when the caller passed its transaction (`{ tx }`), as events for a DB write must. */
   readonly inTransaction: boolean;
-  readonly envelope: EventEnvelope<E>;
+  readonly published: PublishedEvent<E>;
 }
 
 /** A payload expectation: the fields that must match (others are ignored), or a Jest asymmetric matcher. */
@@ -38,10 +45,10 @@ export class FakeEventsService extends ScopedPublisher {
     target: ScopeFor<E>,
     payload: EventPayload<E>,
     options: PublishOptions = {},
-  ): Promise<EventEnvelope<E>> {
-    const envelope = createEnvelope(event, checkPublish(event, target, payload));
-    this.emitted.push({ event, scope: target, payload: envelope.payload, inTransaction: options.tx !== undefined, envelope });
-    return envelope;
+  ): Promise<PublishedEvent<E>> {
+    const published = createPublished(event, checkPublish(event, target, payload));
+    this.emitted.push({ event, scope: target, payload: published.payload, inTransaction: options.tx !== undefined, published });
+    return published;
   }
 
   /** Payloads recorded for one event, typed by the event. */

@@ -1,14 +1,9 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Patch, Post, Query } from '@nestjs/common';
 import { CurrentUser, Roles } from '../../auth/decorators.js';
 import type { AuthUser } from '../../auth/token.service.js';
-import { ApiError } from '../../common/http-errors.js';
+import { uuidParam } from '../../common/uuid-param.js';
 import { CreateInvoiceDto, ListInvoicesQuery, UpdateInvoiceDto } from './dto/invoice.dto.js';
 import { InvoicesService } from './invoices.service.js';
-
-const invoiceId = new ParseUUIDPipe({
-  exceptionFactory: () =>
-    new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'id must be a UUID', [{ field: 'id', messages: ['id must be a UUID'] }]),
-});
 
 @Controller('invoices')
 export class InvoicesController {
@@ -25,31 +20,31 @@ export class InvoicesController {
   }
 
   @Get(':id')
-  get(@CurrentUser() user: AuthUser, @Param('id', invoiceId) id: string) {
+  get(@CurrentUser() user: AuthUser, @Param('id', uuidParam('id')) id: string) {
     return this.invoices.get(user, id);
   }
 
   @Patch(':id')
-  update(@CurrentUser() user: AuthUser, @Param('id', invoiceId) id: string, @Body() body: UpdateInvoiceDto) {
+  update(@CurrentUser() user: AuthUser, @Param('id', uuidParam('id')) id: string, @Body() body: UpdateInvoiceDto) {
     return this.invoices.update(user, id, body);
   }
 
   @Post(':id/send')
   @HttpCode(HttpStatus.OK)
-  send(@CurrentUser() user: AuthUser, @Param('id', invoiceId) id: string) {
+  send(@CurrentUser() user: AuthUser, @Param('id', uuidParam('id')) id: string) {
     return this.invoices.send(user, id);
   }
 
   @Post(':id/pay')
   @HttpCode(HttpStatus.OK)
-  pay(@CurrentUser() user: AuthUser, @Param('id', invoiceId) id: string) {
+  pay(@CurrentUser() user: AuthUser, @Param('id', uuidParam('id')) id: string) {
     return this.invoices.pay(user, id);
   }
 
   @Post(':id/void')
   @HttpCode(HttpStatus.OK)
   @Roles('OWNER', 'ADMIN')
-  void(@CurrentUser() user: AuthUser, @Param('id', invoiceId) id: string) {
+  void(@CurrentUser() user: AuthUser, @Param('id', uuidParam('id')) id: string) {
     return this.invoices.void(user, id);
   }
 }

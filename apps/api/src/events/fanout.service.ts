@@ -1,0 +1,76 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { BROADCAST_AUDIENCE, type EventName } from '@operate/shared';
+import { EventStore, type BusMessage } from './outbox.js';
+import { SocketServerRef } from './socket-server.ref.js';
+
+/**
+ * This node's delivery to its own sockets. Messages arrive from the relay leader in cursor order; the
+ * node keeps the last cursor it delivered, drops repeats (a new leader re-sends what it cannot prove was
+ * delivered) and fetches any gap from the database first, so a lost bus message is never a lost event.
+ */
+@Injectable()
+export class EventFanout implements OnModuleInit {
+  private readonly logger = new Logger(EventFanout.name);
+  private readonly queue: BusMessage[] = [];
+  private processing = false;
+  private last = 0;
+
+  constructor(
+    private readonly serverRef: SocketServerRef,
+    private readonly store: EventStore,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.last = (await this.store.progress()).deliveredCursor;
+  }
+
+  /** The last cursor this node delivered to its sockets; everything up to it has been emitted here. */
+  get lastCursor(): number {
+    return this.last;
+  }
+
+  receive(messages: readonly BusMessage[]): void {
+    this.queue.push(...messages);
+    void this.process();
+  }
+
+  private async process(): Promise<void> {
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      for (let message = this.queue.shift(); message; message = this.queue.shift()) {
+        const cursor = message.envelope.cursor as number;
+        if (cursor <= this.last) continue;
+        if (cursor > this.last + 1) await this.repairGap(cursor);
+        this.emit(message);
+      }
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  private async repairGap(before: number): Promise<void> {
+    try {
+      const missing = await this.store.range(this.last, before - 1);
+      this.logger.warn({ msg: 'repaired a gap in the event stream', from: this.last + 1, to: before - 1, fetched: missing.length });
+      for (const message of missing) this.emit(message);
+    } catch (error) {
+      this.logger.error({
+        msg: 'could not repair a gap; clients catch up on resume',
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+
+  private emit({ audience, envelope }: BusMessage): void {
+    const cursor = envelope.cursor as number;
+    if (cursor <= this.last) return;
+    const server = this.serverRef.get();
+    if (server) {
+      const target = audience === BROADCAST_AUDIENCE ? server.local : server.local.to(audience);
+      // socket.io's typed emit wants one concrete event name; the envelope was checked at publish.
+      (target.emit as (event: EventName, payload: unknown) => boolean).call(target, envelope.type, envelope);
+    }
+    this.last = cursor;
+  }
+}

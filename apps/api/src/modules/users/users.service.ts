@@ -1,0 +1,33 @@
+import { Injectable } from '@nestjs/common';
+import { ErrorCode } from '@operate/shared';
+import type { AuthUser } from '../../auth/token.service.js';
+import { conflict, notFound } from '../../common/http-errors.js';
+import { SocketSessions } from '../../events/socket-sessions.service.js';
+import { PrismaService } from '../../prisma/prisma.service.js';
+
+const publicFields = { id: true, email: true, name: true, role: true, active: true, organizationId: true } as const;
+
+@Injectable()
+export class UsersService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly sessions: SocketSessions,
+  ) {}
+
+  list(caller: AuthUser) {
+    return this.prisma.user.findMany({ where: { organizationId: caller.organizationId }, select: publicFields, orderBy: { email: 'asc' } });
+  }
+
+  /** Activates or deactivates a member of the caller's organization; deactivation ends their sockets at once. */
+  async setActive(caller: AuthUser, id: string, active: boolean) {
+    if (id === caller.userId && !active) throw conflict('cannot_deactivate_self', 'You cannot deactivate your own account');
+    const [updated] = await this.prisma.user.updateManyAndReturn({
+      where: { id, organizationId: caller.organizationId },
+      data: { active },
+      select: publicFields,
+    });
+    if (!updated) throw notFound('User');
+    if (!active) this.sessions.disconnectUser(id, ErrorCode.AccountDeactivated, 'This account was deactivated');
+    return updated;
+  }
+}
