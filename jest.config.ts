@@ -35,7 +35,12 @@ const config: Config = {
       // Medium (real database, fake edges) and e2e (the app on port 0, real socket.io clients).
       displayName: process.env.OPERATE_TEST_POSTGRES_URL ? 'api-db (postgresql)' : 'api-db (pglite)',
       rootDir: '<rootDir>/apps/api',
-      testMatch: ['<rootDir>/src/**/*.medium-spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
+      testMatch: [
+        '<rootDir>/src/**/*.medium-spec.ts',
+        '<rootDir>/test/**/*.e2e-spec.ts',
+        // Several API processes on one database, joined through Redis: only PostgreSQL serves several processes.
+        ...(process.env.OPERATE_TEST_POSTGRES_URL ? ['<rootDir>/**/*.pg-spec.ts'] : []),
+      ],
       globalSetup: '<rootDir>/test/support/global-setup.mjs',
       globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
     },

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts a throw-away PostgreSQL 15 on loopback, runs the given command with OPERATE_TEST_POSTGRES_URL
-# pointing at it, then stops it. Installs Debian's postgresql first when it is missing (needs root).
+# Starts a throw-away PostgreSQL 15 and Redis on loopback, runs the given command with
+# OPERATE_TEST_POSTGRES_URL and OPERATE_TEST_REDIS_URL pointing at them, then stops both.
+# Installs Debian's postgresql and redis-server first when they are missing (needs root).
 set -euo pipefail
 
 pg_bin() {
@@ -11,20 +12,25 @@ pg_bin() {
   return 1
 }
 
-if ! PG_BIN=$(pg_bin); then
+missing=()
+pg_bin >/dev/null || missing+=(postgresql)
+command -v redis-server >/dev/null || missing+=(redis-server)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
-    echo "test-postgres: PostgreSQL is not installed and this is not root; install it: apt-get install -y postgresql" >&2
+    echo "test-postgres: missing ${missing[*]} and this is not root; install: apt-get install -y ${missing[*]}" >&2
     exit 1
   fi
-  echo "test-postgres: installing Debian's postgresql"
+  echo "test-postgres: installing Debian's ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq postgresql >/dev/null
-  PG_BIN=$(pg_bin)
+  apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+PG_BIN=$(pg_bin)
 
 WORK=$(mktemp -d /tmp/operate-pg.XXXXXX)
-PORT=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+PORT=$(free_port)
+REDIS_PORT=$(free_port)
 RUN_AS=()
 if [ "$(id -u)" -eq 0 ]; then
   # initdb refuses to run as root.
@@ -34,6 +40,7 @@ fi
 
 cleanup() {
   "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$WORK/data" -m immediate stop >/dev/null 2>&1 || true
+  [ -f "$WORK/redis.pid" ] && kill "$(cat "$WORK/redis.pid")" 2>/dev/null || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -42,5 +49,10 @@ trap cleanup EXIT
 "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w \
   -o "-c listen_addresses=127.0.0.1 -p $PORT -k $WORK -c fsync=off -c max_connections=200" start >/dev/null
 echo "test-postgres: PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT"
+redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --daemonize yes \
+  --pidfile "$WORK/redis.pid" --dir "$WORK" --logfile "$WORK/redis.log"
+for _ in $(seq 1 50); do [ -f "$WORK/redis.pid" ] && break; sleep 0.1; done
+echo "test-postgres: Redis $(redis-server --version | awk '{print $3}' | cut -d= -f2) on 127.0.0.1:$REDIS_PORT"
 
-OPERATE_TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$PORT/postgres" "$@"
+OPERATE_TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$PORT/postgres" \
+  OPERATE_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT" "$@"

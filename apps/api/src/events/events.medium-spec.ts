@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { InvoiceEvent, type EventEnvelope } from '@operate/shared';
+import { InvoiceEvent } from '@operate/shared';
 import { testConfig } from '../../test/support/config.js';
+import { recordingServer } from '../../test/support/recording-server.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
 import { APP_CONFIG } from '../config/config.js';
 import { DATABASE_URL, PrismaService } from '../prisma/prisma.service.js';
@@ -12,29 +13,6 @@ import { EventStore } from './outbox.js';
 import { RelayService } from './relay.service.js';
 import { RetentionService } from './retention.service.js';
 import { SocketServerRef } from './socket-server.ref.js';
-import type { OperateServer } from './socket-types.js';
-
-/** Stands in for one node's socket.io server: records what its fan-out emits, per room, in order. */
-function recordingServer() {
-  const delivered: { room: string | undefined; envelope: EventEnvelope }[] = [];
-  const waiters: { count: number; resolve: () => void }[] = [];
-  const audience = (room: string | undefined) => ({
-    emit: (_event: string, envelope: EventEnvelope) => {
-      delivered.push({ room, envelope });
-      for (const waiter of waiters.filter((w) => delivered.length >= w.count)) waiter.resolve();
-      return true;
-    },
-  });
-  const server = { local: { ...audience(undefined), to: (room: string) => audience(room) } } as unknown as OperateServer;
-  /** Resolves once `count` events in all have been delivered (generous timeout, never a sleep). */
-  const waitForCount = (count: number, timeoutMs = 15_000) =>
-    new Promise<void>((resolve, reject) => {
-      if (delivered.length >= count) return resolve();
-      const timer = setTimeout(() => reject(new Error(`only ${delivered.length} of ${count} delivered`)), timeoutMs);
-      waiters.push({ count, resolve: () => (clearTimeout(timer), resolve()) });
-    });
-  return { server, delivered, waitForCount };
-}
 
 describe('transactional outbox and relay', () => {
   let database: TestDatabase;

@@ -17,7 +17,7 @@ export interface RunningApp {
   readonly tenants: Tenants;
   http(): ReturnType<typeof request>;
   login(user: TestUser): Promise<string>;
-  connect(user: TestUser): Promise<RecordingClient>;
+  connect(user: TestUser, extra?: { cursor?: unknown; token?: string }): Promise<RecordingClient>;
   close(): Promise<void>;
 }
 
@@ -46,8 +46,9 @@ export async function startApp(overrides: Record<string, string> = {}): Promise<
     tenants,
     http,
     login,
-    async connect(user) {
-      const client = await RecordingClient.connect(url, await login(user));
+    async connect(user, extra = {}) {
+      const { token, ...auth } = extra;
+      const client = await RecordingClient.connect(url, token ?? (await login(user)), auth);
       clients.push(client);
       return client;
     },

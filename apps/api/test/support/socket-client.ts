@@ -8,7 +8,10 @@ export class RecordingClient {
   readonly received: EventEnvelope[] = [];
   private waiters: { match: (envelope: EventEnvelope) => boolean; resolve: (envelope: EventEnvelope) => void }[] = [];
 
+  private readonly disconnect: Promise<string>;
+
   private constructor(readonly socket: ClientSocket) {
+    this.disconnect = new Promise((resolve) => socket.once('disconnect', resolve));
     socket.onAny((_event: string, envelope: EventEnvelope) => {
       this.received.push(envelope);
       this.waiters = this.waiters.filter((waiter) => {
@@ -19,10 +22,10 @@ export class RecordingClient {
     });
   }
 
-  /** Connects with `auth.token` and resolves once the server's `connected` event arrives. */
-  static async connect(url: string, token: string | undefined): Promise<RecordingClient> {
+  /** Connects with `auth.token` (and `auth.cursor` to resume) and resolves once `connected` arrives. */
+  static async connect(url: string, token: string | undefined, extra: { cursor?: unknown } = {}): Promise<RecordingClient> {
     const socket: ClientSocket = io(url, {
-      auth: token === undefined ? {} : { token },
+      auth: token === undefined ? {} : { token, ...extra },
       transports: ['websocket'],
       reconnection: false,
       forceNew: true,
@@ -73,6 +76,22 @@ export class RecordingClient {
 
   ofType<E extends EventName>(type: E): EventEnvelope<E>[] {
     return this.received.filter((envelope) => envelope.type === type) as EventEnvelope<E>[];
+  }
+
+  /** Resolves with the reason once the socket is disconnected (at once if it already is). */
+  disconnected(timeoutMs = 15_000): Promise<string> {
+    return Promise.race([
+      this.disconnect,
+      new Promise<string>((_, reject) => setTimeout(() => reject(new Error(`still connected after ${timeoutMs} ms`)), timeoutMs).unref()),
+    ]);
+  }
+
+  /** Where this client would resume from: the highest cursor of an event, or of connected/resumed/reset. */
+  lastCursor(): number {
+    return this.received.reduce((highest, envelope) => {
+      const position = envelope.cursor ?? (envelope.payload as { cursor?: unknown }).cursor;
+      return typeof position === 'number' ? Math.max(highest, position) : highest;
+    }, 0);
   }
 
   close(): void {

@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { InvoiceEvent } from '@operate/shared';
+import { testConfig } from '../../test/support/config.js';
+import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
+import { recordingServer } from '../../test/support/recording-server.js';
+import { APP_CONFIG } from '../config/config.js';
+import { DATABASE_URL, PrismaService } from '../prisma/prisma.service.js';
+import { EventBus } from './event-bus.js';
+import { EventsService } from './events.service.js';
+import { EventFanout } from './fanout.service.js';
+import { EventStore } from './outbox.js';
+import { RelayService } from './relay.service.js';
+import { SocketServerRef } from './socket-server.ref.js';
+
+// PostgreSQL only: PGlite runs one transaction at a time, so commits there cannot overtake each other.
+describe('relay with concurrent transactions (PostgreSQL)', () => {
+  let database: TestDatabase;
+  let moduleRef: TestingModule;
+  let prisma: PrismaService;
+  let events: EventsService;
+  let organizationId: string;
+  const node = recordingServer();
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    moduleRef = await Test.createTestingModule({
+      providers: [
+        EventsService,
+        RelayService,
+        EventBus,
+        EventFanout,
+        EventStore,
+        SocketServerRef,
+        PrismaService,
+        { provide: DATABASE_URL, useValue: database.url },
+        { provide: APP_CONFIG, useValue: testConfig(database.url, { RELAY_POLL_INTERVAL_MS: '50' }) },
+      ],
+    }).compile();
+    moduleRef.get(SocketServerRef).set(node.server);
+    await moduleRef.init();
+    prisma = moduleRef.get(PrismaService);
+    events = moduleRef.get(EventsService);
+    organizationId = (await prisma.organization.create({ data: { name: 'Concurrent', slug: `concurrent-${Date.now()}` } })).id;
+  });
+
+  afterAll(async () => {
+    await moduleRef.close();
+    await database.close();
+  });
+
+  const payload = (invoiceNumber: string) => ({
+    invoiceId: crypto.randomUUID(),
+    organizationId,
+    invoiceNumber,
+    customerName: 'Acme',
+    total: '1.00',
+    currency: 'EUR',
+    status: 'DRAFT' as const,
+    dueAt: new Date().toISOString(),
+    sentAt: null,
+    paidAt: null,
+    updatedAt: new Date().toISOString(),
+  });
+
+  it('delivers events of transactions that commit out of insertion order, skipping none', async () => {
+    let releaseFirst: () => void = () => undefined;
+    const firstMayCommit = new Promise<void>((resolve) => (releaseFirst = resolve));
+    let firstInserted: () => void = () => undefined;
+    const firstHasInserted = new Promise<void>((resolve) => (firstInserted = resolve));
+
+    // T1 inserts first (lower id), then stays open until T2 has committed and been delivered.
+    const first = prisma.$transaction(async (tx) => {
+      await events.toOrganization(organizationId).emit(InvoiceEvent.Created, payload('FIRST-INSERTED'), { tx });
+      firstInserted();
+      await firstMayCommit;
+    });
+    await firstHasInserted;
+    await prisma.$transaction(async (tx) => {
+      await events.toOrganization(organizationId).emit(InvoiceEvent.Created, payload('SECOND-INSERTED'), { tx });
+    });
+    await node.waitForCount(1);
+    releaseFirst();
+    await first;
+    await node.waitForCount(2);
+
+    const delivered = node.delivered.map((entry) => ({
+      number: (entry.envelope.payload as { invoiceNumber: string }).invoiceNumber,
+      cursor: entry.envelope.cursor as number,
+    }));
+    expect(delivered.map((entry) => entry.number)).toEqual(['SECOND-INSERTED', 'FIRST-INSERTED']);
+    expect(delivered[1]!.cursor).toBe(delivered[0]!.cursor + 1);
+    const seqs = await prisma.eventOutbox.findMany({ orderBy: { seq: 'asc' }, select: { payload: true } });
+    expect(seqs.map((row) => (row.payload as { invoiceNumber: string }).invoiceNumber)).toEqual(['FIRST-INSERTED', 'SECOND-INSERTED']);
+  });
+
+  it('keeps every event of 40 concurrent transactions, each once, in increasing cursor order', async () => {
+    node.delivered.length = 0;
+    await Promise.all(
+      Array.from({ length: 40 }, (_, index) =>
+        prisma.$transaction(async (tx) => {
+          await events.toOrganization(organizationId).emit(InvoiceEvent.Created, payload(`C-${index}`), { tx });
+        }),
+      ),
+    );
+    await node.waitForCount(40);
+    const numbers = node.delivered.map((entry) => (entry.envelope.payload as { invoiceNumber: string }).invoiceNumber);
+    expect(new Set(numbers).size).toBe(40);
+    const cursors = node.delivered.map((entry) => entry.envelope.cursor as number);
+    expect(cursors).toEqual(Array.from({ length: 40 }, (_, index) => cursors[0]! + index));
+  });
+});

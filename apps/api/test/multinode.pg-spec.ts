@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { InvoiceEvent, ProtocolEvent, type InvoiceSummary } from '@operate/shared';
+import request from 'supertest';
+import { PrismaClient } from '../src/generated/prisma/client.js';
+import { ApiProcess } from './support/api-process.js';
+import { TEST_ACCESS_SECRET, TEST_REFRESH_SECRET } from './support/config.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { seedTenants, TEST_PASSWORD, type Tenants, type TestUser } from './support/fixtures.js';
+import { RecordingClient } from './support/socket-client.js';
+
+jest.setTimeout(180_000);
+
+/** Two API processes on one PostgreSQL, joined through Redis, as in production. */
+describe('several API nodes (PostgreSQL + Redis)', () => {
+  let database: TestDatabase;
+  let tenants: Tenants;
+  let node1: ApiProcess;
+  let node2: ApiProcess;
+  let url1: string;
+  let url2: string;
+  const clients: RecordingClient[] = [];
+
+  const redisUrl = process.env.OPERATE_TEST_REDIS_URL;
+  const env = () => ({
+    NODE_ENV: 'test',
+    PORT: '0',
+    DATABASE_URL: database.url,
+    REDIS_URL: redisUrl ?? '',
+    JWT_ACCESS_SECRET: TEST_ACCESS_SECRET,
+    JWT_REFRESH_SECRET: TEST_REFRESH_SECRET,
+    RELAY_LEADER_RETRY_MS: '200',
+  });
+
+  async function login(url: string, user: TestUser): Promise<string> {
+    const response = await request(url).post('/auth/login').send({ email: user.email, password: TEST_PASSWORD }).expect(200);
+    return (response.body as { accessToken: string }).accessToken;
+  }
+
+  async function connect(url: string, user: TestUser, cursor?: number): Promise<RecordingClient> {
+    const client = await RecordingClient.connect(url, await login(url, user), cursor === undefined ? {} : { cursor });
+    clients.push(client);
+    return client;
+  }
+
+  async function createInvoice(url: string, token: string, customerName: string): Promise<InvoiceSummary> {
+    const response = await request(url)
+      .post('/invoices')
+      .set('authorization', `Bearer ${token}`)
+      .send({ customerName, total: '10.00', currency: 'EUR', dueAt: '2030-01-01T00:00:00Z' })
+      .expect(201);
+    return response.body as InvoiceSummary;
+  }
+
+  beforeAll(async () => {
+    if (!redisUrl) throw new Error('OPERATE_TEST_REDIS_URL is not set: run through scripts/test-postgres.sh');
+    database = await createTestDatabase();
+    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url }) });
+    tenants = await seedTenants(prisma);
+    await prisma.$disconnect();
+    // Node 1 starts first and so leads the relay; node 2 waits for the lock.
+    node1 = ApiProcess.start(env());
+    url1 = await node1.url();
+    await node1.waitForLog(/relay leader/);
+    node2 = ApiProcess.start(env());
+    url2 = await node2.url();
+  });
+
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await Promise.all([node1?.stop(), node2?.stop()]);
+    await database?.close();
+  });
+
+  it('delivers an event published on node 1 to a client on node 2 exactly once', async () => {
+    const onNode2 = await connect(url2, tenants.a1);
+    const onNode1 = await connect(url1, tenants.a2);
+    const token = await login(url1, tenants.a1);
+    const invoice = await createInvoice(url1, token, 'Cross node');
+    const sentinel = await createInvoice(url1, token, 'Sentinel');
+    for (const client of [onNode2, onNode1]) {
+      await client.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceId === sentinel.invoiceId, 30_000);
+      expect(client.ofType(InvoiceEvent.Created).filter((e) => e.payload.invoiceId === invoice.invoiceId)).toHaveLength(1);
+    }
+    expect(node2.output).not.toMatch(/relay leader/);
+  });
+
+  it('loses nothing when the leading node is killed mid-stream: clients resume on the survivor with no gaps', async () => {
+    const onKilled = await connect(url1, tenants.a1);
+    const onSurvivor = await connect(url2, tenants.a2);
+    const token = await login(url2, tenants.a1);
+    const names = Array.from({ length: 120 }, (_, index) => `Stream ${String(index + 1).padStart(3, '0')}`);
+    const ids: string[] = [];
+    for (const [index, name] of names.entries()) {
+      if (index === 40) {
+        // Mid-stream, without warning: its sockets drop and its relay leadership ends with its session.
+        await onKilled.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceId === ids[5], 30_000);
+        await node1.stop('SIGKILL');
+      }
+      ids.push((await createInvoice(url2, token, name)).invoiceId);
+    }
+    // The survivor takes over the relay: its own client gets the whole stream, in order, once each.
+    await onSurvivor.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceId === ids.at(-1), 60_000);
+    const survivorIds = onSurvivor
+      .ofType(InvoiceEvent.Created)
+      .map((e) => e.payload.invoiceId)
+      .filter((id) => ids.includes(id));
+    expect(survivorIds).toEqual(ids);
+    await node2.waitForLog(/this node is the relay leader/);
+
+    // The client of the killed node reconnects to the survivor with its last cursor.
+    const before = onKilled
+      .ofType(InvoiceEvent.Created)
+      .map((e) => e.payload.invoiceId)
+      .filter((id) => ids.includes(id));
+    expect(before.length).toBeGreaterThan(5);
+    const resumed = await connect(url2, tenants.a1, onKilled.lastCursor());
+    const confirmation = await resumed.waitFor(ProtocolEvent.Resumed, () => true, 30_000);
+    const after = resumed.ofType(InvoiceEvent.Created).map((e) => e.payload.invoiceId);
+    expect([...before, ...after]).toEqual(ids);
+    expect(confirmation.payload.replayed).toBe(ids.length - before.length);
+    const cursors = [...onKilled.ofType(InvoiceEvent.Created), ...resumed.ofType(InvoiceEvent.Created)].map((e) => e.cursor);
+    expect(cursors.every((cursor, index) => index === 0 || cursor > cursors[index - 1]!)).toBe(true);
+  });
+});
