@@ -25,7 +25,7 @@ const REDIS_CONNECT_TIMEOUT_MS = 5_000;
 
 class OperateIoAdapter extends IoAdapter {
   private redisAdapter: ReturnType<typeof createAdapter> | undefined;
-  private readonly redisClients: { readonly isOpen: boolean; quit(): Promise<unknown> }[] = [];
+  private readonly redisClients: { readonly isOpen: boolean; close(): Promise<unknown>; destroy(): void }[] = [];
 
   constructor(
     app: INestApplicationContext,
@@ -58,7 +58,9 @@ class OperateIoAdapter extends IoAdapter {
     try {
       await Promise.race([Promise.all([pub.connect(), sub.connect()]), timeout]);
     } catch (error) {
-      await this.disconnectRedis();
+      // Still retrying: drop the sockets now rather than wait for a server that is not there.
+      for (const client of this.redisClients) client.destroy();
+      this.redisClients.length = 0;
       throw error;
     } finally {
       clearTimeout(timer);
@@ -83,7 +85,7 @@ class OperateIoAdapter extends IoAdapter {
   }
 
   private async disconnectRedis(): Promise<void> {
-    await Promise.all(this.redisClients.filter((client) => client.isOpen).map((client) => client.quit().catch(() => undefined)));
+    await Promise.all(this.redisClients.filter((client) => client.isOpen).map((client) => client.close().catch(() => undefined)));
     this.redisClients.length = 0;
   }
 }

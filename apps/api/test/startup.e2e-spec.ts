@@ -1,44 +1,30 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { ProtocolEvent } from '@operate/shared';
+import request from 'supertest';
+import { PrismaClient } from '../src/generated/prisma/client.js';
+import { ApiProcess } from './support/api-process.js';
 import { TEST_ACCESS_SECRET, TEST_REFRESH_SECRET } from './support/config.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
-
-const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+import { seedTenants, TEST_PASSWORD } from './support/fixtures.js';
+import { RecordingClient } from './support/socket-client.js';
 
 // Generous: an unmigrated embedded database runs initdb (CPU-heavy WASM) on a possibly busy 2-core machine.
-const CHILD_LIMIT_MS = 80_000;
 jest.setTimeout(90_000);
-
-interface Run {
-  code: number | null;
-  output: string;
-}
-
-/** Runs the built API with exactly this environment until it exits (killed after CHILD_LIMIT_MS at most). */
-function runMain(env: Record<string, string>): Promise<Run> {
-  const child = spawn(process.execPath, [main], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_LIMIT_MS);
-  const onData = (chunk: Buffer) => {
-    output += chunk.toString();
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  return new Promise((resolve) => {
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
-}
 
 const secrets = { JWT_ACCESS_SECRET: TEST_ACCESS_SECRET, JWT_REFRESH_SECRET: TEST_REFRESH_SECRET, NODE_ENV: 'test' };
 
-describe('starting the API (e2e, built main.js)', () => {
+/** Runs the built API until it exits on its own; resolves with its exit code and log. */
+async function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const api = ApiProcess.start(env);
+  const code = await api.stop('SIGCONT', 80_000);
+  return { code, output: api.output };
+}
+
+describe('starting and stopping the API (e2e, built main.js)', () => {
   let database: TestDatabase;
   let emptyDir: string;
 
@@ -53,57 +39,50 @@ describe('starting the API (e2e, built main.js)', () => {
   });
 
   it('stops with a message naming a missing or bad variable', async () => {
-    const missing = await runMain({ JWT_REFRESH_SECRET: TEST_REFRESH_SECRET });
+    const missing = await runToExit({ JWT_REFRESH_SECRET: TEST_REFRESH_SECRET });
     expect(missing.code).toBe(1);
     expect(missing.output).toContain('JWT_ACCESS_SECRET is required but not set');
 
-    const wrongKind = await runMain({ ...secrets, DATABASE_URL: 'mysql://root@127.0.0.1/operate' });
+    const wrongKind = await runToExit({ ...secrets, DATABASE_URL: 'mysql://root@127.0.0.1/operate' });
     expect(wrongKind.code).toBe(1);
     expect(wrongKind.output).toContain('DATABASE_URL: must be a postgresql:// URL');
   });
 
-  it('stops with a clear error when DATABASE_URL points at no database', async () => {
-    const run = await runMain({ ...secrets, DATABASE_URL: 'postgresql://operate@127.0.0.1:1/operate' });
-    expect(run.code).toBe(1);
-    expect(run.output).toMatch(/Cannot connect to the database in DATABASE_URL \(127\.0\.0\.1:1\/operate\): .*ECONNREFUSED/);
+  it('stops with a clear error when DATABASE_URL or REDIS_URL points at nothing', async () => {
+    const noDatabase = await runToExit({ ...secrets, DATABASE_URL: 'postgresql://operate@127.0.0.1:1/operate' });
+    expect(noDatabase.code).toBe(1);
+    expect(noDatabase.output).toMatch(/Cannot connect to the database in DATABASE_URL \(127\.0\.0\.1:1\/operate\): .*ECONNREFUSED/);
+
+    const noRedis = await runToExit({ ...secrets, DATABASE_URL: database.url, REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(noRedis.code).toBe(1);
+    expect(noRedis.output).toMatch(/Cannot connect to Redis in REDIS_URL \(127\.0\.0\.1:1\)/);
   });
 
   it('refuses to serve an unmigrated database and says what to run', async () => {
-    const run = await runMain({ ...secrets, PGLITE_DATA_DIR: emptyDir });
+    const run = await runToExit({ ...secrets, PGLITE_DATA_DIR: emptyDir });
     expect(run.code).toBe(1);
     expect(run.output).toMatch(/lacks \d+ migration\(s\).*Run `pnpm db:migrate`/);
   });
 
-  it('boots on the database it is given, answers HTTP, and exits 0 on SIGTERM', async () => {
-    let health = 0;
-    const run = await new Promise<Run>((resolve) => {
-      const child = spawn(process.execPath, [main], {
-        env: { PATH: process.env.PATH ?? '', ...secrets, DATABASE_URL: database.url, PORT: '0' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      const timer = setTimeout(() => child.kill('SIGKILL'), CHILD_LIMIT_MS);
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        const url = /listening on (http:\/\/[^\s]+)/.exec(output)?.[1];
-        if (url && health === 0) {
-          health = -1;
-          void fetch(`${url}/auth/me`).then((response) => {
-            health = response.status;
-            child.kill('SIGTERM');
-          });
-        }
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        resolve({ code, output });
-      });
-    });
-    expect(health).toBe(401);
-    expect(run.output).toContain('(database: postgres)');
-    expect(run.output).toContain('SIGTERM received; shutting down');
-    expect(run.code).toBe(0);
+  it('serves, and on SIGTERM tells its clients to reconnect, then exits 0 within the bounded time', async () => {
+    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url }) });
+    const tenants = await seedTenants(prisma);
+    await prisma.$disconnect();
+    const api = ApiProcess.start({ ...secrets, DATABASE_URL: database.url, PORT: '0' });
+    const url = await api.url();
+    await request(url).get('/auth/me').expect(401);
+    const login = await request(url).post('/auth/login').send({ email: tenants.a1.email, password: TEST_PASSWORD }).expect(200);
+    const client = await RecordingClient.connect(url, (login.body as { accessToken: string }).accessToken);
+
+    const started = Date.now();
+    const code = await api.stop('SIGTERM');
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(api.output).toContain('(database: postgres)');
+    expect(api.output).toContain('SIGTERM received; shutting down');
+    expect((await client.waitFor(ProtocolEvent.ShuttingDown)).payload.reconnect).toBe(true);
+    // A transport close (not a server-side disconnect) is what makes socket.io-client reconnect by itself.
+    expect(await client.disconnected()).toBe('transport close');
+    client.close();
   });
 });
