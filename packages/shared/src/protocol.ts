@@ -32,6 +32,7 @@ export const ErrorCode = {
   Unauthorized: 'unauthorized',
   TokenExpired: 'token_expired',
   AccountDeactivated: 'account_deactivated',
+  ShuttingDown: 'shutting_down',
   Forbidden: 'forbidden',
   InvalidPayload: 'invalid_payload',
   PayloadTooLarge: 'payload_too_large',

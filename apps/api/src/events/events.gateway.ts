@@ -23,7 +23,7 @@ import type { OperateServer, OperateSocket } from './socket-types.js';
 type AckFn = (response: Ack<unknown>) => void;
 
 /** A connect_error whose message is the stable code; `data` repeats it with a human message. */
-function handshakeError(code: 'unauthorized' | 'token_expired', message: string): ExtendedError {
+function handshakeError(code: 'unauthorized' | 'token_expired' | 'shutting_down', message: string): ExtendedError {
   const error: ExtendedError = new Error(code);
   error.data = { code, message };
   return error;
@@ -57,6 +57,7 @@ export class EventsGateway
 {
   private readonly logger = new Logger(EventsGateway.name);
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
+  private closing = false;
 
   constructor(
     private readonly tokens: TokenService,
@@ -76,6 +77,10 @@ export class EventsGateway
     this.serverRef.set(server);
     this.bus.attach(server);
     server.use((socket, next) => {
+      if (this.closing) {
+        next(handshakeError('shutting_down', 'This server is stopping; connect again to reach another or the restarted one'));
+        return;
+      }
       this.authenticate(socket).then(
         () => next(),
         (error: unknown) =>
@@ -136,6 +141,7 @@ export class EventsGateway
 
   /** Before the server closes: tell this node's clients to reconnect (they resume elsewhere or here later). */
   beforeApplicationShutdown(): void {
+    this.closing = true;
     const server = this.serverRef.get();
     server?.local.emit(ProtocolEvent.ShuttingDown, protocolEnvelope(ProtocolEvent.ShuttingDown, { reconnect: true }));
     for (const timer of this.expiryTimers.values()) clearTimeout(timer);
