@@ -45,10 +45,15 @@ function setup(options: { registerPing?: boolean } = {}) {
   const gateway = new EventsGateway(tokens, prisma, new SocketServerRef(), registry, replay, bus);
   if (options.registerPing !== false) gateway.onModuleInit();
   let middleware: Middleware | undefined;
-  gateway.afterInit({ use: (fn: Middleware) => (middleware = fn) } as unknown as OperateServer);
+  const announced: string[] = [];
+  gateway.afterInit({
+    use: (fn: Middleware) => (middleware = fn),
+    local: { emit: (event: string) => announced.push(event) > 0 },
+  } as unknown as OperateServer);
   return {
     gateway,
     registry,
+    announced,
     handshake: (socket: OperateSocket) => new Promise<(Error & { data?: unknown }) | undefined>((resolve) => middleware?.(socket, resolve)),
   };
 }
@@ -118,6 +123,15 @@ describe(EventsGateway.name, () => {
       expect(error?.message).toBe(code);
       expect(error?.data).toMatchObject({ code });
     });
+  });
+
+  it('refuses new handshakes once the server is shutting down', async () => {
+    const { gateway, handshake, announced } = setup();
+    gateway.beforeApplicationShutdown();
+    expect(announced).toEqual(['shutting_down']);
+    const { accessToken } = await tokens.issue(active);
+    const error = await handshake(fakeSocket({ token: accessToken }).socket);
+    expect(error?.message).toBe('shutting_down');
   });
 
   describe('connection', () => {
