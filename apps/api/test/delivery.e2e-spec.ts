@@ -5,6 +5,7 @@ import { EventsService } from '../src/events/events.service.js';
 import { RetentionService } from '../src/events/retention.service.js';
 import { startApp, type RunningApp } from './support/app.js';
 import { TEST_ACCESS_SECRET } from './support/config.js';
+import { invoicePayload } from './support/fixtures.js';
 import type { RecordingClient } from './support/socket-client.js';
 
 const REPLAY_LIMIT = 150;
@@ -25,27 +26,13 @@ describe('delivery guarantees (e2e): resume, reset, tokens on live sockets', () 
     await ctx.close();
   });
 
-  const invoice = (organizationId: string, invoiceNumber: string) => ({
-    invoiceId: crypto.randomUUID(),
-    organizationId,
-    invoiceNumber,
-    customerName: 'Stream',
-    total: '1.00',
-    currency: 'EUR',
-    status: 'DRAFT' as const,
-    dueAt: new Date().toISOString(),
-    sentAt: null,
-    paidAt: null,
-    updatedAt: new Date().toISOString(),
-  });
-
   /** Publishes n events for A (and one for B after every fifth) and waits until the watcher has them all. */
   async function publishToA(prefix: string, n: number): Promise<string[]> {
     const numbers = Array.from({ length: n }, (_, index) => `${prefix}-${String(index + 1).padStart(3, '0')}`);
     for (const [index, number] of numbers.entries()) {
-      await events.toOrganization(ctx.tenants.orgA).emit(InvoiceEvent.Created, invoice(ctx.tenants.orgA, number));
+      await events.toOrganization(ctx.tenants.orgA).emit(InvoiceEvent.Created, invoicePayload(ctx.tenants.orgA, number));
       if (index % 5 === 0)
-        await events.toOrganization(ctx.tenants.orgB).emit(InvoiceEvent.Created, invoice(ctx.tenants.orgB, `B-${number}`));
+        await events.toOrganization(ctx.tenants.orgB).emit(InvoiceEvent.Created, invoicePayload(ctx.tenants.orgB, `B-${number}`));
     }
     await watcher.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceNumber === numbers.at(-1));
     return numbers;

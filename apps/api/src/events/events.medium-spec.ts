@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import { InvoiceEvent } from '@operate/shared';
-import { testConfig } from '../../test/support/config.js';
-import { recordingServer } from '../../test/support/recording-server.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
-import { APP_CONFIG } from '../config/config.js';
-import { DATABASE_URL, PrismaService } from '../prisma/prisma.service.js';
-import { EventBus } from './event-bus.js';
+import { invoicePayload } from '../../test/support/fixtures.js';
+import { recordingServer } from '../../test/support/recording-server.js';
+import { startRelayModule } from '../../test/support/relay-module.js';
+import { PrismaService } from '../prisma/prisma.service.js';
 import { EventsService } from './events.service.js';
 import { EventFanout } from './fanout.service.js';
 import { EventStore } from './outbox.js';
@@ -23,42 +22,14 @@ describe('transactional outbox and relay', () => {
   let organizationId: string;
   const node = recordingServer();
 
-  const payload = (invoiceNumber: string) => ({
-    invoiceId: crypto.randomUUID(),
-    organizationId,
-    invoiceNumber,
-    customerName: 'Acme',
-    total: '1.00',
-    currency: 'EUR',
-    status: 'DRAFT' as const,
-    dueAt: new Date().toISOString(),
-    sentAt: null,
-    paidAt: null,
-    updatedAt: new Date().toISOString(),
-  });
   const numbers = () => node.delivered.map((entry) => (entry.envelope.payload as { invoiceNumber: string }).invoiceNumber);
   const cursors = () => node.delivered.map((entry) => entry.envelope.cursor as number);
   const publish = (number: string, tx?: Parameters<EventsService['publish']>[3]) =>
-    events.toOrganization(organizationId).emit(InvoiceEvent.Created, payload(number), tx);
+    events.toOrganization(organizationId).emit(InvoiceEvent.Created, invoicePayload(organizationId, number), tx);
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    moduleRef = await Test.createTestingModule({
-      providers: [
-        EventsService,
-        RelayService,
-        EventBus,
-        EventFanout,
-        EventStore,
-        RetentionService,
-        SocketServerRef,
-        PrismaService,
-        { provide: DATABASE_URL, useValue: database.url },
-        { provide: APP_CONFIG, useValue: testConfig(database.url, { RELAY_POLL_INTERVAL_MS: '100', RELAY_LEADER_RETRY_MS: '100' }) },
-      ],
-    }).compile();
-    moduleRef.get(SocketServerRef).set(node.server);
-    await moduleRef.init();
+    moduleRef = await startRelayModule(database.url, node.server);
     prisma = moduleRef.get(PrismaService);
     events = moduleRef.get(EventsService);
     relay = moduleRef.get(RelayService);

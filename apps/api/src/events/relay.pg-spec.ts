@@ -1,17 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Test, type TestingModule } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
 import { InvoiceEvent } from '@operate/shared';
-import { testConfig } from '../../test/support/config.js';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
+import { invoicePayload } from '../../test/support/fixtures.js';
 import { recordingServer } from '../../test/support/recording-server.js';
-import { APP_CONFIG } from '../config/config.js';
-import { DATABASE_URL, PrismaService } from '../prisma/prisma.service.js';
-import { EventBus } from './event-bus.js';
+import { startRelayModule } from '../../test/support/relay-module.js';
+import { PrismaService } from '../prisma/prisma.service.js';
 import { EventsService } from './events.service.js';
-import { EventFanout } from './fanout.service.js';
-import { EventStore } from './outbox.js';
-import { RelayService } from './relay.service.js';
-import { SocketServerRef } from './socket-server.ref.js';
 
 // PostgreSQL only: PGlite runs one transaction at a time, so commits there cannot overtake each other.
 describe('relay with concurrent transactions (PostgreSQL)', () => {
@@ -24,21 +19,7 @@ describe('relay with concurrent transactions (PostgreSQL)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    moduleRef = await Test.createTestingModule({
-      providers: [
-        EventsService,
-        RelayService,
-        EventBus,
-        EventFanout,
-        EventStore,
-        SocketServerRef,
-        PrismaService,
-        { provide: DATABASE_URL, useValue: database.url },
-        { provide: APP_CONFIG, useValue: testConfig(database.url, { RELAY_POLL_INTERVAL_MS: '50' }) },
-      ],
-    }).compile();
-    moduleRef.get(SocketServerRef).set(node.server);
-    await moduleRef.init();
+    moduleRef = await startRelayModule(database.url, node.server, { RELAY_POLL_INTERVAL_MS: '50' });
     prisma = moduleRef.get(PrismaService);
     events = moduleRef.get(EventsService);
     organizationId = (await prisma.organization.create({ data: { name: 'Concurrent', slug: `concurrent-${Date.now()}` } })).id;
@@ -49,20 +30,6 @@ describe('relay with concurrent transactions (PostgreSQL)', () => {
     await database.close();
   });
 
-  const payload = (invoiceNumber: string) => ({
-    invoiceId: crypto.randomUUID(),
-    organizationId,
-    invoiceNumber,
-    customerName: 'Acme',
-    total: '1.00',
-    currency: 'EUR',
-    status: 'DRAFT' as const,
-    dueAt: new Date().toISOString(),
-    sentAt: null,
-    paidAt: null,
-    updatedAt: new Date().toISOString(),
-  });
-
   it('delivers events of transactions that commit out of insertion order, skipping none', async () => {
     let releaseFirst: () => void = () => undefined;
     const firstMayCommit = new Promise<void>((resolve) => (releaseFirst = resolve));
@@ -71,13 +38,13 @@ describe('relay with concurrent transactions (PostgreSQL)', () => {
 
     // T1 inserts first (lower id), then stays open until T2 has committed and been delivered.
     const first = prisma.$transaction(async (tx) => {
-      await events.toOrganization(organizationId).emit(InvoiceEvent.Created, payload('FIRST-INSERTED'), { tx });
+      await events.toOrganization(organizationId).emit(InvoiceEvent.Created, invoicePayload(organizationId, 'FIRST-INSERTED'), { tx });
       firstInserted();
       await firstMayCommit;
     });
     await firstHasInserted;
     await prisma.$transaction(async (tx) => {
-      await events.toOrganization(organizationId).emit(InvoiceEvent.Created, payload('SECOND-INSERTED'), { tx });
+      await events.toOrganization(organizationId).emit(InvoiceEvent.Created, invoicePayload(organizationId, 'SECOND-INSERTED'), { tx });
     });
     await node.waitForCount(1);
     releaseFirst();
@@ -99,7 +66,7 @@ describe('relay with concurrent transactions (PostgreSQL)', () => {
     await Promise.all(
       Array.from({ length: 40 }, (_, index) =>
         prisma.$transaction(async (tx) => {
-          await events.toOrganization(organizationId).emit(InvoiceEvent.Created, payload(`C-${index}`), { tx });
+          await events.toOrganization(organizationId).emit(InvoiceEvent.Created, invoicePayload(organizationId, `C-${index}`), { tx });
         }),
       ),
     );

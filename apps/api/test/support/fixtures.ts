@@ -46,3 +46,21 @@ export async function seedTenants(prisma: PrismaClient, tag = Math.random().toSt
     inactive: await user('inactive', orgA.id, 'MEMBER', false),
   };
 }
+
+/** A valid `invoice.created` payload, for tests that publish events directly. */
+export function invoicePayload(organizationId: string, invoiceNumber: string) {
+  const now = new Date().toISOString();
+  return {
+    invoiceId: crypto.randomUUID(),
+    organizationId,
+    invoiceNumber,
+    customerName: 'Stream',
+    total: '1.00',
+    currency: 'EUR',
+    status: 'DRAFT' as const,
+    dueAt: now,
+    sentAt: null,
+    paidAt: null,
+    updatedAt: now,
+  };
+}

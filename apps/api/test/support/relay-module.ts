@@ -1,0 +1,37 @@
+import { Test, type TestingModule } from '@nestjs/testing';
+import { APP_CONFIG } from '../../src/config/config.js';
+import { EventBus } from '../../src/events/event-bus.js';
+import { EventsService } from '../../src/events/events.service.js';
+import { EventFanout } from '../../src/events/fanout.service.js';
+import { EventStore } from '../../src/events/outbox.js';
+import { RelayService } from '../../src/events/relay.service.js';
+import { RetentionService } from '../../src/events/retention.service.js';
+import { SocketServerRef } from '../../src/events/socket-server.ref.js';
+import type { OperateServer } from '../../src/events/socket-types.js';
+import { DATABASE_URL, PrismaService } from '../../src/prisma/prisma.service.js';
+import { testConfig } from './config.js';
+
+/** The real outbox, relay and fan-out on a test database, delivering into `server` instead of sockets. */
+export async function startRelayModule(
+  databaseUrl: string,
+  server: OperateServer,
+  env: Record<string, string> = {},
+): Promise<TestingModule> {
+  const moduleRef = await Test.createTestingModule({
+    providers: [
+      EventsService,
+      RelayService,
+      EventBus,
+      EventFanout,
+      EventStore,
+      RetentionService,
+      SocketServerRef,
+      PrismaService,
+      { provide: DATABASE_URL, useValue: databaseUrl },
+      { provide: APP_CONFIG, useValue: testConfig(databaseUrl, { RELAY_POLL_INTERVAL_MS: '100', RELAY_LEADER_RETRY_MS: '100', ...env }) },
+    ],
+  }).compile();
+  moduleRef.get(SocketServerRef).set(server);
+  await moduleRef.init();
+  return moduleRef;
+}
