@@ -14,6 +14,7 @@ export const InvoiceEvent = {
 
 export const NotificationEvent = {
   Created: 'notification.created',
+  Read: 'notification.read',
 } as const;
 
 export const ProtocolEvent = {
@@ -49,6 +50,7 @@ export const eventCatalog = {
     p.notificationCreated,
     'A notification for a user or a whole organization was stored.',
   ),
+  [NotificationEvent.Read]: define([ScopeKind.User], p.notificationRead, 'The user read notifications (in this or another tab).'),
   [ProtocolEvent.Connected]: define([ScopeKind.Connection], p.connected, 'The handshake succeeded; rooms are joined.'),
   [ProtocolEvent.Error]: define([ScopeKind.Connection], p.protocolError, 'A problem with this connection, with a stable code.'),
   [ProtocolEvent.Resumed]: define([ScopeKind.Connection], p.resumed, 'Every missed event since the given cursor was replayed.'),

@@ -72,6 +72,14 @@ export const notificationCreated = z.object({
 /** A position in the event stream; every delivered event carries one, in increasing order. */
 export const cursor = z.number().int().nonnegative();
 
+export const notificationRead = z.object({
+  /** The notifications just marked read (empty when `allRead`). */
+  notificationIds: z.array(uuid).max(100),
+  /** True when everything visible to the user was marked read at once. */
+  allRead: z.boolean(),
+  unreadCount: z.number().int().nonnegative(),
+});
+
 export const connected = z.object({
   userId: uuid,
   organizationId: uuid,

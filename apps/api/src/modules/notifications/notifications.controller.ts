@@ -1,0 +1,33 @@
+import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { CurrentUser } from '../../auth/decorators.js';
+import type { AuthUser } from '../../auth/token.service.js';
+import { uuidParam } from '../../common/uuid-param.js';
+import { ListNotificationsQuery } from './dto/notifications.dto.js';
+import { NotificationsService } from './notifications.service.js';
+
+@Controller('notifications')
+export class NotificationsController {
+  constructor(private readonly notifications: NotificationsService) {}
+
+  @Get()
+  list(@CurrentUser() user: AuthUser, @Query() query: ListNotificationsQuery) {
+    return this.notifications.list(user, query.page, query.pageSize);
+  }
+
+  @Get('unread-count')
+  unreadCount(@CurrentUser() user: AuthUser) {
+    return this.notifications.unreadCount(user);
+  }
+
+  @Post('read-all')
+  @HttpCode(HttpStatus.OK)
+  markAllRead(@CurrentUser() user: AuthUser) {
+    return this.notifications.markAllRead(user);
+  }
+
+  @Post(':id/read')
+  @HttpCode(HttpStatus.OK)
+  markRead(@CurrentUser() user: AuthUser, @Param('id', uuidParam('id')) id: string) {
+    return this.notifications.markRead(user, id);
+  }
+}

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { Test } from '@nestjs/testing';
+import { NotificationEvent, scope } from '@operate/shared';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/database.js';
+import { seedTenants, type Tenants } from '../../../test/support/fixtures.js';
+import type { AuthUser } from '../../auth/token.service.js';
+import { FakeEventsService } from '../../events/testing/index.js';
+import { DATABASE_URL, PrismaService } from '../../prisma/prisma.service.js';
+import { NotificationsService } from './notifications.service.js';
+
+describe(NotificationsService.name, () => {
+  let database: TestDatabase;
+  let prisma: PrismaService;
+  let notifications: NotificationsService;
+  let tenants: Tenants;
+  let owner: AuthUser;
+  let member: AuthUser;
+  const events = new FakeEventsService();
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const moduleRef = await Test.createTestingModule({
+      providers: [NotificationsService, PrismaService, { provide: DATABASE_URL, useValue: database.url }, events.provider()],
+    }).compile();
+    prisma = moduleRef.get(PrismaService);
+    notifications = moduleRef.get(NotificationsService);
+    tenants = await seedTenants(prisma);
+    owner = { userId: tenants.a1.id, organizationId: tenants.orgA, role: 'OWNER', expiresAt: 0 };
+    member = { userId: tenants.a2.id, organizationId: tenants.orgA, role: 'MEMBER', expiresAt: 0 };
+  });
+
+  afterAll(async () => {
+    await prisma.$disconnect();
+    await database.close();
+  });
+
+  beforeEach(() => events.clear());
+
+  const create = (input: Parameters<NotificationsService['create']>[0]) => prisma.transaction((tx) => notifications.create(input, tx));
+
+  it('announces a personal notification to that user and an organization-wide one to the organization, in the transaction', async () => {
+    const personal = await create({
+      organizationId: tenants.orgA,
+      userId: tenants.a1.id,
+      title: 'Hi',
+      message: 'Just you',
+      type: 'warning',
+    });
+    const everyone = await create({ organizationId: tenants.orgA, title: 'All', message: 'Everyone' });
+    events.expectEmitted(NotificationEvent.Created, scope.user(tenants.a1.id), {
+      notificationId: personal.id,
+      type: 'warning',
+      priority: 'normal',
+    });
+    events.expectEmitted(NotificationEvent.Created, scope.organization(tenants.orgA), { notificationId: everyone.id, userId: null });
+    events.expectNotEmitted(NotificationEvent.Created, scope.user(tenants.a2.id));
+    expect(events.emitted.every((entry) => entry.inTransaction)).toBe(true);
+  });
+
+  it('announces a read to the reader only, once, with the new unread count', async () => {
+    const note = await create({ organizationId: tenants.orgA, title: 'Read me', message: 'Please' });
+    const before = (await notifications.unreadCount(member)).unread;
+    events.clear();
+    await notifications.markRead(member, note.id);
+    await notifications.markRead(member, note.id);
+    events.expectEmittedTimes(NotificationEvent.Read, 1);
+    events.expectEmitted(NotificationEvent.Read, scope.user(tenants.a2.id), { notificationIds: [note.id], unreadCount: before - 1 });
+    expect((await notifications.unreadCount(owner)).unread).toBeGreaterThan(0);
+  });
+
+  it('marks everything read in one step and reports nothing when nothing is unread', async () => {
+    expect(await notifications.markAllRead(owner)).toMatchObject({ unread: 0 });
+    events.expectEmitted(NotificationEvent.Read, scope.user(tenants.a1.id), { allRead: true, unreadCount: 0 });
+    events.clear();
+    expect(await notifications.markAllRead(owner)).toEqual({ updated: 0, unread: 0 });
+    events.expectNotEmitted(NotificationEvent.Read);
+  });
+});
