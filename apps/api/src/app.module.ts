@@ -4,6 +4,7 @@ import { APP_CONFIG, type AppConfig } from './config/config.js';
 import { EventsModule } from './events/events.module.js';
 import { FinanceModule } from './modules/finance/finance.module.js';
 import { NotificationsModule } from './modules/notifications/notifications.module.js';
+import { ShopFamilyModule } from './modules/shop-family/shop-family.module.js';
 import { UsersModule } from './modules/users/users.module.js';
 import { PrismaModule } from './prisma/prisma.module.js';
 import { DATABASE_URL } from './prisma/prisma.service.js';
@@ -35,7 +36,16 @@ export class AppModule {
   static forRoot(options: AppOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(options), PrismaModule, AuthModule, EventsModule, NotificationsModule, FinanceModule, UsersModule],
+      imports: [
+        CoreModule.forRoot(options),
+        PrismaModule,
+        AuthModule,
+        EventsModule,
+        NotificationsModule,
+        FinanceModule,
+        UsersModule,
+        ShopFamilyModule,
+      ],
     };
   }
 }

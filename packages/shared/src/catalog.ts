@@ -17,6 +17,15 @@ export const NotificationEvent = {
   Read: 'notification.read',
 } as const;
 
+export const ShopEvent = {
+  Updated: 'shop.updated',
+  PurchaseCompleted: 'shop.purchase_completed',
+} as const;
+
+export const FamilyEvent = {
+  ShopPurchase: 'family.shop_purchase',
+} as const;
+
 export const ProtocolEvent = {
   Connected: 'connected',
   Error: 'error',
@@ -26,7 +35,12 @@ export const ProtocolEvent = {
 } as const;
 export type ProtocolEventName = ValuesOf<typeof ProtocolEvent>;
 
-export type EventName = ValuesOf<typeof InvoiceEvent> | ValuesOf<typeof NotificationEvent> | ValuesOf<typeof ProtocolEvent>;
+export type EventName =
+  | ValuesOf<typeof InvoiceEvent>
+  | ValuesOf<typeof NotificationEvent>
+  | ValuesOf<typeof ShopEvent>
+  | ValuesOf<typeof FamilyEvent>
+  | ValuesOf<typeof ProtocolEvent>;
 
 interface EventDefinition {
   /** Scope kinds the event may be published with. */
@@ -51,6 +65,9 @@ export const eventCatalog = {
     'A notification for a user or a whole organization was stored.',
   ),
   [NotificationEvent.Read]: define([ScopeKind.User], p.notificationRead, 'The user read notifications (in this or another tab).'),
+  [ShopEvent.Updated]: define([ScopeKind.Broadcast], p.shopUpdated, 'The shop catalog changed (items added, repriced or retired).'),
+  [ShopEvent.PurchaseCompleted]: define([ScopeKind.User], p.personalPurchase, 'The user bought an item with their personal wallet.'),
+  [FamilyEvent.ShopPurchase]: define([ScopeKind.Family], p.familyShopPurchase, 'A member bought an item with the family wallet.'),
   [ProtocolEvent.Connected]: define([ScopeKind.Connection], p.connected, 'The handshake succeeded; rooms are joined.'),
   [ProtocolEvent.Error]: define([ScopeKind.Connection], p.protocolError, 'A problem with this connection, with a stable code.'),
   [ProtocolEvent.Resumed]: define([ScopeKind.Connection], p.resumed, 'Every missed event since the given cursor was replayed.'),

@@ -80,6 +80,47 @@ export const notificationRead = z.object({
   unreadCount: z.number().int().nonnegative(),
 });
 
+export const ShopItemType = { Theme: 'THEME', Avatar: 'AVATAR', Banner: 'BANNER', Bundle: 'BUNDLE' } as const;
+export type ShopItemType = (typeof ShopItemType)[keyof typeof ShopItemType];
+/** SBD tokens: whole, non-negative amounts. */
+export const tokens = z.number().int().nonnegative();
+
+export const shopItem = z.object({
+  itemId: uuid,
+  type: z.enum(ShopItemType),
+  name: z.string(),
+  price: tokens,
+  active: z.boolean(),
+});
+export type ShopItemView = z.infer<typeof shopItem>;
+
+export const shopUpdated = z.object({
+  newItems: z.array(shopItem),
+  /** Changed or retired (`active: false`) items. */
+  updatedItems: z.array(shopItem),
+});
+
+export const familyShopPurchase = z.object({
+  familyId: uuid,
+  purchaseId: uuid,
+  purchaserId: uuid,
+  purchaserUsername: z.string(),
+  itemId: uuid,
+  itemType: z.enum(ShopItemType),
+  price: tokens,
+  newBalance: tokens,
+  purchasedAt: isoDateTime,
+});
+
+export const personalPurchase = z.object({
+  purchaseId: uuid,
+  itemId: uuid,
+  itemType: z.enum(ShopItemType),
+  price: tokens,
+  newBalance: tokens,
+  purchasedAt: isoDateTime,
+});
+
 export const connected = z.object({
   userId: uuid,
   organizationId: uuid,

@@ -3,6 +3,7 @@ export const ScopeKind = {
   Organization: 'organization',
   User: 'user',
   Broadcast: 'broadcast',
+  Family: 'family',
   /** Protocol events sent to one socket by the gateway itself. */
   Connection: 'connection',
 } as const;
@@ -11,13 +12,18 @@ export type ScopeKind = (typeof ScopeKind)[keyof typeof ScopeKind];
 export type Scope =
   | { kind: typeof ScopeKind.Organization; organizationId: string }
   | { kind: typeof ScopeKind.User; userId: string }
+  | { kind: typeof ScopeKind.Family; familyId: string }
   | { kind: typeof ScopeKind.Broadcast };
+
+/** The scope kinds a feature module publishes to (protocol events are the gateway's own). */
+export type PublishScopeKind = Scope['kind'];
 
 export type ScopeOf<K extends ScopeKind> = Extract<Scope, { kind: K }>;
 
 export const scope = {
   organization: (organizationId: string): ScopeOf<'organization'> => ({ kind: ScopeKind.Organization, organizationId }),
   user: (userId: string): ScopeOf<'user'> => ({ kind: ScopeKind.User, userId }),
+  family: (familyId: string): ScopeOf<'family'> => ({ kind: ScopeKind.Family, familyId }),
   broadcast: (): ScopeOf<'broadcast'> => ({ kind: ScopeKind.Broadcast }),
 };
 
@@ -25,6 +31,7 @@ export const scope = {
 export const rooms = {
   organization: (organizationId: string) => `org:${organizationId}`,
   user: (userId: string) => `user:${userId}`,
+  family: (familyId: string) => `family:${familyId}`,
 };
 
 /** The audience stored with an outbox row for a broadcast (every connected socket). */
@@ -42,6 +49,8 @@ export function roomOf(target: Scope): string | undefined {
       return rooms.organization(target.organizationId);
     case ScopeKind.User:
       return rooms.user(target.userId);
+    case ScopeKind.Family:
+      return rooms.family(target.familyId);
     case ScopeKind.Broadcast:
       return undefined;
   }

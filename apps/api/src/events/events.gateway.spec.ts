@@ -7,7 +7,8 @@ import { loadConfig } from '../config/config.js';
 import type { PrismaService } from '../prisma/prisma.service.js';
 import type { EventBus } from './event-bus.js';
 import { EventsGateway } from './events.gateway.js';
-import { roomsOf, type ReplayService } from './replay.service.js';
+import type { ReplayService } from './replay.service.js';
+import { SocketRoomRegistry } from './socket-rooms.js';
 import { CommandError, SocketCommandRegistry } from './socket-commands.js';
 import { SocketServerRef } from './socket-server.ref.js';
 import type { OperateServer, OperateSocket } from './socket-types.js';
@@ -34,7 +35,7 @@ type Middleware = (socket: OperateSocket, next: (error?: Error & { data?: unknow
 
 const replay = {
   attach: async (socket: OperateSocket, user: AuthUser) => {
-    await socket.join(roomsOf(user));
+    await socket.join(await new SocketRoomRegistry().roomsFor(user));
     return { kind: 'live', cursor: 7 } as const;
   },
 } as unknown as ReplayService;

@@ -9,12 +9,13 @@ import { RelayService } from './relay.service.js';
 import { ReplayService } from './replay.service.js';
 import { RetentionService } from './retention.service.js';
 import { SocketCommandRegistry } from './socket-commands.js';
+import { SocketRoomRegistry } from './socket-rooms.js';
 import { SocketServerRef } from './socket-server.ref.js';
 import { SocketSessions } from './socket-sessions.service.js';
 
 /**
- * Import it to inject EventsService (publish), SocketCommandRegistry (answer a new client command) or
- * SocketSessions (act on live connections). Nothing outside this module touches the socket server.
+ * Import it to inject EventsService (publish), SocketCommandRegistry (answer a new client command),
+ * SocketRoomRegistry (put sockets in a feature's rooms) or SocketSessions (act on live connections). Nothing outside this module touches the socket server.
  */
 @Module({
   imports: [AuthModule],
@@ -23,6 +24,7 @@ import { SocketSessions } from './socket-sessions.service.js';
     EventsService,
     SocketServerRef,
     SocketCommandRegistry,
+    SocketRoomRegistry,
     SocketSessions,
     EventStore,
     EventFanout,
@@ -31,6 +33,6 @@ import { SocketSessions } from './socket-sessions.service.js';
     ReplayService,
     RetentionService,
   ],
-  exports: [EventsService, SocketCommandRegistry, SocketSessions],
+  exports: [EventsService, SocketCommandRegistry, SocketRoomRegistry, SocketSessions],
 })
 export class EventsModule {}

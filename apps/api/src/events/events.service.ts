@@ -8,6 +8,7 @@ import {
   type EventPayload,
   type EventScopeKinds,
   type PublishableEvent,
+  type PublishScopeKind,
   type ScopeKind,
   type ScopeOf,
 } from '@operate/shared';
@@ -28,7 +29,7 @@ export interface PublishOptions {
 export type PublishedEvent<E extends EventName> = Omit<EventEnvelope<E>, 'cursor'>;
 
 /** The scope argument `publish` accepts for event E: only the kinds the catalog allows for it. */
-export type ScopeFor<E extends EventName> = ScopeOf<Extract<EventScopeKinds<E>, 'organization' | 'user' | 'broadcast'>>;
+export type ScopeFor<E extends EventName> = ScopeOf<Extract<EventScopeKinds<E>, PublishScopeKind>>;
 
 export class EventPublishError extends Error {
   constructor(
@@ -79,11 +80,15 @@ export abstract class ScopedPublisher {
     return this.bind(scopes.user(userId));
   }
 
+  toFamily(familyId: string): ScopedEmitter<'family'> {
+    return this.bind(scopes.family(familyId));
+  }
+
   broadcast(): ScopedEmitter<'broadcast'> {
     return this.bind(scopes.broadcast());
   }
 
-  private bind<K extends 'organization' | 'user' | 'broadcast'>(target: ScopeOf<K>): ScopedEmitter<K> {
+  private bind<K extends PublishScopeKind>(target: ScopeOf<K>): ScopedEmitter<K> {
     return {
       // The emitter's type already limits `event` to the events scope kind K allows.
       emit: (event, payload, options) => this.publish(event, target as unknown as ScopeFor<typeof event>, payload, options),

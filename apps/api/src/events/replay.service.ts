@@ -1,20 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BROADCAST_AUDIENCE, ResetReason, rooms, type EventName } from '@operate/shared';
+import { BROADCAST_AUDIENCE, ResetReason, type EventName } from '@operate/shared';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { AuthUser } from '../auth/token.service.js';
 import { EventFanout } from './fanout.service.js';
 import { EventStore } from './outbox.js';
+import { SocketRoomRegistry } from './socket-rooms.js';
 import type { OperateSocket } from './socket-types.js';
 
 export type Attachment =
   | { readonly kind: 'live'; readonly cursor: number }
   | { readonly kind: 'resumed'; readonly cursor: number; readonly replayed: number }
   | { readonly kind: 'reset'; readonly cursor: number; readonly reason: ResetReason };
-
-/** The rooms a user's socket belongs in — derived from the user as the database has it now, never cached. */
-export function roomsOf(user: AuthUser): string[] {
-  return [rooms.user(user.userId), rooms.organization(user.organizationId)];
-}
 
 /** Parses the cursor a client resumes from: a non-negative integer (or its decimal string), else invalid. */
 export function parseCursor(value: unknown): number | 'invalid' | undefined {
@@ -34,11 +30,12 @@ export class ReplayService {
   constructor(
     private readonly store: EventStore,
     private readonly fanout: EventFanout,
+    private readonly roomRegistry: SocketRoomRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async attach(socket: OperateSocket, user: AuthUser, from: number | 'invalid' | undefined): Promise<Attachment> {
-    const roomNames = roomsOf(user);
+    const roomNames = await this.roomRegistry.roomsFor(user);
     if (from === undefined) return this.join(socket, roomNames, { kind: 'live', cursor: this.fanout.lastCursor });
     if (from === 'invalid') return this.reset(socket, roomNames, ResetReason.Invalid);
 

@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config/config.js';
+import { keepProtocolSequencesTogether } from './pglite-queue.js';
 
 /** A PostgreSQL connection string the app can use, and how to let go of what was started for it. */
 export interface OpenDatabase {
@@ -25,6 +26,7 @@ export async function startEmbeddedPostgres(pglite: PGlite): Promise<OpenDatabas
     port: 0,
     maxConnections: EMBEDDED_MAX_CONNECTIONS,
   });
+  keepProtocolSequencesTogether(server);
   await server.start();
   const address = server.getServerConn();
   return {

@@ -64,3 +64,23 @@ export function invoicePayload(organizationId: string, invoiceNumber: string) {
     updatedAt: now,
   };
 }
+
+/** A family with a funded wallet: `owner` may spend, `viewer` may not; items to buy. */
+export async function seedFamily(
+  prisma: PrismaClient,
+  members: { owner: TestUser; spender?: TestUser; viewer?: TestUser },
+  balance: number,
+): Promise<{ familyId: string; itemId: string; cheapItemId: string; price: number }> {
+  const family = await prisma.family.create({ data: { name: `Family ${Math.random().toString(36).slice(2, 8)}`, balance } });
+  const roles = [
+    [members.owner, 'OWNER'],
+    [members.spender, 'SPENDER'],
+    [members.viewer, 'VIEWER'],
+  ] as const;
+  for (const [user, role] of roles) {
+    if (user) await prisma.familyMember.create({ data: { familyId: family.id, userId: user.id, role } });
+  }
+  const item = await prisma.shopItem.create({ data: { type: 'THEME', name: 'Aurora theme', price: 100 } });
+  const cheap = await prisma.shopItem.create({ data: { type: 'AVATAR', name: 'Pixel avatar', price: 10 } });
+  return { familyId: family.id, itemId: item.id, cheapItemId: cheap.id, price: item.price };
+}

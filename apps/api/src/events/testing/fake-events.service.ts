@@ -1,5 +1,5 @@
 import { expect } from '@jest/globals';
-import { type EventName, type EventPayload, type PublishableEvent, type ScopeOf } from '@operate/shared';
+import { type EventName, type EventPayload, type PublishableEvent, type PublishScopeKind, type ScopeOf } from '@operate/shared';
 import type { Provider } from '@nestjs/common';
 import { createPublished } from '../envelope.js';
 import {
@@ -14,7 +14,7 @@ import {
 /** One recorded publish. */
 export interface EmittedEvent<E extends EventName = EventName> {
   readonly event: E;
-  readonly scope: ScopeOf<'organization' | 'user' | 'broadcast'>;
+  readonly scope: ScopeOf<PublishScopeKind>;
   readonly payload: EventPayload<E>;
   /** True when the caller passed its transaction (`{ tx }`), as events for a DB write must. */
   readonly inTransaction: boolean;
@@ -78,7 +78,7 @@ export class FakeEventsService extends ScopedPublisher {
     this.emitted.length = 0;
   }
 
-  private matcher(event: EventName, target: ScopeOf<'organization' | 'user' | 'broadcast'> | undefined, payload: unknown) {
+  private matcher(event: EventName, target: ScopeOf<PublishScopeKind> | undefined, payload: unknown) {
     return expect.objectContaining({
       event,
       ...(target ? { scope: target } : {}),

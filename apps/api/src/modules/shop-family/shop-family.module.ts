@@ -1,0 +1,24 @@
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { rooms } from '@operate/shared';
+import { EventsModule } from '../../events/events.module.js';
+import { SocketRoomRegistry } from '../../events/socket-rooms.js';
+import { FamiliesService } from './families.service.js';
+import { FamiliesController, ShopController } from './shop-family.controller.js';
+import { ShopService } from './shop.service.js';
+
+@Module({
+  imports: [EventsModule],
+  controllers: [ShopController, FamiliesController],
+  providers: [ShopService, FamiliesService],
+})
+export class ShopFamilyModule implements OnModuleInit {
+  constructor(
+    private readonly roomRegistry: SocketRoomRegistry,
+    private readonly families: FamiliesService,
+  ) {}
+
+  /** A socket joins (and is replayed) the rooms of the families its user belongs to, read at each connect. */
+  onModuleInit(): void {
+    this.roomRegistry.register(async (user) => (await this.families.familyIdsOf(user.userId)).map((id) => rooms.family(id)));
+  }
+}

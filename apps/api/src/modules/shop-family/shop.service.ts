@@ -1,0 +1,159 @@
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { FamilyEvent, ShopEvent, type ShopItemView } from '@operate/shared';
+import type { AuthUser } from '../../auth/token.service.js';
+import { ApiError, conflict, forbidden, notFound } from '../../common/http-errors.js';
+import { EventsService } from '../../events/events.service.js';
+import type { ShopItem } from '../../generated/prisma/client.js';
+import { PrismaService, type Tx } from '../../prisma/prisma.service.js';
+import type { CreatePurchaseDto, CreateShopItemDto, UpdateShopItemDto } from './dto/shop.dto.js';
+
+export function toShopItemView(item: ShopItem): ShopItemView {
+  return { itemId: item.id, type: item.type, name: item.name, price: item.price, active: item.active };
+}
+
+export interface PurchaseView {
+  readonly purchaseId: string;
+  readonly itemId: string;
+  readonly itemType: ShopItemView['type'];
+  readonly price: number;
+  readonly paidWith: 'personal' | 'family';
+  readonly familyId: string | null;
+  readonly newBalance: number;
+  readonly purchasedAt: string;
+}
+
+const insufficientFunds = () => conflict('insufficient_funds', 'The wallet does not hold enough SBD tokens for this item');
+
+/** The shop catalog (changes go to everyone) and purchases from a personal or a family wallet. */
+@Injectable()
+export class ShopService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly events: EventsService,
+  ) {}
+
+  async listItems(): Promise<ShopItemView[]> {
+    const items = await this.prisma.shopItem.findMany({
+      where: { active: true },
+      orderBy: [{ type: 'asc' }, { price: 'asc' }, { id: 'asc' }],
+    });
+    return items.map(toShopItemView);
+  }
+
+  async createItem(dto: CreateShopItemDto): Promise<ShopItemView> {
+    return this.prisma.transaction(async (tx) => {
+      const item = toShopItemView(await tx.shopItem.create({ data: { type: dto.type, name: dto.name, price: dto.price } }));
+      await this.events.broadcast().emit(ShopEvent.Updated, { newItems: [item], updatedItems: [] }, { tx });
+      return item;
+    });
+  }
+
+  async updateItem(id: string, dto: UpdateShopItemDto): Promise<ShopItemView> {
+    if (dto.name === undefined && dto.price === undefined) {
+      throw new ApiError(HttpStatus.BAD_REQUEST, 'validation_failed', 'Send at least one of name, price');
+    }
+    return this.changeItem(id, {
+      ...(dto.name === undefined ? {} : { name: dto.name }),
+      ...(dto.price === undefined ? {} : { price: dto.price }),
+    });
+  }
+
+  /** Retired items can no longer be bought; purchase history keeps them. */
+  retireItem(id: string): Promise<ShopItemView> {
+    return this.changeItem(id, { active: false });
+  }
+
+  async purchase(caller: AuthUser, dto: CreatePurchaseDto): Promise<PurchaseView> {
+    return this.prisma.transaction(async (tx) => {
+      const item = await tx.shopItem.findFirst({ where: { id: dto.itemId, active: true } });
+      if (!item) throw notFound('Shop item');
+      return dto.payWith === 'family' ? this.payWithFamily(tx, caller, item, dto.familyId!) : this.payPersonally(tx, caller, item);
+    });
+  }
+
+  private async payWithFamily(tx: Tx, caller: AuthUser, item: ShopItem, familyId: string): Promise<PurchaseView> {
+    const membership = await tx.familyMember.findUnique({
+      where: { familyId_userId: { familyId, userId: caller.userId } },
+      select: { role: true, user: { select: { name: true } } },
+    });
+    // Not a member: the family is as good as unknown to this caller.
+    if (!membership) throw notFound('Family');
+    if (membership.role === 'VIEWER') throw forbidden('Your role in this family may not spend its wallet');
+    // Debits only while the balance covers the price; concurrent purchases re-check after the row lock.
+    const [family] = await tx.family.updateManyAndReturn({
+      where: { id: familyId, balance: { gte: item.price } },
+      data: { balance: { decrement: item.price } },
+      select: { balance: true },
+    });
+    if (!family) throw insufficientFunds();
+    const purchase = await tx.purchase.create({
+      data: { itemId: item.id, userId: caller.userId, familyId, price: item.price, paidWith: 'FAMILY' },
+    });
+    const purchasedAt = purchase.createdAt.toISOString();
+    await this.events.toFamily(familyId).emit(
+      FamilyEvent.ShopPurchase,
+      {
+        familyId,
+        purchaseId: purchase.id,
+        purchaserId: caller.userId,
+        purchaserUsername: membership.user.name,
+        itemId: item.id,
+        itemType: item.type,
+        price: item.price,
+        newBalance: family.balance,
+        purchasedAt,
+      },
+      { tx },
+    );
+    return {
+      purchaseId: purchase.id,
+      itemId: item.id,
+      itemType: item.type,
+      price: item.price,
+      paidWith: 'family',
+      familyId,
+      newBalance: family.balance,
+      purchasedAt,
+    };
+  }
+
+  private async payPersonally(tx: Tx, caller: AuthUser, item: ShopItem): Promise<PurchaseView> {
+    const [user] = await tx.user.updateManyAndReturn({
+      where: { id: caller.userId, sbdBalance: { gte: item.price } },
+      data: { sbdBalance: { decrement: item.price } },
+      select: { sbdBalance: true },
+    });
+    if (!user) throw insufficientFunds();
+    const purchase = await tx.purchase.create({
+      data: { itemId: item.id, userId: caller.userId, price: item.price, paidWith: 'PERSONAL' },
+    });
+    const purchasedAt = purchase.createdAt.toISOString();
+    await this.events
+      .toUser(caller.userId)
+      .emit(
+        ShopEvent.PurchaseCompleted,
+        { purchaseId: purchase.id, itemId: item.id, itemType: item.type, price: item.price, newBalance: user.sbdBalance, purchasedAt },
+        { tx },
+      );
+    return {
+      purchaseId: purchase.id,
+      itemId: item.id,
+      itemType: item.type,
+      price: item.price,
+      paidWith: 'personal',
+      familyId: null,
+      newBalance: user.sbdBalance,
+      purchasedAt,
+    };
+  }
+
+  private async changeItem(id: string, data: { name?: string; price?: number; active?: boolean }): Promise<ShopItemView> {
+    return this.prisma.transaction(async (tx) => {
+      const [updated] = await tx.shopItem.updateManyAndReturn({ where: { id, active: true }, data });
+      if (!updated) throw notFound('Shop item');
+      const item = toShopItemView(updated);
+      await this.events.broadcast().emit(ShopEvent.Updated, { newItems: [], updatedItems: [item] }, { tx });
+      return item;
+    });
+  }
+}

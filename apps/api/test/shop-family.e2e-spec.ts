@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { FamilyEvent, InvoiceEvent, ProtocolEvent, ShopEvent, type InvoiceSummary, type ShopItemView } from '@operate/shared';
+import type { FamilyView } from '../src/modules/shop-family/families.service.js';
+import { startApp, type RunningApp } from './support/app.js';
+import { seedFamily } from './support/fixtures.js';
+import type { RecordingClient } from './support/socket-client.js';
+
+describe('shop and family wallet (e2e)', () => {
+  let ctx: RunningApp;
+  let family: Awaited<ReturnType<typeof seedFamily>>;
+  let tokens: { a1: string; a2: string; b1: string };
+  let owner: RecordingClient;
+  let spender: RecordingClient;
+  let outsider: RecordingClient;
+
+  beforeAll(async () => {
+    ctx = await startApp();
+    // a1 (organization A) owns the family, b1 (organization B) spends in it; a2 is not a member.
+    family = await seedFamily(ctx.prisma, { owner: ctx.tenants.a1, spender: ctx.tenants.b1 }, 1_000);
+    tokens = { a1: await ctx.login(ctx.tenants.a1), a2: await ctx.login(ctx.tenants.a2), b1: await ctx.login(ctx.tenants.b1) };
+    [owner, spender, outsider] = await Promise.all([ctx.connect(ctx.tenants.a1), ctx.connect(ctx.tenants.b1), ctx.connect(ctx.tenants.a2)]);
+  });
+
+  afterAll(async () => {
+    await ctx.close();
+  });
+
+  const buy = (token: string, body: Record<string, unknown>) =>
+    ctx.http().post('/shop/purchases').set('authorization', `Bearer ${token}`).send(body);
+
+  /** An event only organization A's members receive, published after everything before it. */
+  async function sentinelForOrgA(): Promise<string> {
+    const response = await ctx
+      .http()
+      .post('/invoices')
+      .set('authorization', `Bearer ${tokens.a1}`)
+      .send({ customerName: 'Sentinel', total: '1.00', currency: 'EUR', dueAt: '2030-01-01T00:00:00Z' })
+      .expect(201);
+    return (response.body as InvoiceSummary).invoiceId;
+  }
+
+  it('tells every family member about a family purchase, across organizations, and nobody else', async () => {
+    const response = await buy(tokens.b1, { itemId: family.itemId, payWith: 'family', familyId: family.familyId }).expect(201);
+    expect(response.body).toMatchObject({ paidWith: 'family', newBalance: 900 });
+    for (const member of [owner, spender]) {
+      const event = await member.waitFor(FamilyEvent.ShopPurchase);
+      expect(event.payload).toMatchObject({
+        familyId: family.familyId,
+        purchaserUsername: 'b1',
+        itemType: 'THEME',
+        price: 100,
+        newBalance: 900,
+      });
+    }
+    const sentinel = await sentinelForOrgA();
+    await outsider.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceId === sentinel);
+    expect(outsider.ofType(FamilyEvent.ShopPurchase)).toHaveLength(0);
+
+    const families = (await ctx.http().get('/families/mine').set('authorization', `Bearer ${tokens.a1}`).expect(200)).body as FamilyView[];
+    expect(families).toEqual([expect.objectContaining({ familyId: family.familyId, balance: 900, myRole: 'OWNER', canSpend: true })]);
+    expect((await ctx.http().get('/families/mine').set('authorization', `Bearer ${tokens.a2}`).expect(200)).body).toEqual([]);
+  });
+
+  it('answers bad purchases with coded errors and changes nothing', async () => {
+    const bad = await buy(tokens.a1, { itemId: family.itemId, payWith: 'family' }).expect(400);
+    expect((bad.body as { errors: { field: string }[] }).errors.map((error) => error.field)).toEqual(['familyId']);
+    await buy(tokens.a1, { itemId: family.itemId, payWith: 'cash' }).expect(400);
+    await buy(tokens.a2, { itemId: family.itemId, payWith: 'family', familyId: family.familyId }).expect(404);
+    await buy(tokens.a1, { itemId: '00000000-0000-4000-8000-000000000000', payWith: 'personal' }).expect(404);
+    const broke = await buy(tokens.a1, { itemId: family.itemId, payWith: 'personal' }).expect(409);
+    expect(broke.body).toMatchObject({ code: 'insufficient_funds' });
+    expect((await ctx.prisma.family.findUniqueOrThrow({ where: { id: family.familyId } })).balance).toBe(900);
+  });
+
+  it('lets 20 concurrent family purchases against a balance for 5 succeed exactly 5 times, with exactly 5 events', async () => {
+    const tight = await seedFamily(ctx.prisma, { owner: ctx.tenants.a1, spender: ctx.tenants.b1 }, 500);
+    const member = await ctx.connect(ctx.tenants.b1);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        buy(index % 2 ? tokens.a1 : tokens.b1, { itemId: tight.itemId, payWith: 'family', familyId: tight.familyId }),
+      ),
+    );
+    expect(results.filter((result) => result.status === 201)).toHaveLength(5);
+    expect(results.filter((result) => result.status === 409)).toHaveLength(15);
+    expect((await ctx.prisma.family.findUniqueOrThrow({ where: { id: tight.familyId } })).balance).toBe(0);
+    const balances = results.filter((result) => result.status === 201).map((result) => (result.body as { newBalance: number }).newBalance);
+    expect(balances.sort((a, b) => a - b)).toEqual([0, 100, 200, 300, 400]);
+
+    // A catalog change (to everyone) after the purchases: once it arrives, all purchase events have too.
+    const item = await ctx
+      .http()
+      .post('/shop/items')
+      .set('authorization', `Bearer ${tokens.a1}`)
+      .send({ type: 'BUNDLE', name: 'After', price: 5 })
+      .expect(201);
+    await member.waitFor(ShopEvent.Updated, (e) => e.payload.newItems[0]?.itemId === (item.body as ShopItemView).itemId);
+    const events = member.ofType(FamilyEvent.ShopPurchase).filter((e) => e.payload.familyId === tight.familyId);
+    expect(events).toHaveLength(5);
+    expect(events.map((e) => e.payload.newBalance).sort((a, b) => a - b)).toEqual([0, 100, 200, 300, 400]);
+  });
+
+  it('tells everyone about catalog changes; only owners and admins may make them', async () => {
+    await ctx
+      .http()
+      .post('/shop/items')
+      .set('authorization', `Bearer ${tokens.a2}`)
+      .send({ type: 'THEME', name: 'Nope', price: 5 })
+      .expect(403);
+    const created = (
+      await ctx
+        .http()
+        .post('/shop/items')
+        .set('authorization', `Bearer ${tokens.b1}`)
+        .send({ type: 'AVATAR', name: 'Cat', price: 25 })
+        .expect(201)
+    ).body as ShopItemView;
+    for (const client of [owner, spender, outsider]) {
+      const event = await client.waitFor(ShopEvent.Updated, (e) => e.payload.newItems.some((item) => item.itemId === created.itemId));
+      expect(event.payload.newItems[0]).toEqual(created);
+    }
+    await ctx.http().delete(`/shop/items/${created.itemId}`).set('authorization', `Bearer ${tokens.b1}`).expect(200);
+    const retired = await outsider.waitFor(ShopEvent.Updated, (e) => e.payload.updatedItems.some((item) => item.itemId === created.itemId));
+    expect(retired.payload.updatedItems[0]?.active).toBe(false);
+  });
+
+  it('replays family events to a member who was away', async () => {
+    const away = await ctx.connect(ctx.tenants.a1);
+    const from = away.lastCursor();
+    away.close();
+    await ctx.prisma.family.update({ where: { id: family.familyId }, data: { balance: { increment: 100 } } });
+    await buy(tokens.b1, { itemId: family.itemId, payWith: 'family', familyId: family.familyId }).expect(201);
+    await spender.waitFor(
+      FamilyEvent.ShopPurchase,
+      (e) => e.payload.newBalance === 900 && e.payload.purchasedAt > new Date(Date.now() - 60_000).toISOString(),
+    );
+    const back = await ctx.connect(ctx.tenants.a1, { cursor: from });
+    await back.waitFor(ProtocolEvent.Resumed);
+    expect(back.ofType(FamilyEvent.ShopPurchase).map((e) => e.payload.familyId)).toContain(family.familyId);
+  });
+});
