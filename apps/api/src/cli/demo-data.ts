@@ -44,3 +44,22 @@ export const demoInvoices = [
     dueInDays: 21,
   },
 ] as const;
+
+/** Acme's family shares a wallet; Bob may look but not spend. Everyone gets some personal tokens. */
+export const demoFamily = {
+  name: 'The Acme family',
+  balance: 500,
+  members: [
+    { email: 'alice@acme.test', role: 'OWNER' },
+    { email: 'bob@acme.test', role: 'VIEWER' },
+  ],
+} as const;
+
+export const DEMO_PERSONAL_TOKENS = 120;
+
+export const demoShopItems = [
+  { type: 'THEME', name: 'Aurora theme', price: 100 },
+  { type: 'AVATAR', name: 'Pixel fox avatar', price: 40 },
+  { type: 'BANNER', name: 'Sunset banner', price: 60 },
+  { type: 'BUNDLE', name: 'Starter bundle', price: 150 },
+] as const;
