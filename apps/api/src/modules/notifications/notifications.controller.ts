@@ -1,8 +1,8 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { CurrentUser } from '../../auth/decorators.js';
 import type { AuthUser } from '../../auth/token.service.js';
+import { PageQuery } from '../../common/page-query.js';
 import { uuidParam } from '../../common/uuid-param.js';
-import { ListNotificationsQuery } from './dto/notifications.dto.js';
 import { NotificationsService } from './notifications.service.js';
 
 @Controller('notifications')
@@ -10,7 +10,7 @@ export class NotificationsController {
   constructor(private readonly notifications: NotificationsService) {}
 
   @Get()
-  list(@CurrentUser() user: AuthUser, @Query() query: ListNotificationsQuery) {
+  list(@CurrentUser() user: AuthUser, @Query() query: PageQuery) {
     return this.notifications.list(user, query.page, query.pageSize);
   }
 

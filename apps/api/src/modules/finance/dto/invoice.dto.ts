@@ -1,6 +1,6 @@
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsIn, IsISO8601, IsOptional, IsString, Length, Matches, MaxLength, MinLength } from 'class-validator';
 import { InvoiceStatus } from '@operate/shared';
+import { PageQuery } from '../../../common/page-query.js';
 
 const MONEY = /^(?!0+(\.0{1,2})?$)\d{1,12}(\.\d{1,2})?$/;
 const MONEY_MESSAGE = 'total must be a positive decimal string with at most two places, e.g. "1250.00"';
@@ -52,20 +52,7 @@ export class UpdateInvoiceDto {
   dueAt?: string;
 }
 
-export class ListInvoicesQuery {
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  page = 1;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  pageSize = 20;
-
+export class ListInvoicesQuery extends PageQuery {
   @IsOptional()
   @IsIn(Object.values(InvoiceStatus))
   status?: InvoiceStatus;

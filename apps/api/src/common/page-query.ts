@@ -1,7 +1,8 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
-export class ListNotificationsQuery {
+/** `?page=1&pageSize=20` for every paginated list (pageSize at most 100). */
+export class PageQuery {
   @IsOptional()
   @Type(() => Number)
   @IsInt()
