@@ -1,18 +1,17 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { Test } from '@nestjs/testing';
 import { InvoiceEvent, NotificationEvent, scope } from '@operate/shared';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database.js';
 import { seedTenants, type Tenants } from '../../../test/support/fixtures.js';
 import type { AuthUser } from '../../auth/token.service.js';
 import { FakeEventsService } from '../../events/testing/index.js';
-import { DATABASE_URL, PrismaService } from '../../prisma/prisma.service.js';
+import { startServiceTest, type ServiceTest } from '../../../test/support/service-module.js';
+import type { PrismaService } from '../../prisma/prisma.service.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { InvoicesService } from './invoices.service.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 
 describe(InvoicesService.name, () => {
-  let database: TestDatabase;
+  let ctx: ServiceTest;
   let prisma: PrismaService;
   let invoices: InvoicesService;
   let tenants: Tenants;
@@ -29,26 +28,15 @@ describe(InvoicesService.name, () => {
   });
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const moduleRef = await Test.createTestingModule({
-      providers: [
-        InvoicesService,
-        NotificationsService,
-        PrismaService,
-        { provide: DATABASE_URL, useValue: database.url },
-        events.provider(),
-      ],
-    }).compile();
-    prisma = moduleRef.get(PrismaService);
-    invoices = moduleRef.get(InvoicesService);
-    tenants = await seedTenants(prisma);
+    ctx = await startServiceTest([InvoicesService, NotificationsService], events);
+    ({ prisma, tenants } = ctx);
+    invoices = ctx.moduleRef.get(InvoicesService);
     alice = { userId: tenants.a1.id, organizationId: tenants.orgA, role: 'OWNER', expiresAt: 0 };
     bella = { userId: tenants.b1.id, organizationId: tenants.orgB, role: 'OWNER', expiresAt: 0 };
   });
 
   afterAll(async () => {
-    await prisma.$disconnect();
-    await database.close();
+    await ctx.close();
   });
 
   beforeEach(() => events.clear());

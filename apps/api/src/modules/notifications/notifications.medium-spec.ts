@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { Test } from '@nestjs/testing';
 import { NotificationEvent, scope } from '@operate/shared';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database.js';
-import { seedTenants, type Tenants } from '../../../test/support/fixtures.js';
+import type { Tenants } from '../../../test/support/fixtures.js';
 import type { AuthUser } from '../../auth/token.service.js';
 import { FakeEventsService } from '../../events/testing/index.js';
-import { DATABASE_URL, PrismaService } from '../../prisma/prisma.service.js';
+import { startServiceTest, type ServiceTest } from '../../../test/support/service-module.js';
+import type { PrismaService } from '../../prisma/prisma.service.js';
 import { NotificationsService } from './notifications.service.js';
 
 describe(NotificationsService.name, () => {
-  let database: TestDatabase;
+  let ctx: ServiceTest;
   let prisma: PrismaService;
   let notifications: NotificationsService;
   let tenants: Tenants;
@@ -18,20 +17,15 @@ describe(NotificationsService.name, () => {
   const events = new FakeEventsService();
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const moduleRef = await Test.createTestingModule({
-      providers: [NotificationsService, PrismaService, { provide: DATABASE_URL, useValue: database.url }, events.provider()],
-    }).compile();
-    prisma = moduleRef.get(PrismaService);
-    notifications = moduleRef.get(NotificationsService);
-    tenants = await seedTenants(prisma);
+    ctx = await startServiceTest([NotificationsService], events);
+    ({ prisma, tenants } = ctx);
+    notifications = ctx.moduleRef.get(NotificationsService);
     owner = { userId: tenants.a1.id, organizationId: tenants.orgA, role: 'OWNER', expiresAt: 0 };
     member = { userId: tenants.a2.id, organizationId: tenants.orgA, role: 'MEMBER', expiresAt: 0 };
   });
 
   afterAll(async () => {
-    await prisma.$disconnect();
-    await database.close();
+    await ctx.close();
   });
 
   beforeEach(() => events.clear());

@@ -1,15 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { Test } from '@nestjs/testing';
 import { FamilyEvent, scope, ShopEvent } from '@operate/shared';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database.js';
-import { seedFamily, seedTenants, type Tenants } from '../../../test/support/fixtures.js';
+import { seedFamily, type Tenants } from '../../../test/support/fixtures.js';
 import type { AuthUser } from '../../auth/token.service.js';
 import { FakeEventsService } from '../../events/testing/index.js';
-import { DATABASE_URL, PrismaService } from '../../prisma/prisma.service.js';
+import { startServiceTest, type ServiceTest } from '../../../test/support/service-module.js';
+import type { PrismaService } from '../../prisma/prisma.service.js';
 import { ShopService } from './shop.service.js';
 
 describe(ShopService.name, () => {
-  let database: TestDatabase;
+  let ctx: ServiceTest;
   let prisma: PrismaService;
   let shop: ShopService;
   let tenants: Tenants;
@@ -23,21 +22,16 @@ describe(ShopService.name, () => {
   });
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const moduleRef = await Test.createTestingModule({
-      providers: [ShopService, PrismaService, { provide: DATABASE_URL, useValue: database.url }, events.provider()],
-    }).compile();
-    prisma = moduleRef.get(PrismaService);
-    shop = moduleRef.get(ShopService);
-    tenants = await seedTenants(prisma);
+    ctx = await startServiceTest([ShopService], events);
+    ({ prisma, tenants } = ctx);
+    shop = ctx.moduleRef.get(ShopService);
     // a1 owns the family, b1 (another organization) may spend in it, a2 only watches.
     family = await seedFamily(prisma, { owner: tenants.a1, spender: tenants.b1, viewer: tenants.a2 }, 250);
     await prisma.user.update({ where: { id: tenants.a2.id }, data: { sbdBalance: 15 } });
   });
 
   afterAll(async () => {
-    await prisma.$disconnect();
-    await database.close();
+    await ctx.close();
   });
 
   beforeEach(() => events.clear());

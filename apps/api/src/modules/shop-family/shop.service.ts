@@ -22,6 +22,18 @@ export interface PurchaseView {
   readonly purchasedAt: string;
 }
 
+/** What every purchase reports, to the buyer and in its event. */
+function receiptOf(purchase: { id: string; createdAt: Date }, item: ShopItem, newBalance: number) {
+  return {
+    purchaseId: purchase.id,
+    itemId: item.id,
+    itemType: item.type,
+    price: item.price,
+    newBalance,
+    purchasedAt: purchase.createdAt.toISOString(),
+  };
+}
+
 const insufficientFunds = () => conflict('insufficient_funds', 'The wallet does not hold enough SBD tokens for this item');
 
 /** The shop catalog (changes go to everyone) and purchases from a personal or a family wallet. */
@@ -89,32 +101,15 @@ export class ShopService {
     const purchase = await tx.purchase.create({
       data: { itemId: item.id, userId: caller.userId, familyId, price: item.price, paidWith: 'FAMILY' },
     });
-    const purchasedAt = purchase.createdAt.toISOString();
-    await this.events.toFamily(familyId).emit(
-      FamilyEvent.ShopPurchase,
-      {
-        familyId,
-        purchaseId: purchase.id,
-        purchaserId: caller.userId,
-        purchaserUsername: membership.user.name,
-        itemId: item.id,
-        itemType: item.type,
-        price: item.price,
-        newBalance: family.balance,
-        purchasedAt,
-      },
-      { tx },
-    );
-    return {
-      purchaseId: purchase.id,
-      itemId: item.id,
-      itemType: item.type,
-      price: item.price,
-      paidWith: 'family',
-      familyId,
-      newBalance: family.balance,
-      purchasedAt,
-    };
+    const receipt = receiptOf(purchase, item, family.balance);
+    await this.events
+      .toFamily(familyId)
+      .emit(
+        FamilyEvent.ShopPurchase,
+        { familyId, purchaserId: caller.userId, purchaserUsername: membership.user.name, ...receipt },
+        { tx },
+      );
+    return { ...receipt, paidWith: 'family', familyId };
   }
 
   private async payPersonally(tx: Tx, caller: AuthUser, item: ShopItem): Promise<PurchaseView> {
@@ -127,24 +122,9 @@ export class ShopService {
     const purchase = await tx.purchase.create({
       data: { itemId: item.id, userId: caller.userId, price: item.price, paidWith: 'PERSONAL' },
     });
-    const purchasedAt = purchase.createdAt.toISOString();
-    await this.events
-      .toUser(caller.userId)
-      .emit(
-        ShopEvent.PurchaseCompleted,
-        { purchaseId: purchase.id, itemId: item.id, itemType: item.type, price: item.price, newBalance: user.sbdBalance, purchasedAt },
-        { tx },
-      );
-    return {
-      purchaseId: purchase.id,
-      itemId: item.id,
-      itemType: item.type,
-      price: item.price,
-      paidWith: 'personal',
-      familyId: null,
-      newBalance: user.sbdBalance,
-      purchasedAt,
-    };
+    const receipt = receiptOf(purchase, item, user.sbdBalance);
+    await this.events.toUser(caller.userId).emit(ShopEvent.PurchaseCompleted, receipt, { tx });
+    return { ...receipt, paidWith: 'personal', familyId: null };
   }
 
   private async changeItem(id: string, data: { name?: string; price?: number; active?: boolean }): Promise<ShopItemView> {
