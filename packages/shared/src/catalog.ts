@@ -26,6 +26,35 @@ export const FamilyEvent = {
   ShopPurchase: 'family.shop_purchase',
 } as const;
 
+export const EscrowEvent = {
+  Created: 'escrow.created',
+  Updated: 'escrow.updated',
+  PaymentStatus: 'escrow.payment_status',
+  StatusChanged: 'escrow.status_changed',
+  ConfirmationAdded: 'escrow.confirmation_added',
+  DisputeRaised: 'escrow.dispute_raised',
+  DisputeResolved: 'escrow.dispute_resolved',
+} as const;
+
+export const SellerEvent = {
+  OrderCreated: 'seller.order_created',
+  PaymentReceived: 'seller.payment_received',
+  TierUpgraded: 'seller.tier_upgraded',
+  ReviewReceived: 'seller.review_received',
+  AnalyticsUpdated: 'seller.analytics_updated',
+} as const;
+
+export const OrderEvent = {
+  StatusChanged: 'order.status_changed',
+} as const;
+
+export const MarketplaceEvent = {
+  ListingCreated: 'marketplace.listing_created',
+  ListingUpdated: 'marketplace.listing_updated',
+  ListingCancelled: 'marketplace.listing_cancelled',
+  ListingSold: 'marketplace.listing_sold',
+} as const;
+
 export const ProtocolEvent = {
   Connected: 'connected',
   Error: 'error',
@@ -40,6 +69,10 @@ export type EventName =
   | ValuesOf<typeof NotificationEvent>
   | ValuesOf<typeof ShopEvent>
   | ValuesOf<typeof FamilyEvent>
+  | ValuesOf<typeof EscrowEvent>
+  | ValuesOf<typeof SellerEvent>
+  | ValuesOf<typeof OrderEvent>
+  | ValuesOf<typeof MarketplaceEvent>
   | ValuesOf<typeof ProtocolEvent>;
 
 interface EventDefinition {
@@ -52,6 +85,8 @@ interface EventDefinition {
 function define<const S extends readonly ScopeKind[], P extends z.ZodType>(scopes: S, payload: P, summary: string) {
   return { scopes, payload, summary };
 }
+
+const escrowScopes = [ScopeKind.Entity, ScopeKind.User] as const;
 
 /** The catalog: name → allowed scopes, runtime payload schema, one-line meaning. */
 export const eventCatalog = {
@@ -68,6 +103,32 @@ export const eventCatalog = {
   [ShopEvent.Updated]: define([ScopeKind.Broadcast], p.shopUpdated, 'The shop catalog changed (items added, repriced or retired).'),
   [ShopEvent.PurchaseCompleted]: define([ScopeKind.User], p.personalPurchase, 'The user bought an item with their personal wallet.'),
   [FamilyEvent.ShopPurchase]: define([ScopeKind.Family], p.familyShopPurchase, 'A member bought an item with the family wallet.'),
+  // An escrow's events go to its room (subscribers) and to both parties' user rooms, once per socket.
+  [EscrowEvent.Created]: define(escrowScopes, p.escrowSummary, 'An escrow was opened between a buyer and a seller.'),
+  [EscrowEvent.Updated]: define(escrowScopes, p.escrowSummary, 'The escrow as it is now, after any change.'),
+  [EscrowEvent.PaymentStatus]: define(
+    escrowScopes,
+    p.escrowPaymentStatus,
+    "The payment provider reported a new status for the buyer's payment.",
+  ),
+  [EscrowEvent.StatusChanged]: define(escrowScopes, p.escrowStatusChanged, 'The escrow moved from one state to another.'),
+  [EscrowEvent.ConfirmationAdded]: define(escrowScopes, p.escrowConfirmationAdded, 'A party confirmed delivery.'),
+  [EscrowEvent.DisputeRaised]: define(escrowScopes, p.escrowDisputeRaised, 'A party disputed a held escrow.'),
+  [EscrowEvent.DisputeResolved]: define(escrowScopes, p.escrowDisputeResolved, 'An admin resolved the dispute (release or refund).'),
+  [SellerEvent.OrderCreated]: define([ScopeKind.User], p.orderSummary, 'A buyer placed an order with the seller.'),
+  [SellerEvent.PaymentReceived]: define([ScopeKind.User], p.sellerPaymentReceived, "The buyer paid one of the seller's orders."),
+  [SellerEvent.TierUpgraded]: define(
+    [ScopeKind.User],
+    p.sellerTierUpgraded,
+    "A delivered sale lifted the seller's volume into a higher tier.",
+  ),
+  [SellerEvent.ReviewReceived]: define([ScopeKind.User], p.sellerReviewReceived, 'A buyer reviewed a delivered order.'),
+  [SellerEvent.AnalyticsUpdated]: define([ScopeKind.User], p.sellerAnalytics, "Today's figures for the seller; at most one per second."),
+  [OrderEvent.StatusChanged]: define([ScopeKind.User], p.orderStatusChanged, 'An order moved on (to the seller and the buyer).'),
+  [MarketplaceEvent.ListingCreated]: define([ScopeKind.Marketplace], p.listingSummary, 'A seller listed something.'),
+  [MarketplaceEvent.ListingUpdated]: define([ScopeKind.Marketplace], p.listingSummary, 'A listing changed (price, title, stock).'),
+  [MarketplaceEvent.ListingCancelled]: define([ScopeKind.Marketplace], p.listingSummary, 'The seller withdrew a listing.'),
+  [MarketplaceEvent.ListingSold]: define([ScopeKind.Marketplace], p.listingSummary, 'The last unit of a listing was ordered.'),
   [ProtocolEvent.Connected]: define([ScopeKind.Connection], p.connected, 'The handshake succeeded; rooms are joined.'),
   [ProtocolEvent.Error]: define([ScopeKind.Connection], p.protocolError, 'A problem with this connection, with a stable code.'),
   [ProtocolEvent.Resumed]: define([ScopeKind.Connection], p.resumed, 'Every missed event since the given cursor was replayed.'),
@@ -82,6 +143,11 @@ export type EventScopeKinds<E extends EventName> = EventCatalog[E]['scopes'][num
 /** Events a feature module may publish with a scope of kind K (protocol events are the gateway's own). */
 export type PublishableEvent<K extends ScopeKind = ScopeKind> = {
   [E in EventName]: K extends EventScopeKinds<E> ? (E extends ProtocolEventName ? never : E) : never;
+}[EventName];
+
+/** Events that may go to scopes of every kind in K at once (one event to several scopes). */
+export type PublishableToAll<K extends ScopeKind> = {
+  [E in EventName]: [K] extends [EventScopeKinds<E>] ? (E extends ProtocolEventName ? never : E) : never;
 }[EventName];
 
 export const eventNames = Object.keys(eventCatalog) as EventName[];

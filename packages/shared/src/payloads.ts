@@ -121,6 +121,240 @@ export const personalPurchase = z.object({
   purchasedAt: isoDateTime,
 });
 
+// ── Escrow ──────────────────────────────────────────────────────────────────────────────────────────
+export const EscrowStatus = {
+  Initiated: 'INITIATED',
+  Held: 'HELD',
+  Released: 'RELEASED',
+  Refunded: 'REFUNDED',
+  Disputed: 'DISPUTED',
+} as const;
+export type EscrowStatus = (typeof EscrowStatus)[keyof typeof EscrowStatus];
+export const escrowStatus = z.enum(EscrowStatus);
+
+/** Where the buyer's money is, as the payment provider reports it. */
+export const PaymentStatus = {
+  /** Waiting for the buyer to pay. */
+  AwaitingPayment: 'AWAITING_PAYMENT',
+  Processing: 'PROCESSING',
+  Captured: 'CAPTURED',
+  Failed: 'FAILED',
+  Refunded: 'REFUNDED',
+} as const;
+export type PaymentStatus = (typeof PaymentStatus)[keyof typeof PaymentStatus];
+export const paymentStatus = z.enum(PaymentStatus);
+
+export const EscrowParty = { Buyer: 'buyer', Seller: 'seller' } as const;
+export type EscrowParty = (typeof EscrowParty)[keyof typeof EscrowParty];
+export const escrowParty = z.enum(EscrowParty);
+
+export const DisputeOutcome = { Release: 'release', Refund: 'refund' } as const;
+export type DisputeOutcome = (typeof DisputeOutcome)[keyof typeof DisputeOutcome];
+export const disputeOutcome = z.enum(DisputeOutcome);
+
+export const escrowSummary = z.object({
+  escrowId: uuid,
+  buyerId: uuid,
+  sellerId: uuid,
+  amount: money,
+  currency,
+  description: z.string(),
+  status: escrowStatus,
+  paymentStatus,
+  /** The reference the buyer pays with at the provider; its webhooks name it. */
+  paymentReference: z.string(),
+  buyerConfirmedAt: isoDateTime.nullable(),
+  sellerConfirmedAt: isoDateTime.nullable(),
+  dispute: z
+    .object({
+      raisedById: uuid,
+      reason: z.string(),
+      raisedAt: isoDateTime,
+      outcome: disputeOutcome.nullable(),
+      resolvedById: uuid.nullable(),
+      resolvedAt: isoDateTime.nullable(),
+      note: z.string().nullable(),
+    })
+    .nullable(),
+  createdAt: isoDateTime,
+  updatedAt: isoDateTime,
+});
+export type EscrowSummary = z.infer<typeof escrowSummary>;
+
+export const escrowPaymentStatus = z.object({
+  escrowId: uuid,
+  previous: paymentStatus,
+  paymentStatus,
+  /** The provider's event that reported it. */
+  providerEventId: z.string(),
+  amount: money,
+  currency,
+  changedAt: isoDateTime,
+});
+
+export const escrowStatusChanged = z.object({
+  escrowId: uuid,
+  from: escrowStatus,
+  to: escrowStatus,
+  changedAt: isoDateTime,
+});
+
+export const escrowConfirmationAdded = z.object({
+  escrowId: uuid,
+  party: escrowParty,
+  userId: uuid,
+  confirmedAt: isoDateTime,
+  buyerConfirmed: z.boolean(),
+  sellerConfirmed: z.boolean(),
+});
+
+export const escrowDisputeRaised = z.object({
+  escrowId: uuid,
+  raisedById: uuid,
+  party: escrowParty,
+  reason: z.string(),
+  raisedAt: isoDateTime,
+});
+
+export const escrowDisputeResolved = z.object({
+  escrowId: uuid,
+  outcome: disputeOutcome,
+  resolvedById: uuid,
+  note: z.string().nullable(),
+  resolvedAt: isoDateTime,
+});
+
+// ── Seller and marketplace ─────────────────────────────────────────────────────────────────────────────
+export const SellerTier = { Bronze: 'BRONZE', Silver: 'SILVER', Gold: 'GOLD', Platinum: 'PLATINUM' } as const;
+export type SellerTier = (typeof SellerTier)[keyof typeof SellerTier];
+export const sellerTier = z.enum(SellerTier);
+
+export const tierBenefits = z.object({
+  /** The marketplace's cut of each sale, as a decimal fraction string ("0.080" = 8 %). */
+  commissionRate: z.string().regex(/^0\.\d{3}$/),
+  maxActiveListings: z.number().int().positive(),
+  /** Days from delivery to payout. */
+  payoutDays: z.number().int().nonnegative(),
+  featuredListings: z.boolean(),
+});
+export type TierBenefits = z.infer<typeof tierBenefits>;
+
+export const OrderStatus = {
+  Pending: 'PENDING',
+  Paid: 'PAID',
+  Shipped: 'SHIPPED',
+  Delivered: 'DELIVERED',
+  Cancelled: 'CANCELLED',
+} as const;
+export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
+export const orderStatus = z.enum(OrderStatus);
+
+export const orderSummary = z.object({
+  orderId: uuid,
+  listingId: uuid,
+  listingTitle: z.string(),
+  sellerId: uuid,
+  buyerId: uuid,
+  quantity: z.number().int().positive(),
+  amount: money,
+  currency,
+  status: orderStatus,
+  createdAt: isoDateTime,
+  updatedAt: isoDateTime,
+});
+export type OrderSummary = z.infer<typeof orderSummary>;
+
+export const orderStatusChanged = z.object({
+  orderId: uuid,
+  sellerId: uuid,
+  buyerId: uuid,
+  from: orderStatus,
+  to: orderStatus,
+  changedAt: isoDateTime,
+});
+
+export const sellerPaymentReceived = z.object({
+  orderId: uuid,
+  sellerId: uuid,
+  buyerId: uuid,
+  amount: money,
+  currency,
+  paidAt: isoDateTime,
+});
+
+export const sellerTierUpgraded = z.object({
+  sellerId: uuid,
+  previousTier: sellerTier,
+  tier: sellerTier,
+  benefits: tierBenefits,
+  /** Delivered sales so far, in the seller's currency. */
+  completedSalesVolume: money,
+  currency,
+  upgradedAt: isoDateTime,
+});
+
+export const sellerReviewReceived = z.object({
+  reviewId: uuid,
+  orderId: uuid,
+  sellerId: uuid,
+  buyerId: uuid,
+  rating: z.number().int().min(1).max(5),
+  comment: z.string().nullable(),
+  createdAt: isoDateTime,
+});
+
+export const sellerAnalytics = z.object({
+  sellerId: uuid,
+  /** The UTC day the figures are for (YYYY-MM-DD). */
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  ordersToday: z.number().int().nonnegative(),
+  /** Paid, shipped and delivered orders placed today. */
+  revenueToday: money,
+  currency,
+  /** Over all reviews, two decimals; null before the first review. */
+  averageRating: z
+    .string()
+    .regex(/^\d\.\d{2}$/)
+    .nullable(),
+  reviewCount: z.number().int().nonnegative(),
+  computedAt: isoDateTime,
+});
+export type SellerAnalytics = z.infer<typeof sellerAnalytics>;
+
+export const ListingStatus = { Active: 'ACTIVE', Sold: 'SOLD', Cancelled: 'CANCELLED' } as const;
+export type ListingStatus = (typeof ListingStatus)[keyof typeof ListingStatus];
+
+export const listingSummary = z.object({
+  listingId: uuid,
+  sellerId: uuid,
+  sellerName: z.string(),
+  sellerTier,
+  title: z.string(),
+  price: money,
+  currency,
+  /** Units still available. */
+  quantity: z.number().int().nonnegative(),
+  status: z.enum(ListingStatus),
+  updatedAt: isoDateTime,
+});
+export type ListingSummary = z.infer<typeof listingSummary>;
+
+// ── Subscriptions (entity and topic rooms a socket opts into) ──────────────────────────────────────────
+export const Topic = { Escrow: 'escrow', Marketplace: 'marketplace' } as const;
+export type Topic = (typeof Topic)[keyof typeof Topic];
+
+/** What a socket can subscribe to beyond its own rooms; also sent in `auth.subscriptions` to keep them across reconnects. */
+export const subscription = z.discriminatedUnion('topic', [
+  z.object({ topic: z.literal(Topic.Escrow), escrowId: uuid }).strict(),
+  z.object({ topic: z.literal(Topic.Marketplace) }).strict(),
+]);
+export type Subscription = z.infer<typeof subscription>;
+
+/** Most subscriptions one socket may hold (and send in its handshake). */
+export const MAX_SUBSCRIPTIONS = 50;
+
+export const subscriptionRefusal = z.object({ subscription, code: z.string(), message: z.string() });
+
 export const connected = z.object({
   userId: uuid,
   organizationId: uuid,
@@ -130,6 +364,8 @@ export const connected = z.object({
   cursor,
   /** When the access token this socket runs on expires; refresh in-band with `auth.refresh` before it. */
   expiresAt: isoDateTime,
+  /** The handshake's `auth.subscriptions`: those now held (and replayed on resume), and those refused. */
+  subscriptions: z.object({ granted: z.array(subscription), refused: z.array(subscriptionRefusal) }),
 });
 
 export const resumed = z.object({

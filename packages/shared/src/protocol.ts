@@ -1,15 +1,25 @@
 import { z } from 'zod';
 import type { EventEnvelope, EventName } from './catalog.js';
+import { cursor, uuid, type Subscription } from './payloads.js';
 
 // Client→server messages, declared once: name, request schema, response type.
 export const ClientCommand = {
   Ping: 'ping',
   RefreshToken: 'auth.refresh',
+  EscrowSubscribe: 'escrow.subscribe',
+  EscrowUnsubscribe: 'escrow.unsubscribe',
+  MarketplaceJoin: 'marketplace.join',
+  MarketplaceLeave: 'marketplace.leave',
 } as const;
 export type ClientCommandName = (typeof ClientCommand)[keyof typeof ClientCommand];
 
 /** Largest accepted client message, measured as its JSON text. */
 export const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
+
+const noArguments = z.union([z.undefined(), z.null(), z.object({}).strict()]);
+/** Events for the subscription arrive live from this cursor on; fetch the state as of now over HTTP. */
+const subscribed = z.object({ cursor });
+const unsubscribed = z.object({ wasSubscribed: z.boolean() });
 
 export const commandCatalog = {
   [ClientCommand.Ping]: {
@@ -21,6 +31,26 @@ export const commandCatalog = {
     request: z.object({ token: z.string().min(1).max(4096) }).strict(),
     response: z.object({ expiresAt: z.iso.datetime({ offset: true }) }),
     summary: 'Swap the access token of a live socket (same user) without reconnecting.',
+  },
+  [ClientCommand.EscrowSubscribe]: {
+    request: z.object({ escrowId: uuid }).strict(),
+    response: subscribed,
+    summary: "Receive one escrow's events (a party, or an admin of a party's organization).",
+  },
+  [ClientCommand.EscrowUnsubscribe]: {
+    request: z.object({ escrowId: uuid }).strict(),
+    response: unsubscribed,
+    summary: "Stop receiving an escrow's events through its room (a party still gets them as a party).",
+  },
+  [ClientCommand.MarketplaceJoin]: {
+    request: noArguments,
+    response: subscribed,
+    summary: 'Receive marketplace listing events.',
+  },
+  [ClientCommand.MarketplaceLeave]: {
+    request: noArguments,
+    response: unsubscribed,
+    summary: 'Stop receiving marketplace listing events.',
   },
 } as const satisfies Record<ClientCommandName, { request: z.ZodType; response: z.ZodType; summary: string }>;
 
@@ -38,6 +68,7 @@ export const ErrorCode = {
   PayloadTooLarge: 'payload_too_large',
   UnknownCommand: 'unknown_command',
   AckRequired: 'ack_required',
+  TooManySubscriptions: 'too_many_subscriptions',
   Internal: 'internal_error',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -60,4 +91,14 @@ export type ClientToServerEvents = {
 
 export function isClientCommand(value: unknown): value is ClientCommandName {
   return typeof value === 'string' && Object.hasOwn(commandCatalog, value);
+}
+
+/** What a client sends in the socket.io handshake: `io(url, { auth })`. */
+export interface HandshakeAuth {
+  /** The access token (never in the URL). */
+  readonly token: string;
+  /** The last cursor seen: the server replays what came after it, or sends `reset`. */
+  readonly cursor?: number;
+  /** Subscriptions to keep across a reconnect; replayed like the socket's own rooms. */
+  readonly subscriptions?: readonly Subscription[];
 }

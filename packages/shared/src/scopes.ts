@@ -4,6 +4,10 @@ export const ScopeKind = {
   User: 'user',
   Broadcast: 'broadcast',
   Family: 'family',
+  /** One business entity (an escrow): the sockets that subscribed to it. */
+  Entity: 'entity',
+  /** Every socket that joined the marketplace (`marketplace.join`). */
+  Marketplace: 'marketplace',
   /** Protocol events sent to one socket by the gateway itself. */
   Connection: 'connection',
 } as const;
@@ -13,7 +17,13 @@ export type Scope =
   | { kind: typeof ScopeKind.Organization; organizationId: string }
   | { kind: typeof ScopeKind.User; userId: string }
   | { kind: typeof ScopeKind.Family; familyId: string }
+  | { kind: typeof ScopeKind.Entity; entity: EntityKind; id: string }
+  | { kind: typeof ScopeKind.Marketplace }
   | { kind: typeof ScopeKind.Broadcast };
+
+/** Entities a socket can subscribe to one by one. */
+export const EntityKind = { Escrow: 'escrow' } as const;
+export type EntityKind = (typeof EntityKind)[keyof typeof EntityKind];
 
 /** The scope kinds a feature module publishes to (protocol events are the gateway's own). */
 export type PublishScopeKind = Scope['kind'];
@@ -24,14 +34,26 @@ export const scope = {
   organization: (organizationId: string): ScopeOf<'organization'> => ({ kind: ScopeKind.Organization, organizationId }),
   user: (userId: string): ScopeOf<'user'> => ({ kind: ScopeKind.User, userId }),
   family: (familyId: string): ScopeOf<'family'> => ({ kind: ScopeKind.Family, familyId }),
+  escrow: (escrowId: string): ScopeOf<'entity'> => ({ kind: ScopeKind.Entity, entity: EntityKind.Escrow, id: escrowId }),
+  marketplace: (): ScopeOf<'marketplace'> => ({ kind: ScopeKind.Marketplace }),
   broadcast: (): ScopeOf<'broadcast'> => ({ kind: ScopeKind.Broadcast }),
 };
 
 /** Room names: the only place they are spelled, shared by the gateway, delivery and (later) replay. */
-export const rooms = {
+export const rooms: {
+  organization(organizationId: string): string;
+  user(userId: string): string;
+  family(familyId: string): string;
+  entity(entity: EntityKind, id: string): string;
+  escrow(escrowId: string): string;
+  marketplace(): string;
+} = {
   organization: (organizationId: string) => `org:${organizationId}`,
   user: (userId: string) => `user:${userId}`,
   family: (familyId: string) => `family:${familyId}`,
+  entity: (entity: EntityKind, id: string) => `${entity}:${id}`,
+  escrow: (escrowId: string) => rooms.entity(EntityKind.Escrow, escrowId),
+  marketplace: () => 'marketplace',
 };
 
 /** The audience stored with an outbox row for a broadcast (every connected socket). */
@@ -40,6 +62,16 @@ export const BROADCAST_AUDIENCE = '*';
 /** Where an event goes: its room name, or BROADCAST_AUDIENCE. Stored with the event and used by replay. */
 export function audienceOf(target: Scope): string {
   return roomOf(target) ?? BROADCAST_AUDIENCE;
+}
+
+/**
+ * The audiences of an event published to several scopes at once (an escrow's room and each party's user
+ * room), without repeats; a broadcast among them makes it a broadcast. A socket in several of them gets
+ * the event once.
+ */
+export function audiencesOf(targets: readonly Scope[]): string[] {
+  const audiences = [...new Set(targets.map(audienceOf))];
+  return audiences.includes(BROADCAST_AUDIENCE) ? [BROADCAST_AUDIENCE] : audiences;
 }
 
 /** The socket.io room a scope delivers to, or undefined for a broadcast (every connected socket). */
@@ -51,6 +83,10 @@ export function roomOf(target: Scope): string | undefined {
       return rooms.user(target.userId);
     case ScopeKind.Family:
       return rooms.family(target.familyId);
+    case ScopeKind.Entity:
+      return rooms.entity(target.entity, target.id);
+    case ScopeKind.Marketplace:
+      return rooms.marketplace();
     case ScopeKind.Broadcast:
       return undefined;
   }

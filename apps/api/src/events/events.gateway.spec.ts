@@ -11,6 +11,8 @@ import type { ReplayService } from './replay.service.js';
 import { SocketRoomRegistry } from './socket-rooms.js';
 import { CommandError, SocketCommandRegistry } from './socket-commands.js';
 import { SocketServerRef } from './socket-server.ref.js';
+import { SocketSubscriptions } from './socket-subscriptions.js';
+import type { EventFanout } from './fanout.service.js';
 import type { OperateServer, OperateSocket } from './socket-types.js';
 
 const config = loadConfig({ JWT_ACCESS_SECRET: 'a'.repeat(32), JWT_REFRESH_SECRET: 'r'.repeat(32) });
@@ -40,10 +42,11 @@ const replay = {
   },
 } as unknown as ReplayService;
 const bus = { attach: () => undefined } as unknown as EventBus;
+const fanout = { lastCursor: 7 } as unknown as EventFanout;
 
 function setup(options: { registerPing?: boolean } = {}) {
   const registry = new SocketCommandRegistry();
-  const gateway = new EventsGateway(tokens, prisma, new SocketServerRef(), registry, replay, bus);
+  const gateway = new EventsGateway(tokens, prisma, new SocketServerRef(), registry, replay, bus, new SocketSubscriptions(fanout));
   if (options.registerPing !== false) gateway.onModuleInit();
   let middleware: Middleware | undefined;
   const announced: string[] = [];

@@ -6,11 +6,14 @@ import {
   ErrorCode,
   isClientCommand,
   MAX_CLIENT_MESSAGE_BYTES,
+  MAX_SUBSCRIPTIONS,
+  subscription,
   ProtocolEvent,
   type Ack,
   type AckError,
 } from '@operate/shared';
 import type { ExtendedError } from 'socket.io';
+import { z } from 'zod';
 import { InvalidTokenError, TokenService, type AuthUser } from '../auth/token.service.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 import { protocolEnvelope } from './envelope.js';
@@ -18,15 +21,35 @@ import { EventBus } from './event-bus.js';
 import { parseCursor, ReplayService } from './replay.service.js';
 import { CommandError, SocketCommandRegistry } from './socket-commands.js';
 import { SocketServerRef } from './socket-server.ref.js';
+import { SocketSubscriptions, subscriptionRoom } from './socket-subscriptions.js';
 import type { OperateServer, OperateSocket } from './socket-types.js';
 
 type AckFn = (response: Ack<unknown>) => void;
 
 /** A connect_error whose message is the stable code; `data` repeats it with a human message. */
-function handshakeError(code: 'unauthorized' | 'token_expired' | 'shutting_down', message: string): ExtendedError {
+function handshakeError(
+  code: 'unauthorized' | 'token_expired' | 'shutting_down' | 'invalid_payload' | 'too_many_subscriptions',
+  message: string,
+): ExtendedError {
   const error: ExtendedError = new Error(code);
   error.data = { code, message };
   return error;
+}
+
+const handshakeSubscriptions = z.array(subscription);
+
+/** `auth.subscriptions`: absent, or a list of at most MAX_SUBSCRIPTIONS valid subscriptions (else a coded connect_error). */
+function requestedSubscriptions(value: unknown) {
+  if (value === undefined || value === null) return [];
+  const parsed = handshakeSubscriptions.safeParse(value);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(list)'}: ${issue.message}`).join('; ');
+    throw handshakeError('invalid_payload', `auth.subscriptions is not a valid list of subscriptions: ${detail}`);
+  }
+  if (parsed.data.length > MAX_SUBSCRIPTIONS) {
+    throw handshakeError('too_many_subscriptions', `auth.subscriptions may hold at most ${MAX_SUBSCRIPTIONS} subscriptions`);
+  }
+  return parsed.data;
 }
 
 function jsonSize(value: unknown): number {
@@ -66,6 +89,7 @@ export class EventsGateway
     private readonly commands: SocketCommandRegistry,
     private readonly replay: ReplayService,
     private readonly bus: EventBus,
+    private readonly subscriptions: SocketSubscriptions,
   ) {}
 
   onModuleInit(): void {
@@ -97,8 +121,12 @@ export class EventsGateway
     });
     this.scheduleExpiry(socket);
     let attachment;
+    let subscriptions;
     try {
-      attachment = await this.replay.attach(socket, user, parseCursor(field(socket.handshake.auth, 'cursor')));
+      subscriptions = await this.subscriptions.check(user, socket.data.requestedSubscriptions ?? []);
+      const subscribed = subscriptions.granted.map(subscriptionRoom);
+      attachment = await this.replay.attach(socket, user, parseCursor(field(socket.handshake.auth, 'cursor')), subscribed);
+      this.subscriptions.hold(socket, subscriptions.granted);
     } catch (error) {
       this.logger.error({
         msg: 'could not attach socket',
@@ -130,6 +158,7 @@ export class EventsGateway
         socketId: socket.id,
         cursor: attachment.cursor,
         expiresAt: new Date(user.expiresAt * 1000).toISOString(),
+        subscriptions,
       }),
     );
   }
@@ -159,6 +188,7 @@ export class EventsGateway
       throw error;
     }
     socket.data.user = await this.currentUser(user);
+    socket.data.requestedSubscriptions = requestedSubscriptions(field(socket.handshake.auth, 'subscriptions'));
   }
 
   /** The caller as the database has it now (active, current role); rooms and replay are derived from it. */

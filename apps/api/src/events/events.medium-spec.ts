@@ -109,9 +109,9 @@ describe('transactional outbox and relay', () => {
     const fanout = new EventFanout(ref, moduleRef.get(EventStore));
     // This node has seen everything before G-1, then only G-3 reaches it.
     Object.assign(fanout, { last: (first?.cursor as number) - 1 });
-    fanout.receive([{ audience: `org:${organizationId}`, envelope: third! }]);
+    fanout.receive([{ audiences: [`org:${organizationId}`], envelope: third! }]);
     await otherNode.waitForCount(3);
-    fanout.receive([{ audience: `org:${organizationId}`, envelope: first! }]);
+    fanout.receive([{ audiences: [`org:${organizationId}`], envelope: first! }]);
     expect(otherNode.delivered.map((entry) => (entry.envelope.payload as { invoiceNumber: string }).invoiceNumber)).toEqual([
       'G-1',
       'G-2',

@@ -12,10 +12,12 @@ import { SocketCommandRegistry } from './socket-commands.js';
 import { SocketRoomRegistry } from './socket-rooms.js';
 import { SocketServerRef } from './socket-server.ref.js';
 import { SocketSessions } from './socket-sessions.service.js';
+import { SocketSubscriptions } from './socket-subscriptions.js';
 
 /**
  * Import it to inject EventsService (publish), SocketCommandRegistry (answer a new client command),
- * SocketRoomRegistry (put sockets in a feature's rooms) or SocketSessions (act on live connections). Nothing outside this module touches the socket server.
+ * SocketRoomRegistry (put sockets in a feature's rooms), SocketSubscriptions (rooms a socket opts into, such as one
+ * escrow) or SocketSessions (act on live connections). Nothing outside this module touches the socket server.
  */
 @Module({
   imports: [AuthModule],
@@ -26,6 +28,7 @@ import { SocketSessions } from './socket-sessions.service.js';
     SocketCommandRegistry,
     SocketRoomRegistry,
     SocketSessions,
+    SocketSubscriptions,
     EventStore,
     EventFanout,
     EventBus,
@@ -33,6 +36,6 @@ import { SocketSessions } from './socket-sessions.service.js';
     ReplayService,
     RetentionService,
   ],
-  exports: [EventsService, SocketCommandRegistry, SocketRoomRegistry, SocketSessions],
+  exports: [EventsService, SocketCommandRegistry, SocketRoomRegistry, SocketSessions, SocketSubscriptions],
 })
 export class EventsModule {}

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { InvoiceEvent, NotificationEvent, scope } from '@operate/shared';
+import { EscrowEvent, InvoiceEvent, NotificationEvent, scope, SellerEvent } from '@operate/shared';
 import type { PrismaService, Tx } from '../prisma/prisma.service.js';
 import { EventsService } from './events.service.js';
 import type { RelayService } from './relay.service.js';
@@ -30,7 +30,7 @@ describe(EventsService.name, () => {
   interface Row {
     id: string;
     type: string;
-    audience: string;
+    audiences: string[];
     payload: unknown;
     occurredAt: Date;
   }
@@ -68,7 +68,13 @@ describe(EventsService.name, () => {
     expect(written).toEqual([
       {
         client: 'prisma',
-        row: { id: published.id, type: 'invoice.paid', audience: `org:${org}`, payload: paid, occurredAt: new Date(published.occurredAt) },
+        row: {
+          id: published.id,
+          type: 'invoice.paid',
+          audiences: [`org:${org}`],
+          payload: paid,
+          occurredAt: new Date(published.occurredAt),
+        },
       },
     ]);
     expect(published.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -78,7 +84,36 @@ describe(EventsService.name, () => {
   it('addresses users and everyone', async () => {
     await events.toUser(user).emit(NotificationEvent.Created, notification);
     await events.publish(NotificationEvent.Created, scope.organization(org), { ...notification, userId: null });
-    expect(written.map((entry) => entry.row.audience)).toEqual([`user:${user}`, `org:${org}`]);
+    expect(written.map((entry) => entry.row.audiences)).toEqual([[`user:${user}`], [`org:${org}`]]);
+  });
+
+  it('stores one event for several scopes once, with each room once', async () => {
+    const escrow = '6f1f6a4e-3c51-4f7e-9d55-0b8f3b7f1a10';
+    const changed = { escrowId: escrow, from: 'INITIATED', to: 'HELD', changedAt: '2026-11-22T10:00:00.000Z' } as const;
+    await events.to(scope.escrow(escrow), scope.user(user), scope.user(user)).emit(EscrowEvent.StatusChanged, changed);
+    expect(written.map((entry) => entry.row.audiences)).toEqual([[`escrow:${escrow}`, `user:${user}`]]);
+    expect(kicks).toBe(1);
+  });
+
+  it('refuses a scope list with a kind the event does not allow, before writing anything', async () => {
+    const target = [scope.user(user), scope.organization(org)] as unknown as Parameters<
+      typeof events.publish<typeof SellerEvent.OrderCreated>
+    >[1];
+    const order = {
+      orderId: org,
+      listingId: org,
+      listingTitle: 'Lamp',
+      sellerId: user,
+      buyerId: user,
+      quantity: 1,
+      amount: '10.00',
+      currency: 'EUR',
+      status: 'PENDING',
+      createdAt: '2026-11-22T10:00:00.000Z',
+      updatedAt: '2026-11-22T10:00:00.000Z',
+    } as const;
+    await expect(events.publish(SellerEvent.OrderCreated, target, order)).rejects.toMatchObject({ code: 'invalid_event_scope' });
+    expect(written).toHaveLength(0);
   });
 
   it('gives every event its own id', async () => {

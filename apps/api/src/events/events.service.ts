@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
-  audienceOf,
+  audiencesOf,
   eventCatalog,
   scope as scopes,
   type EventEnvelope,
@@ -8,6 +8,7 @@ import {
   type EventPayload,
   type EventScopeKinds,
   type PublishableEvent,
+  type PublishableToAll,
   type PublishScopeKind,
   type ScopeKind,
   type ScopeOf,
@@ -31,6 +32,14 @@ export type PublishedEvent<E extends EventName> = Omit<EventEnvelope<E>, 'cursor
 /** The scope argument `publish` accepts for event E: only the kinds the catalog allows for it. */
 export type ScopeFor<E extends EventName> = ScopeOf<Extract<EventScopeKinds<E>, PublishScopeKind>>;
 
+/** One scope, or several at once: the event is stored once and reaches each socket in any of them once. */
+export type TargetFor<E extends EventName> = ScopeFor<E> | readonly [ScopeFor<E>, ...ScopeFor<E>[]];
+
+/** The scopes of a target, as a list. */
+export function scopesOf<E extends EventName>(target: TargetFor<E>): readonly ScopeFor<E>[] {
+  return Array.isArray(target) ? (target as readonly ScopeFor<E>[]) : [target as ScopeFor<E>];
+}
+
 export class EventPublishError extends Error {
   constructor(
     readonly code: 'invalid_event_payload' | 'invalid_event_scope',
@@ -45,10 +54,14 @@ export class EventPublishError extends Error {
  * Checks an event against the catalog — the scope kind is one it allows, the payload matches its schema —
  * and returns the parsed payload. The test kit's fake runs the same checks.
  */
-export function checkPublish<E extends PublishableEvent>(event: E, target: ScopeFor<E>, payload: EventPayload<E>): EventPayload<E> {
+export function checkPublish<E extends PublishableEvent>(event: E, target: TargetFor<E>, payload: EventPayload<E>): EventPayload<E> {
   const definition = eventCatalog[event];
-  if (!(definition.scopes as readonly string[]).includes(target.kind)) {
-    throw new EventPublishError('invalid_event_scope', `${event} cannot be published to a ${target.kind} scope`);
+  const targets = scopesOf(target);
+  if (targets.length === 0) throw new EventPublishError('invalid_event_scope', `${event} needs at least one scope`);
+  for (const { kind } of targets) {
+    if (!(definition.scopes as readonly string[]).includes(kind)) {
+      throw new EventPublishError('invalid_event_scope', `${event} cannot be published to a ${kind} scope`);
+    }
   }
   const parsed = definition.payload.safeParse(payload);
   if (!parsed.success) {
@@ -67,7 +80,7 @@ export interface ScopedEmitter<K extends ScopeKind> {
 export abstract class ScopedPublisher {
   abstract publish<E extends PublishableEvent>(
     event: E,
-    target: ScopeFor<E>,
+    target: TargetFor<E>,
     payload: EventPayload<E>,
     options?: PublishOptions,
   ): Promise<PublishedEvent<E>>;
@@ -88,12 +101,32 @@ export abstract class ScopedPublisher {
     return this.bind(scopes.broadcast());
   }
 
+  toMarketplace(): ScopedEmitter<'marketplace'> {
+    return this.bind(scopes.marketplace());
+  }
+
+  /**
+   * One event to several scopes at once — `events.to(scope.escrow(id), scope.user(buyerId)).emit(…)`:
+   * stored once, and a socket in more than one of them receives it once. Only events every given kind
+   * allows type-check.
+   */
+  to<K extends PublishScopeKind>(...targets: [ScopeOf<K>, ...ScopeOf<K>[]]): MultiScopedEmitter<K> {
+    return {
+      emit: (event, payload, options) => this.publish(event, targets as unknown as TargetFor<typeof event>, payload, options),
+    };
+  }
+
   private bind<K extends PublishScopeKind>(target: ScopeOf<K>): ScopedEmitter<K> {
     return {
       // The emitter's type already limits `event` to the events scope kind K allows.
       emit: (event, payload, options) => this.publish(event, target as unknown as ScopeFor<typeof event>, payload, options),
     };
   }
+}
+
+/** A publisher bound to several scopes; only events allowed for all of their kinds. */
+export interface MultiScopedEmitter<K extends ScopeKind> {
+  emit<E extends PublishableToAll<K>>(event: E, payload: EventPayload<E>, options?: PublishOptions): Promise<PublishedEvent<E>>;
 }
 
 /**
@@ -112,7 +145,7 @@ export class EventsService extends ScopedPublisher {
 
   override async publish<E extends PublishableEvent>(
     event: E,
-    target: ScopeFor<E>,
+    target: TargetFor<E>,
     payload: EventPayload<E>,
     options: PublishOptions = {},
   ): Promise<PublishedEvent<E>> {
@@ -120,7 +153,7 @@ export class EventsService extends ScopedPublisher {
     const row = {
       id: published.id,
       type: event,
-      audience: audienceOf(target),
+      audiences: audiencesOf(scopesOf(target)),
       payload: published.payload as Prisma.InputJsonValue,
       occurredAt: new Date(published.occurredAt),
     };

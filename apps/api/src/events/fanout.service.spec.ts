@@ -7,7 +7,7 @@ import { SocketServerRef } from './socket-server.ref.js';
 import type { OperateServer } from './socket-types.js';
 
 const message = (cursor: number): BusMessage => ({
-  audience: 'org:o1',
+  audiences: ['org:o1'],
   envelope: {
     id: `e${cursor}`,
     type: 'invoice.overdue',

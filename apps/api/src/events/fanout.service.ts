@@ -88,12 +88,13 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
     clearTimeout(this.retryTimer);
   }
 
-  private emit({ audience, envelope }: BusMessage): void {
+  private emit({ audiences, envelope }: BusMessage): void {
     const cursor = envelope.cursor as number;
     if (cursor <= this.last) return;
     const server = this.serverRef.get();
     if (server) {
-      const target = audience === BROADCAST_AUDIENCE ? server.local : server.local.to(audience);
+      // Several rooms in one emit: a socket in more than one of them still gets the event once.
+      const target = audiences.includes(BROADCAST_AUDIENCE) ? server.local : server.local.to([...audiences]);
       // socket.io's typed emit wants one concrete event name; the envelope was checked at publish.
       (target.emit as (event: EventName, payload: unknown) => boolean).call(target, envelope.type, envelope);
     }

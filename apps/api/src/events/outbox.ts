@@ -2,16 +2,16 @@ import { Injectable } from '@nestjs/common';
 import type { EventEnvelope, EventName } from '@operate/shared';
 import { PrismaService } from '../prisma/prisma.service.js';
 
-/** What the relay leader sends to every node: the event and the audience (room, or *) it is for. */
+/** What the relay leader sends to every node: the event and the audiences (rooms, or *) it is for. */
 export interface BusMessage {
-  readonly audience: string;
+  readonly audiences: readonly string[];
   readonly envelope: EventEnvelope;
 }
 
 export interface OutboxRow {
   id: string;
   type: string;
-  audience: string;
+  audiences: string[];
   payload: unknown;
   occurredAt: Date;
   cursor: bigint | string | number;
@@ -19,7 +19,7 @@ export interface OutboxRow {
 
 export function toBusMessage(row: OutboxRow): BusMessage {
   return {
-    audience: row.audience,
+    audiences: row.audiences,
     envelope: {
       id: row.id,
       type: row.type as EventName,
@@ -50,12 +50,12 @@ export class EventStore {
     };
   }
 
-  /** Events with after < cursor ≤ upTo, in cursor order, optionally only for these audiences. */
+  /** Events with after < cursor ≤ upTo, in cursor order, optionally only those for any of these audiences. */
   async range(after: number, upTo: number, options: { audiences?: readonly string[]; limit?: number } = {}): Promise<BusMessage[]> {
     const rows = await this.prisma.eventOutbox.findMany({
       where: {
         cursor: { gt: BigInt(after), lte: BigInt(upTo) },
-        ...(options.audiences ? { audience: { in: [...options.audiences] } } : {}),
+        ...(options.audiences ? { audiences: { hasSome: [...options.audiences] } } : {}),
       },
       orderBy: { cursor: 'asc' },
       ...(options.limit ? { take: options.limit } : {}),

@@ -155,7 +155,7 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
         `UPDATE "EventOutbox" AS o SET cursor = v.cursor
          FROM unnest($1::uuid[], $2::bigint[]) AS v(id, cursor)
          WHERE o.id = v.id
-         RETURNING o.id, o.type, o.audience, o.payload, o."occurredAt", o.cursor`,
+         RETURNING o.id, o.type, o.audiences, o.payload, o."occurredAt", o.cursor`,
         [ids, cursors],
       );
       await client.query('UPDATE "RelayState" SET "assignedCursor" = $1 WHERE id = 1', [assigned + ids.length]);
@@ -180,7 +180,7 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
     const delivered = Number(state.rows[0]?.deliveredCursor ?? 0);
     if (assigned <= delivered) return;
     const rows = await client.query<OutboxRow>(
-      `SELECT id, type, audience, payload, "occurredAt", cursor FROM "EventOutbox"
+      `SELECT id, type, audiences, payload, "occurredAt", cursor FROM "EventOutbox"
        WHERE cursor > $1 AND cursor <= $2 ORDER BY cursor`,
       [delivered, assigned],
     );

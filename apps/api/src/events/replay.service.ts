@@ -34,8 +34,14 @@ export class ReplayService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async attach(socket: OperateSocket, user: AuthUser, from: number | 'invalid' | undefined): Promise<Attachment> {
-    const roomNames = await this.roomRegistry.roomsFor(user);
+  /** `subscribed`: rooms of subscriptions the socket holds from its handshake, joined and replayed like its own. */
+  async attach(
+    socket: OperateSocket,
+    user: AuthUser,
+    from: number | 'invalid' | undefined,
+    subscribed: readonly string[] = [],
+  ): Promise<Attachment> {
+    const roomNames = [...new Set([...(await this.roomRegistry.roomsFor(user)), ...subscribed])];
     if (from === undefined) return this.join(socket, roomNames, { kind: 'live', cursor: this.fanout.lastCursor });
     if (from === 'invalid') return this.reset(socket, roomNames, ResetReason.Invalid);
 

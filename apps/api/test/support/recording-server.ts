@@ -12,7 +12,9 @@ export function recordingServer() {
       return true;
     },
   });
-  const server = { local: { ...audience(undefined), to: (room: string) => audience(room) } } as unknown as OperateServer;
+  const server = {
+    local: { ...audience(undefined), to: (rooms: string | string[]) => audience([rooms].flat().join(',')) },
+  } as unknown as OperateServer;
   /** Resolves once `count` events in all have been delivered (generous timeout, never a sleep). */
   const waitForCount = (count: number, timeoutMs = 15_000) =>
     new Promise<void>((resolve, reject) => {

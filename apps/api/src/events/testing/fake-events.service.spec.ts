@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { InvoiceEvent, scope } from '@operate/shared';
+import { EscrowEvent, InvoiceEvent, scope } from '@operate/shared';
 import type { Tx } from '../../prisma/prisma.service.js';
 import { FakeEventsService } from './fake-events.service.js';
 
@@ -38,5 +38,19 @@ describe(FakeEventsService.name, () => {
       code: 'invalid_event_payload',
     });
     expect(events.emitted).toHaveLength(0);
+  });
+
+  it('matches an event published to several scopes by any one of them, or by the exact list', async () => {
+    const events = new FakeEventsService();
+    const escrowId = '6f1f6a4e-3c51-4f7e-9d55-0b8f3b7f1a10';
+    const [buyer, seller, stranger] = ['2c9a1d4e-5b6f-4a7b-8c9d-0e1f2a3b4c5d', org, '00000000-0000-4000-8000-000000000000'];
+    const changed = { escrowId, from: 'INITIATED', to: 'HELD', changedAt: '2026-11-22T10:00:00.000Z' } as const;
+    await events.to(scope.escrow(escrowId), scope.user(buyer), scope.user(seller)).emit(EscrowEvent.StatusChanged, changed);
+    events.expectEmitted(EscrowEvent.StatusChanged, scope.user(seller), { to: 'HELD' });
+    events.expectEmitted(EscrowEvent.StatusChanged, [scope.user(seller), scope.user(buyer), scope.escrow(escrowId)]);
+    events.expectNotEmitted(EscrowEvent.StatusChanged, scope.user(stranger));
+    expect(() => events.expectEmitted(EscrowEvent.StatusChanged, [scope.escrow(escrowId), scope.user(buyer)])).toThrow();
+    events.expectEmittedTimes(EscrowEvent.StatusChanged, 1, scope.escrow(escrowId));
+    events.expectEmittedTimes(EscrowEvent.StatusChanged, 0, [scope.escrow(escrowId)]);
   });
 });

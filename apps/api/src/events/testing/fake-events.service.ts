@@ -6,15 +6,17 @@ import {
   checkPublish,
   EventsService,
   ScopedPublisher,
+  scopesOf,
   type PublishedEvent,
   type PublishOptions,
-  type ScopeFor,
+  type TargetFor,
 } from '../events.service.js';
 
 /** One recorded publish. */
 export interface EmittedEvent<E extends EventName = EventName> {
   readonly event: E;
-  readonly scope: ScopeOf<PublishScopeKind>;
+  /** Every scope it was published to (one, or several at once), in a stable order. */
+  readonly scopes: readonly ScopeOf<PublishScopeKind>[];
   readonly payload: EventPayload<E>;
   /** True when the caller passed its transaction (`{ tx }`), as events for a DB write must. */
   readonly inTransaction: boolean;
@@ -42,12 +44,18 @@ export class FakeEventsService extends ScopedPublisher {
 
   override async publish<E extends PublishableEvent>(
     event: E,
-    target: ScopeFor<E>,
+    target: TargetFor<E>,
     payload: EventPayload<E>,
     options: PublishOptions = {},
   ): Promise<PublishedEvent<E>> {
     const published = createPublished(event, checkPublish(event, target, payload));
-    this.emitted.push({ event, scope: target, payload: published.payload, inTransaction: options.tx !== undefined, published });
+    this.emitted.push({
+      event,
+      scopes: sortScopes(target),
+      payload: published.payload,
+      inTransaction: options.tx !== undefined,
+      published,
+    });
     return published;
   }
 
@@ -56,21 +64,22 @@ export class FakeEventsService extends ScopedPublisher {
     return this.emitted.filter((entry) => entry.event === event).map((entry) => entry.payload as EventPayload<E>);
   }
 
-  /** Asserts at least one event of this name went to exactly this scope with a matching payload. */
-  expectEmitted<E extends PublishableEvent>(event: E, target: ScopeFor<E>, payload?: PayloadMatcher<E>): void {
+  /**
+   * Asserts at least one event of this name with a matching payload went to this scope (among others, if
+   * it was published to several) — or, given a list, to exactly those scopes.
+   */
+  expectEmitted<E extends PublishableEvent>(event: E, target: TargetFor<E>, payload?: PayloadMatcher<E>): void {
     expect(this.emitted).toContainEqual(this.matcher(event, target, payload));
   }
 
   /** Asserts no matching event was recorded; leave out scope and payload to forbid the event entirely. */
-  expectNotEmitted<E extends PublishableEvent>(event: E, target?: ScopeFor<E>, payload?: PayloadMatcher<E>): void {
+  expectNotEmitted<E extends PublishableEvent>(event: E, target?: TargetFor<E>, payload?: PayloadMatcher<E>): void {
     expect(this.emitted).not.toContainEqual(this.matcher(event, target, payload));
   }
 
   /** Asserts the number of recorded events of this name (optionally to one scope). */
-  expectEmittedTimes<E extends PublishableEvent>(event: E, times: number, target?: ScopeFor<E>): void {
-    const matching = this.emitted.filter(
-      (entry) => entry.event === event && (target === undefined || JSON.stringify(entry.scope) === JSON.stringify(target)),
-    );
+  expectEmittedTimes<E extends PublishableEvent>(event: E, times: number, target?: TargetFor<E>): void {
+    const matching = this.emitted.filter((entry) => entry.event === event && (target === undefined || addressedTo(entry, target)));
     expect(matching.map((entry) => entry.event)).toHaveLength(times);
   }
 
@@ -78,13 +87,28 @@ export class FakeEventsService extends ScopedPublisher {
     this.emitted.length = 0;
   }
 
-  private matcher(event: EventName, target: ScopeOf<PublishScopeKind> | undefined, payload: unknown) {
+  private matcher(event: EventName, target: TargetFor<PublishableEvent> | undefined, payload: unknown) {
     return expect.objectContaining({
       event,
-      ...(target ? { scope: target } : {}),
+      ...(target === undefined ? {} : { scopes: Array.isArray(target) ? sortScopes(target) : expect.arrayContaining([target]) }),
       ...(payload === undefined ? {} : { payload: isAsymmetric(payload) ? payload : expect.objectContaining(payload as object) }),
     });
   }
+}
+
+const scopeKey = (target: unknown) => JSON.stringify(target);
+
+function sortScopes(target: TargetFor<PublishableEvent>): ScopeOf<PublishScopeKind>[] {
+  return [...new Map(scopesOf(target).map((entry) => [scopeKey(entry), entry])).entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([, entry]) => entry);
+}
+
+/** A single scope: among the event's scopes; a list: exactly the event's scopes. */
+function addressedTo(entry: EmittedEvent, target: TargetFor<PublishableEvent>): boolean {
+  const keys = entry.scopes.map(scopeKey);
+  if (!Array.isArray(target)) return keys.includes(scopeKey(target));
+  return scopeKey(sortScopes(target).map(scopeKey)) === scopeKey(keys);
 }
 
 function isAsymmetric(value: unknown): boolean {

@@ -1,0 +1,101 @@
+import { Injectable } from '@nestjs/common';
+import { MAX_SUBSCRIPTIONS, rooms, Topic, type Subscription } from '@operate/shared';
+import type { AuthUser } from '../auth/token.service.js';
+import { EventFanout } from './fanout.service.js';
+import { CommandError } from './socket-commands.js';
+import type { OperateSocket } from './socket-types.js';
+
+export type SubscriptionOf<T extends Topic> = Extract<Subscription, { topic: T }>;
+
+/** Decides whether a user may hold a subscription: resolves to true, or false to refuse it (`forbidden`). */
+export type TopicAuthorizer<T extends Topic> = (user: AuthUser, subscription: SubscriptionOf<T>) => Promise<boolean>;
+
+/** The room a subscription puts a socket in, from the shared `rooms` helper (the same names delivery and replay use). */
+export function subscriptionRoom(subscription: Subscription): string {
+  switch (subscription.topic) {
+    case Topic.Escrow:
+      return rooms.escrow(subscription.escrowId);
+    case Topic.Marketplace:
+      return rooms.marketplace();
+  }
+}
+
+export interface SubscriptionRefusal {
+  readonly subscription: Subscription;
+  readonly code: 'forbidden';
+  readonly message: string;
+}
+
+/**
+ * Rooms a socket opts into beyond its own (one escrow, the marketplace). The owning feature module
+ * registers who may hold each topic; this service checks, joins and leaves. A client sends the ones it
+ * holds again in `auth.subscriptions` when it reconnects, and they are replayed like its own rooms.
+ */
+@Injectable()
+export class SocketSubscriptions {
+  private readonly authorizers = new Map<Topic, TopicAuthorizer<Topic>>();
+
+  constructor(private readonly fanout: EventFanout) {}
+
+  registerTopic<T extends Topic>(topic: T, authorize: TopicAuthorizer<T>): void {
+    if (this.authorizers.has(topic)) throw new Error(`An authorizer for ${topic} is already registered`);
+    this.authorizers.set(topic, authorize as unknown as TopicAuthorizer<Topic>);
+  }
+
+  /** Checks the subscriptions a reconnecting socket asks for; the granted rooms are then joined with its own. */
+  async check(user: AuthUser, requested: readonly Subscription[]): Promise<{ granted: Subscription[]; refused: SubscriptionRefusal[] }> {
+    const unique = [...new Map(requested.map((subscription) => [subscriptionRoom(subscription), subscription])).values()];
+    const allowed = await Promise.all(unique.map((subscription) => this.allows(user, subscription)));
+    return {
+      granted: unique.filter((_, index) => allowed[index]),
+      refused: unique.filter((_, index) => !allowed[index]).map((subscription) => refusal(subscription)),
+    };
+  }
+
+  /** Records subscriptions whose rooms the socket has just joined (at connect). */
+  hold(socket: OperateSocket, granted: readonly Subscription[]): void {
+    for (const subscription of granted) this.held(socket).set(subscriptionRoom(subscription), subscription);
+  }
+
+  /** Answers a subscribe command: events of the subscription arrive live from the returned cursor on. */
+  async subscribe(socket: OperateSocket, subscription: Subscription): Promise<{ cursor: number }> {
+    const room = subscriptionRoom(subscription);
+    const held = this.held(socket);
+    if (!held.has(room) && held.size >= MAX_SUBSCRIPTIONS) {
+      throw new CommandError('too_many_subscriptions', `A socket may hold at most ${MAX_SUBSCRIPTIONS} subscriptions`);
+    }
+    if (!(await this.allows(socket.data.user, subscription))) throw new CommandError('forbidden', refusal(subscription).message);
+    // The socket may have gone while the check ran; joining then would leave a room behind.
+    if (socket.disconnected) throw new CommandError('forbidden', 'The socket disconnected');
+    held.set(room, subscription);
+    void socket.join(room);
+    return { cursor: this.fanout.lastCursor };
+  }
+
+  unsubscribe(socket: OperateSocket, subscription: Subscription): { wasSubscribed: boolean } {
+    const room = subscriptionRoom(subscription);
+    const wasSubscribed = this.held(socket).delete(room);
+    if (wasSubscribed) void socket.leave(room);
+    return { wasSubscribed };
+  }
+
+  /** The subscriptions a socket holds now (what a client sends again when it reconnects). */
+  heldBy(socket: OperateSocket): Subscription[] {
+    return [...this.held(socket).values()];
+  }
+
+  private held(socket: OperateSocket): Map<string, Subscription> {
+    socket.data.subscriptions ??= new Map();
+    return socket.data.subscriptions;
+  }
+
+  private async allows(user: AuthUser, subscription: Subscription): Promise<boolean> {
+    const authorize = this.authorizers.get(subscription.topic);
+    return authorize ? authorize(user, subscription) : false;
+  }
+}
+
+function refusal(subscription: Subscription): SubscriptionRefusal {
+  const what = subscription.topic === Topic.Escrow ? `escrow ${subscription.escrowId}` : subscription.topic;
+  return { subscription, code: 'forbidden', message: `You may not subscribe to ${what}` };
+}
