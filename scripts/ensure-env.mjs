@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Creates .env from .env.example on first run, filling the JWT secrets with fresh random values.
+// Creates .env from .env.example on first run, filling every empty *_SECRET with a fresh random value;
+// on later runs adds secrets that a newer .env.example introduced (e.g. PAYMENT_WEBHOOK_SECRET).
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -7,9 +8,19 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const target = join(root, '.env');
+const example = readFileSync(join(root, '.env.example'), 'utf8');
+const fresh = () => randomBytes(32).toString('base64url');
 if (!existsSync(target)) {
-  const example = readFileSync(join(root, '.env.example'), 'utf8');
-  const filled = example.replace(/^(JWT_(ACCESS|REFRESH)_SECRET)=$/gm, (_line, name) => `${name}=${randomBytes(32).toString('base64url')}`);
+  const filled = example.replace(/^([A-Z_]+_SECRET)=$/gm, (_line, name) => `${name}=${fresh()}`);
   writeFileSync(target, filled, { mode: 0o600 });
-  process.stdout.write('Created .env with fresh JWT secrets (edit it to use PostgreSQL: DATABASE_URL)\n');
+  process.stdout.write('Created .env with fresh secrets (edit it to use PostgreSQL: DATABASE_URL)\n');
+} else {
+  const current = readFileSync(target, 'utf8');
+  const missing = [...example.matchAll(/^([A-Z_]+_SECRET)=$/gm)]
+    .map((match) => match[1])
+    .filter((name) => !new RegExp(`^${name}=`, 'm').test(current));
+  if (missing.length > 0) {
+    writeFileSync(target, `${current.replace(/\n?$/, '\n')}${missing.map((name) => `${name}=${fresh()}`).join('\n')}\n`);
+    process.stdout.write(`Added ${missing.join(', ')} to .env\n`);
+  }
 }

@@ -107,6 +107,8 @@ export async function configureApp(app: INestApplication, config: AppConfig): Pr
 export async function createApp(options: AppOptions & { logger?: LoggerService | false }): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), {
     logger: options.logger ?? createLogger(options.config),
+    // Keeps each JSON body's raw bytes (request.rawBody): the payment webhook's signature is over them.
+    rawBody: true,
   });
   try {
     await configureApp(app, options.config);

@@ -2,6 +2,7 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { AuthModule } from './auth/auth.module.js';
 import { APP_CONFIG, type AppConfig } from './config/config.js';
 import { EventsModule } from './events/events.module.js';
+import { EscrowModule } from './modules/escrow/escrow.module.js';
 import { FinanceModule } from './modules/finance/finance.module.js';
 import { NotificationsModule } from './modules/notifications/notifications.module.js';
 import { ShopFamilyModule } from './modules/shop-family/shop-family.module.js';
@@ -45,6 +46,7 @@ export class AppModule {
         FinanceModule,
         UsersModule,
         ShopFamilyModule,
+        EscrowModule,
       ],
     };
   }

@@ -19,42 +19,50 @@ const databaseSchema = z.object({
     .default(resolve(apiRoot, '.data', 'pglite')),
 });
 
-const appSchema = databaseSchema.extend({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  PORT: port.default(3000),
-  JWT_ACCESS_SECRET: secret,
-  JWT_REFRESH_SECRET: secret,
-  JWT_ISSUER: z.string().min(1).default('operate'),
-  JWT_AUDIENCE: z.string().min(1).default('operate-api'),
-  ACCESS_TOKEN_TTL_SECONDS: positiveInt.default(15 * 60),
-  REFRESH_TOKEN_TTL_SECONDS: positiveInt.default(7 * 24 * 60 * 60),
-  CORS_ORIGINS: z
-    .string()
-    .default('http://localhost:3001,http://127.0.0.1:3001')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter(Boolean),
-    ),
-  OVERDUE_SWEEP_INTERVAL_MS: positiveInt.default(60_000),
-  REDIS_URL: z
-    .string()
-    .regex(/^rediss?:\/\/.+/, 'must be a redis:// URL (leave it unset for a single API node)')
-    .optional(),
-  RELAY_ENABLED: z
-    .enum(['true', 'false'])
-    .default('true')
-    .transform((value) => value === 'true'),
-  RELAY_BATCH_SIZE: positiveInt.max(10_000).default(500),
-  RELAY_POLL_INTERVAL_MS: positiveInt.default(500),
-  RELAY_LEADER_RETRY_MS: positiveInt.default(1_000),
-  EVENT_RETENTION_DAYS: z.coerce.number().positive().default(7),
-  RETENTION_PRUNE_INTERVAL_MS: positiveInt.default(60 * 60 * 1000),
-  REPLAY_MAX_EVENTS: positiveInt.max(100_000).default(1_000),
-  SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
-});
+const appSchema = databaseSchema
+  .extend({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: port.default(3000),
+    JWT_ACCESS_SECRET: secret,
+    JWT_REFRESH_SECRET: secret,
+    JWT_ISSUER: z.string().min(1).default('operate'),
+    JWT_AUDIENCE: z.string().min(1).default('operate-api'),
+    ACCESS_TOKEN_TTL_SECONDS: positiveInt.default(15 * 60),
+    REFRESH_TOKEN_TTL_SECONDS: positiveInt.default(7 * 24 * 60 * 60),
+    CORS_ORIGINS: z
+      .string()
+      .default('http://localhost:3001,http://127.0.0.1:3001')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((origin) => origin.trim())
+          .filter(Boolean),
+      ),
+    OVERDUE_SWEEP_INTERVAL_MS: positiveInt.default(60_000),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\/.+/, 'must be a redis:// URL (leave it unset for a single API node)')
+      .optional(),
+    RELAY_ENABLED: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((value) => value === 'true'),
+    RELAY_BATCH_SIZE: positiveInt.max(10_000).default(500),
+    RELAY_POLL_INTERVAL_MS: positiveInt.default(500),
+    RELAY_LEADER_RETRY_MS: positiveInt.default(1_000),
+    EVENT_RETENTION_DAYS: z.coerce.number().positive().default(7),
+    RETENTION_PRUNE_INTERVAL_MS: positiveInt.default(60 * 60 * 1000),
+    REPLAY_MAX_EVENTS: positiveInt.max(100_000).default(1_000),
+    SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
+    PAYMENT_WEBHOOK_SECRET: secret.optional(),
+    PAYMENT_WEBHOOK_TOLERANCE_SECONDS: positiveInt.max(3_600).default(300),
+    ANALYTICS_MIN_INTERVAL_MS: positiveInt.default(1_000),
+  })
+  .refine((values) => values.NODE_ENV !== 'production' || values.PAYMENT_WEBHOOK_SECRET !== undefined, {
+    path: ['PAYMENT_WEBHOOK_SECRET'],
+    message: 'is required in production (the payment provider signs its webhooks with it)',
+  });
 
 export type DatabaseConfig = { readonly kind: 'postgres'; readonly url: string } | { readonly kind: 'embedded'; readonly dataDir: string };
 
@@ -84,6 +92,13 @@ export interface AppConfig {
   readonly retention: { readonly days: number; readonly pruneIntervalMs: number };
   readonly replayMaxEvents: number;
   readonly shutdownTimeoutMs: number;
+  readonly paymentWebhook: {
+    /** Unset outside production: the webhook then answers 503 and changes nothing. */
+    readonly secret: string | undefined;
+    readonly toleranceSeconds: number;
+  };
+  /** Seller analytics are published at most once per this interval per seller. */
+  readonly analyticsMinIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -151,6 +166,8 @@ export function loadConfig(env: Env): AppConfig {
     retention: { days: values.EVENT_RETENTION_DAYS, pruneIntervalMs: values.RETENTION_PRUNE_INTERVAL_MS },
     replayMaxEvents: values.REPLAY_MAX_EVENTS,
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS,
+    paymentWebhook: { secret: values.PAYMENT_WEBHOOK_SECRET, toleranceSeconds: values.PAYMENT_WEBHOOK_TOLERANCE_SECONDS },
+    analyticsMinIntervalMs: values.ANALYTICS_MIN_INTERVAL_MS,
   };
 }
 

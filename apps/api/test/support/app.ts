@@ -17,7 +17,7 @@ export interface RunningApp {
   readonly tenants: Tenants;
   http(): ReturnType<typeof request>;
   login(user: TestUser): Promise<string>;
-  connect(user: TestUser, extra?: { cursor?: unknown; token?: string }): Promise<RecordingClient>;
+  connect(user: TestUser, extra?: { cursor?: unknown; token?: string; subscriptions?: unknown }): Promise<RecordingClient>;
   close(): Promise<void>;
 }
 

@@ -2,6 +2,7 @@ import { loadConfig, type AppConfig } from '../../src/config/config.js';
 
 export const TEST_ACCESS_SECRET = 'test-access-secret-0123456789abcdef-0123';
 export const TEST_REFRESH_SECRET = 'test-refresh-secret-0123456789abcdef-012';
+export const TEST_WEBHOOK_SECRET = 'test-webhook-secret-0123456789abcdef-012';
 
 /** A validated config for tests, through the same loader as the app. */
 export function testConfig(databaseUrl: string, overrides: Record<string, string> = {}): AppConfig {
@@ -11,6 +12,7 @@ export function testConfig(databaseUrl: string, overrides: Record<string, string
     DATABASE_URL: databaseUrl,
     JWT_ACCESS_SECRET: TEST_ACCESS_SECRET,
     JWT_REFRESH_SECRET: TEST_REFRESH_SECRET,
+    PAYMENT_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
     ...overrides,
   });
 }

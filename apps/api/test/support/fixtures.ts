@@ -32,11 +32,8 @@ export async function seedTenants(prisma: PrismaClient, tag = Math.random().toSt
   const hash = await passwordHash;
   const orgA = await prisma.organization.create({ data: { name: `A ${tag}`, slug: `a-${tag}` } });
   const orgB = await prisma.organization.create({ data: { name: `B ${tag}`, slug: `b-${tag}` } });
-  const user = async (name: string, organizationId: string, role: Role, active = true): Promise<TestUser> => {
-    const email = `${name}-${tag}@test.operate`;
-    const row = await prisma.user.create({ data: { email, name, role, active, organizationId, passwordHash: hash } });
-    return { id: row.id, email, organizationId, role };
-  };
+  const user = (name: string, organizationId: string, role: Role, active = true) =>
+    seedUser(prisma, { name: `${name}`, email: `${name}-${tag}@test.operate`, organizationId, role, active, passwordHash: hash });
   return {
     orgA: orgA.id,
     orgB: orgB.id,
@@ -45,6 +42,27 @@ export async function seedTenants(prisma: PrismaClient, tag = Math.random().toSt
     b1: await user('b1', orgB.id, 'OWNER'),
     inactive: await user('inactive', orgA.id, 'MEMBER', false),
   };
+}
+
+/** One more user (password TEST_PASSWORD), e.g. a member who is party to nothing. */
+export async function seedUser(
+  prisma: PrismaClient,
+  user: { name: string; organizationId: string; role?: Role; email?: string; active?: boolean; passwordHash?: string },
+): Promise<TestUser> {
+  passwordHash ??= hashPassword(TEST_PASSWORD);
+  const email = user.email ?? `${user.name}-${Math.random().toString(36).slice(2, 8)}@test.operate`;
+  const role = user.role ?? 'MEMBER';
+  const row = await prisma.user.create({
+    data: {
+      email,
+      name: user.name,
+      role,
+      active: user.active ?? true,
+      organizationId: user.organizationId,
+      passwordHash: user.passwordHash ?? (await passwordHash),
+    },
+  });
+  return { id: row.id, email, organizationId: user.organizationId, role };
 }
 
 /** A valid `invoice.created` payload, for tests that publish events directly. */

@@ -1,5 +1,14 @@
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, EventEnvelope, EventName, ServerToClientEvents } from '@operate/shared';
+import type {
+  Ack,
+  ClientCommandName,
+  ClientToServerEvents,
+  CommandRequest,
+  CommandResponse,
+  EventEnvelope,
+  EventName,
+  ServerToClientEvents,
+} from '@operate/shared';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -23,7 +32,11 @@ export class RecordingClient {
   }
 
   /** Connects with `auth.token` (and `auth.cursor` to resume) and resolves once `connected` arrives. */
-  static async connect(url: string, token: string | undefined, extra: { cursor?: unknown } = {}): Promise<RecordingClient> {
+  static async connect(
+    url: string,
+    token: string | undefined,
+    extra: { cursor?: unknown; subscriptions?: unknown } = {},
+  ): Promise<RecordingClient> {
     const socket: ClientSocket = io(url, {
       auth: token === undefined ? {} : { token, ...extra },
       transports: ['websocket'],
@@ -92,6 +105,15 @@ export class RecordingClient {
       const position = envelope.cursor ?? (envelope.payload as { cursor?: unknown }).cursor;
       return typeof position === 'number' ? Math.max(highest, position) : highest;
     }, 0);
+  }
+
+  /** Sends a client command and resolves with its ack. */
+  command<C extends ClientCommandName>(name: C, request: CommandRequest<C>): Promise<Ack<CommandResponse<C>>> {
+    // socket.io's typed emitWithAck wants one concrete command name; the catalog types the answer.
+    const timed = this.socket.timeout(5_000) as unknown as {
+      emitWithAck(name: C, request: CommandRequest<C>): Promise<Ack<CommandResponse<C>>>;
+    };
+    return timed.emitWithAck(name, request);
   }
 
   close(): void {

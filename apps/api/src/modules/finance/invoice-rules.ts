@@ -20,7 +20,4 @@ export function refusal(action: InvoiceAction, status: InvoiceStatus): { code: s
   return { code: 'invalid_transition', message: `Cannot ${action} an invoice that is ${status}` };
 }
 
-/** Money on the wire: a decimal string with exactly two places (Decimal#toString drops zeros). */
-export function formatMoney(value: { toFixed(places: number): string }): string {
-  return value.toFixed(2);
-}
+export { formatMoney } from '../../common/money.js';

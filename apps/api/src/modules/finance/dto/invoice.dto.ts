@@ -1,8 +1,8 @@
 import { IsIn, IsISO8601, IsOptional, IsString, Length, Matches, MaxLength, MinLength } from 'class-validator';
 import { InvoiceStatus } from '@operate/shared';
+import { MONEY_PATTERN as MONEY } from '../../../common/money.js';
 import { PageQuery } from '../../../common/page-query.js';
 
-const MONEY = /^(?!0+(\.0{1,2})?$)\d{1,12}(\.\d{1,2})?$/;
 const MONEY_MESSAGE = 'total must be a positive decimal string with at most two places, e.g. "1250.00"';
 
 export class CreateInvoiceDto {

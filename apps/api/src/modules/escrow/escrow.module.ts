@@ -1,0 +1,33 @@
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { ClientCommand, Topic } from '@operate/shared';
+import { EventsModule } from '../../events/events.module.js';
+import { SocketCommandRegistry } from '../../events/socket-commands.js';
+import { SocketSubscriptions } from '../../events/socket-subscriptions.js';
+import { NotificationsModule } from '../notifications/notifications.module.js';
+import { EscrowController, PaymentWebhookController } from './escrow.controller.js';
+import { EscrowService } from './escrow.service.js';
+import { PaymentSignatureGuard } from './payment-signature.js';
+
+@Module({
+  imports: [EventsModule, NotificationsModule],
+  controllers: [EscrowController, PaymentWebhookController],
+  providers: [EscrowService, PaymentSignatureGuard],
+})
+export class EscrowModule implements OnModuleInit {
+  constructor(
+    private readonly commands: SocketCommandRegistry,
+    private readonly subscriptions: SocketSubscriptions,
+    private readonly escrows: EscrowService,
+  ) {}
+
+  /** `escrow.subscribe` / `escrow.unsubscribe`, and `auth.subscriptions` on reconnect: a party, or an admin of a party's organization. */
+  onModuleInit(): void {
+    this.subscriptions.registerTopic(Topic.Escrow, (user, subscription) => this.escrows.canFollow(user, subscription.escrowId));
+    this.commands.register(ClientCommand.EscrowSubscribe, (socket, { escrowId }) =>
+      this.subscriptions.subscribe(socket, { topic: Topic.Escrow, escrowId }),
+    );
+    this.commands.register(ClientCommand.EscrowUnsubscribe, (socket, { escrowId }) =>
+      this.subscriptions.unsubscribe(socket, { topic: Topic.Escrow, escrowId }),
+    );
+  }
+}

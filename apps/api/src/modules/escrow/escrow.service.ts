@@ -1,0 +1,292 @@
+import { randomBytes } from 'node:crypto';
+import { HttpStatus, Injectable } from '@nestjs/common';
+import { EscrowEvent, EscrowParty, EscrowStatus, scope, type DisputeOutcome, type EscrowSummary } from '@operate/shared';
+import type { AuthUser } from '../../auth/token.service.js';
+import { ApiError, conflict, forbidden, notFound } from '../../common/http-errors.js';
+import { EventsService } from '../../events/events.service.js';
+import { Prisma, type Escrow } from '../../generated/prisma/client.js';
+import { PrismaService, type Tx } from '../../prisma/prisma.service.js';
+import { NotificationsService } from '../notifications/notifications.service.js';
+import type { CreateEscrowDto, ListEscrowsQuery, PaymentWebhookDto } from './dto/escrow.dto.js';
+import { applyPayment, resolvedStatus, storedOutcome, toEscrowSummary } from './escrow-rules.js';
+
+export interface EscrowPage {
+  readonly items: EscrowSummary[];
+  readonly page: number;
+  readonly pageSize: number;
+  readonly total: number;
+}
+
+export interface WebhookReceipt {
+  readonly received: true;
+  /** True when this provider event id was applied before: nothing changed, nothing was emitted. */
+  readonly duplicate: boolean;
+  readonly escrowId: string;
+}
+
+const isAdmin = (caller: AuthUser) => caller.role === 'OWNER' || caller.role === 'ADMIN';
+
+/** Escrows a caller may see: their own (as a party), and, for an admin, those of a party of their organization. */
+function visibleTo(caller: AuthUser): Prisma.EscrowWhereInput {
+  const own: Prisma.EscrowWhereInput[] = [{ buyerId: caller.userId }, { sellerId: caller.userId }];
+  const organization: Prisma.EscrowWhereInput[] = isAdmin(caller)
+    ? [{ buyerOrganizationId: caller.organizationId }, { sellerOrganizationId: caller.organizationId }]
+    : [];
+  return { OR: [...own, ...organization] };
+}
+
+function partyOf(escrow: Escrow, userId: string): EscrowParty | undefined {
+  if (escrow.buyerId === userId) return EscrowParty.Buyer;
+  if (escrow.sellerId === userId) return EscrowParty.Seller;
+  return undefined;
+}
+
+const illegal = (action: string, status: EscrowStatus) => conflict('illegal_transition', `Cannot ${action} an escrow that is ${status}`);
+
+/**
+ * Escrow between a buyer and a seller: INITIATED → HELD (payment captured) → RELEASED (both confirmed) or
+ * REFUNDED; HELD → DISPUTED → RELEASED/REFUNDED by an admin. Each change locks the escrow row, so two
+ * confirmations or a confirmation and a dispute at once are decided one after the other. Every event goes
+ * to the escrow's room and to both parties, in the transaction of the change.
+ */
+@Injectable()
+export class EscrowService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly events: EventsService,
+    private readonly notifications: NotificationsService,
+  ) {}
+
+  async create(caller: AuthUser, dto: CreateEscrowDto): Promise<EscrowSummary> {
+    if (dto.sellerId === caller.userId) {
+      throw new ApiError(HttpStatus.UNPROCESSABLE_ENTITY, 'invalid_counterparty', 'The seller must be someone else');
+    }
+    return this.prisma.transaction(async (tx) => {
+      const seller = await tx.user.findFirst({ where: { id: dto.sellerId, active: true }, select: { organizationId: true } });
+      if (!seller) throw notFound('Seller');
+      const escrow = await tx.escrow.create({
+        data: {
+          buyerId: caller.userId,
+          sellerId: dto.sellerId,
+          buyerOrganizationId: caller.organizationId,
+          sellerOrganizationId: seller.organizationId,
+          amount: new Prisma.Decimal(dto.amount),
+          currency: dto.currency,
+          description: dto.description,
+          paymentReference: `pay_${randomBytes(12).toString('hex')}`,
+        },
+      });
+      const summary = toEscrowSummary(escrow);
+      await this.emitter(escrow).emit(EscrowEvent.Created, summary, { tx });
+      await this.notifications.create(
+        {
+          organizationId: escrow.sellerOrganizationId,
+          userId: escrow.sellerId,
+          title: 'New escrow',
+          message: `A buyer opened an escrow of ${summary.amount} ${summary.currency} with you: ${escrow.description}`,
+        },
+        tx,
+      );
+      return summary;
+    });
+  }
+
+  async get(caller: AuthUser, id: string): Promise<EscrowSummary> {
+    const escrow = await this.prisma.escrow.findFirst({ where: { id, ...visibleTo(caller) } });
+    if (!escrow) throw notFound('Escrow');
+    return toEscrowSummary(escrow);
+  }
+
+  /** The caller's escrows (as buyer or seller), newest first. */
+  async listMine(caller: AuthUser, query: ListEscrowsQuery): Promise<EscrowPage> {
+    const where: Prisma.EscrowWhereInput = {
+      OR: [{ buyerId: caller.userId }, { sellerId: caller.userId }],
+      ...(query.status ? { status: query.status } : {}),
+    };
+    const [items, total] = await Promise.all([
+      this.prisma.escrow.findMany({
+        where,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        skip: (query.page - 1) * query.pageSize,
+        take: query.pageSize,
+      }),
+      this.prisma.escrow.count({ where }),
+    ]);
+    return { items: items.map(toEscrowSummary), page: query.page, pageSize: query.pageSize, total };
+  }
+
+  /** May this user follow the escrow's room? A party, or an admin of a party's organization. */
+  async canFollow(user: AuthUser, escrowId: string): Promise<boolean> {
+    return (await this.prisma.escrow.count({ where: { id: escrowId, ...visibleTo(user) } })) > 0;
+  }
+
+  /** A party confirms delivery; the second confirmation releases the money. */
+  async confirm(caller: AuthUser, id: string): Promise<EscrowSummary> {
+    return this.prisma.transaction(async (tx) => {
+      const escrow = await this.lock(tx, caller, id);
+      const party = partyOf(escrow, caller.userId);
+      if (!party) throw forbidden('Only the buyer or the seller can confirm delivery');
+      if (escrow.status !== EscrowStatus.Held) throw illegal('confirm delivery of', escrow.status);
+      const field = party === EscrowParty.Buyer ? 'buyerConfirmedAt' : 'sellerConfirmedAt';
+      if (escrow[field]) throw conflict('already_confirmed', `The ${party} has already confirmed delivery`);
+      const now = new Date();
+      const otherConfirmed = party === EscrowParty.Buyer ? escrow.sellerConfirmedAt !== null : escrow.buyerConfirmedAt !== null;
+      const updated = await tx.escrow.update({
+        where: { id },
+        data: { [field]: now, ...(otherConfirmed ? { status: EscrowStatus.Released } : {}) },
+      });
+      await this.emitter(updated).emit(
+        EscrowEvent.ConfirmationAdded,
+        {
+          escrowId: id,
+          party,
+          userId: caller.userId,
+          confirmedAt: now.toISOString(),
+          buyerConfirmed: updated.buyerConfirmedAt !== null,
+          sellerConfirmed: updated.sellerConfirmedAt !== null,
+        },
+        { tx },
+      );
+      return this.changed(tx, escrow, updated);
+    });
+  }
+
+  async raiseDispute(caller: AuthUser, id: string, reason: string): Promise<EscrowSummary> {
+    return this.prisma.transaction(async (tx) => {
+      const escrow = await this.lock(tx, caller, id);
+      const party = partyOf(escrow, caller.userId);
+      if (!party) throw forbidden('Only the buyer or the seller can raise a dispute');
+      if (escrow.status !== EscrowStatus.Held) throw illegal('dispute', escrow.status);
+      const now = new Date();
+      const updated = await tx.escrow.update({
+        where: { id },
+        data: { status: EscrowStatus.Disputed, disputeReason: reason, disputedById: caller.userId, disputedAt: now },
+      });
+      await this.emitter(updated).emit(
+        EscrowEvent.DisputeRaised,
+        { escrowId: id, raisedById: caller.userId, party, reason, raisedAt: now.toISOString() },
+        { tx },
+      );
+      return this.changed(tx, escrow, updated);
+    });
+  }
+
+  /** An admin of a party's organization (not a party themselves) releases or refunds a disputed escrow. */
+  async resolveDispute(caller: AuthUser, id: string, outcome: DisputeOutcome, note: string | undefined): Promise<EscrowSummary> {
+    return this.prisma.transaction(async (tx) => {
+      const escrow = await this.lock(tx, caller, id);
+      if (!isAdmin(caller)) throw forbidden("Only an admin of a party's organization can resolve a dispute");
+      if (partyOf(escrow, caller.userId)) throw forbidden('A party cannot resolve their own dispute');
+      if (escrow.status !== EscrowStatus.Disputed) throw illegal('resolve a dispute of', escrow.status);
+      const now = new Date();
+      const updated = await tx.escrow.update({
+        where: { id },
+        data: {
+          status: resolvedStatus(outcome),
+          disputeOutcome: storedOutcome[outcome],
+          resolvedById: caller.userId,
+          resolvedAt: now,
+          resolutionNote: note ?? null,
+        },
+      });
+      await this.emitter(updated).emit(
+        EscrowEvent.DisputeResolved,
+        { escrowId: id, outcome, resolvedById: caller.userId, note: note ?? null, resolvedAt: now.toISOString() },
+        { tx },
+      );
+      return this.changed(tx, escrow, updated);
+    });
+  }
+
+  /**
+   * Applies the payment provider's (already authenticated) event, once: the event id is recorded in the
+   * same transaction as the change, so a replay finds it and changes and emits nothing. A refused event
+   * records nothing, and the provider's retry gets the same answer.
+   */
+  async applyPaymentEvent(event: PaymentWebhookDto): Promise<WebhookReceipt> {
+    return this.prisma.transaction(async (tx) => {
+      const [locked] = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id FROM "Escrow" WHERE "paymentReference" = ${event.data.paymentReference} FOR UPDATE`;
+      if (!locked) throw notFound('Payment reference');
+      const recorded = await tx.paymentEvent.createMany({
+        data: [{ providerEventId: event.id, escrowId: locked.id, type: event.type }],
+        skipDuplicates: true,
+      });
+      if (recorded.count === 0) return { received: true, duplicate: true, escrowId: locked.id };
+
+      const escrow = await tx.escrow.findUniqueOrThrow({ where: { id: locked.id } });
+      if (!escrow.amount.equals(new Prisma.Decimal(event.data.amount)) || escrow.currency !== event.data.currency) {
+        throw new ApiError(
+          HttpStatus.UNPROCESSABLE_ENTITY,
+          'payment_mismatch',
+          `The payment is ${event.data.amount} ${event.data.currency}; the escrow holds ${escrow.amount.toFixed(2)} ${escrow.currency}`,
+        );
+      }
+      const outcome = applyPayment(event.type, escrow);
+      if (!outcome.ok) throw conflict('illegal_transition', outcome.message);
+      const updated = await tx.escrow.update({ where: { id: escrow.id }, data: outcome.next });
+      await this.emitter(updated).emit(
+        EscrowEvent.PaymentStatus,
+        {
+          escrowId: escrow.id,
+          previous: escrow.paymentStatus,
+          paymentStatus: updated.paymentStatus,
+          providerEventId: event.id,
+          amount: updated.amount.toFixed(2),
+          currency: updated.currency,
+          changedAt: updated.updatedAt.toISOString(),
+        },
+        { tx },
+      );
+      await this.changed(tx, escrow, updated);
+      return { received: true, duplicate: false, escrowId: escrow.id };
+    });
+  }
+
+  /** Every escrow event: to the escrow's room (subscribers) and to both parties, each socket once. */
+  private emitter(escrow: Escrow) {
+    return this.events.to(scope.escrow(escrow.id), scope.user(escrow.buyerId), scope.user(escrow.sellerId));
+  }
+
+  /** After any change: the status change (if any), the escrow as it is now, and the parties' notifications at the end. */
+  private async changed(tx: Tx, before: Escrow, after: Escrow): Promise<EscrowSummary> {
+    const summary = toEscrowSummary(after);
+    if (before.status !== after.status) {
+      await this.emitter(after).emit(
+        EscrowEvent.StatusChanged,
+        { escrowId: after.id, from: before.status, to: after.status, changedAt: summary.updatedAt },
+        { tx },
+      );
+      if (after.status === EscrowStatus.Released || after.status === EscrowStatus.Refunded) await this.notifySettled(tx, after, summary);
+    }
+    await this.emitter(after).emit(EscrowEvent.Updated, summary, { tx });
+    return summary;
+  }
+
+  private async notifySettled(tx: Tx, escrow: Escrow, summary: EscrowSummary): Promise<void> {
+    const released = escrow.status === EscrowStatus.Released;
+    const parties = [
+      { organizationId: escrow.buyerOrganizationId, userId: escrow.buyerId },
+      { organizationId: escrow.sellerOrganizationId, userId: escrow.sellerId },
+    ];
+    for (const party of parties) {
+      await this.notifications.create(
+        {
+          ...party,
+          title: released ? 'Escrow released' : 'Escrow refunded',
+          message: `${summary.amount} ${summary.currency} (${escrow.description}) ${released ? 'was released to the seller' : 'was refunded to the buyer'}.`,
+          type: released ? 'success' : 'info',
+        },
+        tx,
+      );
+    }
+  }
+
+  /** Locks the escrow row for a change, after checking the caller may see it (else 404). */
+  private async lock(tx: Tx, caller: AuthUser, id: string): Promise<Escrow> {
+    await tx.$queryRaw`SELECT id FROM "Escrow" WHERE id = ${id}::uuid FOR UPDATE`;
+    const escrow = await tx.escrow.findFirst({ where: { id, ...visibleTo(caller) } });
+    if (!escrow) throw notFound('Escrow');
+    return escrow;
+  }
+}
