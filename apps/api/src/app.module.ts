@@ -5,6 +5,7 @@ import { EventsModule } from './events/events.module.js';
 import { EscrowModule } from './modules/escrow/escrow.module.js';
 import { FinanceModule } from './modules/finance/finance.module.js';
 import { NotificationsModule } from './modules/notifications/notifications.module.js';
+import { SellerModule } from './modules/seller/seller.module.js';
 import { ShopFamilyModule } from './modules/shop-family/shop-family.module.js';
 import { UsersModule } from './modules/users/users.module.js';
 import { PrismaModule } from './prisma/prisma.module.js';
@@ -47,6 +48,7 @@ export class AppModule {
         UsersModule,
         ShopFamilyModule,
         EscrowModule,
+        SellerModule,
       ],
     };
   }

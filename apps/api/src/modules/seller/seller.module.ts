@@ -1,0 +1,32 @@
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { ClientCommand, Topic } from '@operate/shared';
+import { EventsModule } from '../../events/events.module.js';
+import { SocketCommandRegistry } from '../../events/socket-commands.js';
+import { SocketSubscriptions } from '../../events/socket-subscriptions.js';
+import { NotificationsModule } from '../notifications/notifications.module.js';
+import { MarketplaceService } from './marketplace.service.js';
+import { OrdersService } from './orders.service.js';
+import { SellerAnalyticsService } from './seller-analytics.service.js';
+import { ListingsController, OrdersController, SellersController } from './seller.controller.js';
+import { SellersService } from './sellers.service.js';
+
+const MARKETPLACE = { topic: Topic.Marketplace } as const;
+
+@Module({
+  imports: [EventsModule, NotificationsModule],
+  controllers: [SellersController, ListingsController, OrdersController],
+  providers: [SellersService, MarketplaceService, OrdersService, SellerAnalyticsService],
+})
+export class SellerModule implements OnModuleInit {
+  constructor(
+    private readonly commands: SocketCommandRegistry,
+    private readonly subscriptions: SocketSubscriptions,
+  ) {}
+
+  /** `marketplace.join` / `marketplace.leave`: open to every signed-in user. */
+  onModuleInit(): void {
+    this.subscriptions.registerTopic(Topic.Marketplace, () => Promise.resolve(true));
+    this.commands.register(ClientCommand.MarketplaceJoin, (socket) => this.subscriptions.subscribe(socket, MARKETPLACE));
+    this.commands.register(ClientCommand.MarketplaceLeave, (socket) => this.subscriptions.unsubscribe(socket, MARKETPLACE));
+  }
+}

@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import type { SellerAnalytics, SellerTier, TierBenefits } from '@operate/shared';
+import type { AuthUser } from '../../auth/token.service.js';
+import { conflict, notFound } from '../../common/http-errors.js';
+import { formatMoney } from '../../common/money.js';
+import { Prisma, type SellerProfile } from '../../generated/prisma/client.js';
+import { PrismaService } from '../../prisma/prisma.service.js';
+import type { CreateSellerProfileDto } from './dto/seller.dto.js';
+import { SellerAnalyticsService } from './seller-analytics.service.js';
+import { benefitsOf, TIERS, rankOf } from './tiers.js';
+
+export interface SellerView {
+  readonly sellerId: string;
+  readonly displayName: string;
+  readonly currency: string;
+  readonly tier: SellerTier;
+  readonly benefits: TierBenefits;
+  readonly completedSales: number;
+  readonly completedSalesVolume: string;
+  /** The next tier and the volume it starts at; null at the top. */
+  readonly nextTier: { readonly tier: SellerTier; readonly from: string } | null;
+}
+
+export function toSellerView(profile: SellerProfile): SellerView {
+  const next = TIERS[rankOf(profile.tier) + 1];
+  return {
+    sellerId: profile.userId,
+    displayName: profile.displayName,
+    currency: profile.currency,
+    tier: profile.tier,
+    benefits: benefitsOf(profile.tier),
+    completedSales: profile.completedSales,
+    completedSalesVolume: formatMoney(profile.completedSalesVolume),
+    nextTier: next ? { tier: next.tier, from: formatMoney(next.from) } : null,
+  };
+}
+
+/** Seller profiles: becoming a seller, the public profile, and a seller's own figures. */
+@Injectable()
+export class SellersService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly analytics: SellerAnalyticsService,
+  ) {}
+
+  async create(caller: AuthUser, dto: CreateSellerProfileDto): Promise<SellerView> {
+    try {
+      const profile = await this.prisma.sellerProfile.create({
+        data: { userId: caller.userId, displayName: dto.displayName, currency: dto.currency },
+      });
+      return toSellerView(profile);
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+        throw conflict('already_a_seller', 'You already have a seller profile');
+      }
+      throw error;
+    }
+  }
+
+  async get(sellerId: string): Promise<SellerView> {
+    const profile = await this.prisma.sellerProfile.findUnique({ where: { userId: sellerId } });
+    if (!profile) throw notFound('Seller');
+    return toSellerView(profile);
+  }
+
+  async mine(caller: AuthUser): Promise<SellerView & { analytics: SellerAnalytics }> {
+    const profile = await this.prisma.sellerProfile.findUnique({ where: { userId: caller.userId } });
+    if (!profile) throw notFound('Seller profile');
+    return { ...toSellerView(profile), analytics: await this.analytics.compute(caller.userId) };
+  }
+}
