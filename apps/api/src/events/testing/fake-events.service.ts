@@ -23,8 +23,10 @@ export interface EmittedEvent<E extends EventName = EventName> {
   readonly published: PublishedEvent<E>;
 }
 
-/** A payload expectation: the fields that must match (others are ignored), or a Jest asymmetric matcher. */
-export type PayloadMatcher<E extends EventName> = Partial<EventPayload<E>> | ReturnType<typeof expect.objectContaining>;
+/** A payload expectation: the fields that must match (values or Jest asymmetric matchers; others are ignored), or one matcher. */
+type Matcher = ReturnType<typeof expect.anything>;
+export type PayloadMatcher<E extends EventName> =
+  { [K in keyof EventPayload<E>]?: EventPayload<E>[K] | Matcher } | ReturnType<typeof expect.objectContaining>;
 
 /**
  * A typed stand-in for EventsService that records instead of delivering. It applies the same catalog

@@ -1,13 +1,14 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { rooms } from '@operate/shared';
 import { EventsModule } from '../../events/events.module.js';
+import { NotificationsModule } from '../notifications/notifications.module.js';
 import { SocketRoomRegistry } from '../../events/socket-rooms.js';
 import { FamiliesService } from './families.service.js';
 import { FamiliesController, ShopController } from './shop-family.controller.js';
 import { ShopService } from './shop.service.js';
 
 @Module({
-  imports: [EventsModule],
+  imports: [EventsModule, NotificationsModule],
   controllers: [ShopController, FamiliesController],
   providers: [ShopService, FamiliesService],
 })

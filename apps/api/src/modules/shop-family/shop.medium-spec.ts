@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { FamilyEvent, scope, ShopEvent } from '@operate/shared';
+import { FamilyEvent, NotificationEvent, scope, ShopEvent } from '@operate/shared';
 import { seedFamily, type Tenants } from '../../../test/support/fixtures.js';
 import type { AuthUser } from '../../auth/token.service.js';
 import { FakeEventsService } from '../../events/testing/index.js';
 import { startServiceTest, type ServiceTest } from '../../../test/support/service-module.js';
 import type { PrismaService } from '../../prisma/prisma.service.js';
+import { NotificationsService } from '../notifications/notifications.service.js';
 import { ShopService } from './shop.service.js';
 
 describe(ShopService.name, () => {
@@ -22,7 +23,7 @@ describe(ShopService.name, () => {
   });
 
   beforeAll(async () => {
-    ctx = await startServiceTest([ShopService], events);
+    ctx = await startServiceTest([ShopService, NotificationsService], events);
     ({ prisma, tenants } = ctx);
     shop = ctx.moduleRef.get(ShopService);
     // a1 owns the family, b1 (another organization) may spend in it, a2 only watches.
@@ -49,6 +50,14 @@ describe(ShopService.name, () => {
       newBalance: 150,
     });
     events.expectNotEmitted(ShopEvent.PurchaseCompleted);
+    // The other members are notified, each in their own organization; the purchaser is not.
+    for (const member of [tenants.a1, tenants.a2]) {
+      events.expectEmitted(NotificationEvent.Created, scope.user(member.id), {
+        title: 'Family purchase',
+        message: expect.stringContaining('b1 bought'),
+      });
+    }
+    events.expectNotEmitted(NotificationEvent.Created, scope.user(tenants.b1.id));
   });
 
   it('refuses a member who may not spend (403), a non-member (404) and an empty wallet (409), emitting nothing', async () => {

@@ -5,6 +5,7 @@ import { ApiError, conflict, forbidden, notFound } from '../../common/http-error
 import { EventsService } from '../../events/events.service.js';
 import type { ShopItem } from '../../generated/prisma/client.js';
 import { PrismaService, type Tx } from '../../prisma/prisma.service.js';
+import { NotificationsService } from '../notifications/notifications.service.js';
 import type { CreatePurchaseDto, CreateShopItemDto, UpdateShopItemDto } from './dto/shop.dto.js';
 
 export function toShopItemView(item: ShopItem): ShopItemView {
@@ -42,6 +43,7 @@ export class ShopService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly events: EventsService,
+    private readonly notifications: NotificationsService,
   ) {}
 
   async listItems(): Promise<ShopItemView[]> {
@@ -109,6 +111,22 @@ export class ShopService {
         { familyId, purchaserId: caller.userId, purchaserUsername: membership.user.name, ...receipt },
         { tx },
       );
+    // The other members get a lasting record in their notification centers (each in their own organization).
+    const others = await tx.familyMember.findMany({
+      where: { familyId, userId: { not: caller.userId } },
+      select: { userId: true, user: { select: { organizationId: true } }, family: { select: { name: true } } },
+    });
+    for (const member of others) {
+      await this.notifications.create(
+        {
+          organizationId: member.user.organizationId,
+          userId: member.userId,
+          title: 'Family purchase',
+          message: `${membership.user.name} bought ${item.name} for ${item.price} SBD from ${member.family.name}'s wallet (${family.balance} left).`,
+        },
+        tx,
+      );
+    }
     return { ...receipt, paidWith: 'family', familyId };
   }
 
