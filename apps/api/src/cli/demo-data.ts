@@ -63,3 +63,25 @@ export const demoShopItems = [
   { type: 'BANNER', name: 'Sunset banner', price: 60 },
   { type: 'BUNDLE', name: 'Starter bundle', price: 150 },
 ] as const;
+
+/** Carol and Alice sell on the marketplace; their listings are on sale. */
+export const demoSellers = [
+  { email: 'carol@globex.test', displayName: 'Globex Goods', currency: 'EUR' },
+  { email: 'alice@acme.test', displayName: 'Acme Lamps', currency: 'EUR' },
+] as const;
+
+export const demoListings = [
+  { seller: 'carol@globex.test', title: 'Standing desk', price: '420.00', quantity: 5 },
+  { seller: 'carol@globex.test', title: 'Ergonomic chair', price: '310.00', quantity: 3 },
+  { seller: 'alice@acme.test', title: 'Brass desk lamp', price: '89.90', quantity: 12 },
+] as const;
+
+/** Bob (Acme) buys from Dave (Globex) through an escrow waiting for payment; the README signs a webhook for it. */
+export const demoEscrow = {
+  buyer: 'bob@acme.test',
+  seller: 'dave@globex.test',
+  amount: '750.00',
+  currency: 'EUR',
+  description: 'Refurbished laptop',
+  paymentReference: 'pay_demo_laptop',
+} as const;

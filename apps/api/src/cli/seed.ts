@@ -1,7 +1,18 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { hashPassword } from '../auth/password.js';
 import { Prisma, PrismaClient } from '../generated/prisma/client.js';
-import { DEMO_PASSWORD, DEMO_PERSONAL_TOKENS, demoFamily, demoInvoices, demoOrganizations, demoShopItems, demoUsers } from './demo-data.js';
+import {
+  DEMO_PASSWORD,
+  DEMO_PERSONAL_TOKENS,
+  demoEscrow,
+  demoFamily,
+  demoInvoices,
+  demoListings,
+  demoOrganizations,
+  demoSellers,
+  demoShopItems,
+  demoUsers,
+} from './demo-data.js';
 import { runDatabaseCommand } from './run.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -60,8 +71,55 @@ runDatabaseCommand('db:seed', async (database, logger) => {
         create: { familyId: family.id, userId: user.id, role: member.role },
       });
     }
+    const userIds = new Map(
+      (await prisma.user.findMany({ select: { id: true, email: true, organizationId: true } })).map((u) => [u.email, u]),
+    );
+    for (const seller of demoSellers) {
+      const userId = userIds.get(seller.email)!.id;
+      await prisma.sellerProfile.upsert({
+        where: { userId },
+        update: { displayName: seller.displayName },
+        create: { userId, displayName: seller.displayName, currency: seller.currency },
+      });
+    }
+    for (const listing of demoListings) {
+      const seller = demoSellers.find((entry) => entry.email === listing.seller)!;
+      const sellerId = userIds.get(listing.seller)!.id;
+      const data = {
+        price: new Prisma.Decimal(listing.price),
+        currency: seller.currency,
+        quantity: listing.quantity,
+        status: 'ACTIVE' as const,
+      };
+      const existing = await prisma.listing.findFirst({ where: { sellerId, title: listing.title } });
+      if (existing) await prisma.listing.update({ where: { id: existing.id }, data });
+      else await prisma.listing.create({ data: { sellerId, title: listing.title, ...data } });
+    }
+    const [buyer, seller] = [userIds.get(demoEscrow.buyer)!, userIds.get(demoEscrow.seller)!];
+    const escrow = {
+      amount: new Prisma.Decimal(demoEscrow.amount),
+      currency: demoEscrow.currency,
+      description: demoEscrow.description,
+      status: 'INITIATED' as const,
+      paymentStatus: 'AWAITING_PAYMENT' as const,
+      buyerConfirmedAt: null,
+      sellerConfirmedAt: null,
+    };
+    await prisma.escrow.upsert({
+      where: { paymentReference: demoEscrow.paymentReference },
+      update: escrow,
+      create: {
+        ...escrow,
+        paymentReference: demoEscrow.paymentReference,
+        buyerId: buyer.id,
+        sellerId: seller.id,
+        buyerOrganizationId: buyer.organizationId,
+        sellerOrganizationId: seller.organizationId,
+      },
+    });
+    await prisma.paymentEvent.deleteMany({ where: { escrow: { paymentReference: demoEscrow.paymentReference } } });
     logger.log(
-      `Seeded ${demoOrganizations.length} organizations, ${demoUsers.length} users, ${demoInvoices.length} invoices, ${demoShopItems.length} shop items, 1 family`,
+      `Seeded ${demoOrganizations.length} organizations, ${demoUsers.length} users, ${demoInvoices.length} invoices, ${demoShopItems.length} shop items, 1 family, ${demoSellers.length} sellers, ${demoListings.length} listings, 1 escrow`,
     );
     logger.log(`Demo logins (password "${DEMO_PASSWORD}"): ${demoUsers.map((user) => `${user.email} (${user.role})`).join(', ')}`);
   } finally {
