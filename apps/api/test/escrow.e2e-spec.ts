@@ -28,10 +28,7 @@ describe('escrow (e2e)', () => {
     await ctx.close();
   });
 
-  const as = (token: string) => ({
-    post: (path: string, body: object = {}) => ctx.http().post(path).set('authorization', `Bearer ${token}`).send(body),
-    get: (path: string) => ctx.http().get(path).set('authorization', `Bearer ${token}`),
-  });
+  const as = (token: string) => ctx.as(token);
 
   async function openEscrow(): Promise<EscrowSummary> {
     const response = await as(tokens.a2)

@@ -38,13 +38,7 @@ describe('seller and marketplace (e2e)', () => {
     await ctx.close();
   });
 
-  function as(token: string) {
-    return {
-      post: (path: string, body: object = {}) => ctx.http().post(path).set('authorization', `Bearer ${token}`).send(body),
-      get: (path: string) => ctx.http().get(path).set('authorization', `Bearer ${token}`),
-      delete: (path: string) => ctx.http().delete(path).set('authorization', `Bearer ${token}`),
-    };
-  }
+  const as = (token: string) => ctx.as(token);
 
   const listItem = async (token: string, title: string, quantity = 50, price = '10.00') =>
     (await as(token).post('/marketplace/listings', { title, price, quantity }).expect(201)).body as ListingSummary;

@@ -16,3 +16,30 @@ export class PageQuery {
   @Max(100)
   pageSize = 20;
 }
+
+/** One page of a list: `{ items, page, pageSize, total }`, the shape of every paginated response. */
+export interface Page<T> {
+  readonly items: T[];
+  readonly page: number;
+  readonly pageSize: number;
+  readonly total: number;
+}
+
+/**
+ * Fetches one page, newest first (`createdAt`, then `id` to break ties), and the total, for any model:
+ * `pageOf(query, (args) => prisma.invoice.findMany({ where, ...args }), () => prisma.invoice.count({ where }), toView)`.
+ */
+export async function pageOf<Row, T>(
+  query: PageQuery,
+  fetch: (window: { skip: number; take: number; orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }) => Promise<Row[]>,
+  count: () => Promise<number>,
+  view: (row: Row) => T,
+): Promise<Page<T>> {
+  const window = {
+    skip: (query.page - 1) * query.pageSize,
+    take: query.pageSize,
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] as [{ createdAt: 'desc' }, { id: 'desc' }],
+  };
+  const [rows, total] = await Promise.all([fetch(window), count()]);
+  return { items: rows.map(view), page: query.page, pageSize: query.pageSize, total };
+}

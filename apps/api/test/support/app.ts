@@ -8,6 +8,13 @@ import { createTestDatabase, type TestDatabase } from './database.js';
 import { seedTenants, TEST_PASSWORD, type Tenants, type TestUser } from './fixtures.js';
 import { RecordingClient } from './socket-client.js';
 
+export interface AuthorizedHttp {
+  get(path: string): request.Test;
+  post(path: string, body?: object): request.Test;
+  patch(path: string, body?: object): request.Test;
+  delete(path: string): request.Test;
+}
+
 export interface RunningApp {
   readonly app: NestExpressApplication;
   readonly url: string;
@@ -16,6 +23,8 @@ export interface RunningApp {
   readonly prisma: PrismaService;
   readonly tenants: Tenants;
   http(): ReturnType<typeof request>;
+  /** Requests with `Authorization: Bearer <token>`. */
+  as(token: string): AuthorizedHttp;
   login(user: TestUser): Promise<string>;
   connect(user: TestUser, extra?: { cursor?: unknown; token?: string; subscriptions?: unknown }): Promise<RecordingClient>;
   close(): Promise<void>;
@@ -45,6 +54,15 @@ export async function startApp(overrides: Record<string, string> = {}): Promise<
     prisma,
     tenants,
     http,
+    as: (token) => {
+      const bearer = (call: request.Test) => call.set('authorization', `Bearer ${token}`);
+      return {
+        get: (path) => bearer(http().get(path)),
+        post: (path, body = {}) => bearer(http().post(path)).send(body),
+        patch: (path, body = {}) => bearer(http().patch(path)).send(body),
+        delete: (path) => bearer(http().delete(path)),
+      };
+    },
     login,
     async connect(user, extra = {}) {
       const { token, ...auth } = extra;

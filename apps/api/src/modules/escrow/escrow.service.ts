@@ -3,6 +3,7 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { EscrowEvent, EscrowParty, EscrowStatus, scope, type DisputeOutcome, type EscrowSummary } from '@operate/shared';
 import type { AuthUser } from '../../auth/token.service.js';
 import { ApiError, conflict, forbidden, notFound } from '../../common/http-errors.js';
+import { pageOf, type Page } from '../../common/page-query.js';
 import { EventsService } from '../../events/events.service.js';
 import { Prisma, type Escrow } from '../../generated/prisma/client.js';
 import { PrismaService, type Tx } from '../../prisma/prisma.service.js';
@@ -10,12 +11,7 @@ import { NotificationsService } from '../notifications/notifications.service.js'
 import type { CreateEscrowDto, ListEscrowsQuery, PaymentWebhookDto } from './dto/escrow.dto.js';
 import { applyPayment, resolvedStatus, storedOutcome, toEscrowSummary } from './escrow-rules.js';
 
-export interface EscrowPage {
-  readonly items: EscrowSummary[];
-  readonly page: number;
-  readonly pageSize: number;
-  readonly total: number;
-}
+export type EscrowPage = Page<EscrowSummary>;
 
 export interface WebhookReceipt {
   readonly received: true;
@@ -103,16 +99,12 @@ export class EscrowService {
       OR: [{ buyerId: caller.userId }, { sellerId: caller.userId }],
       ...(query.status ? { status: query.status } : {}),
     };
-    const [items, total] = await Promise.all([
-      this.prisma.escrow.findMany({
-        where,
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        skip: (query.page - 1) * query.pageSize,
-        take: query.pageSize,
-      }),
-      this.prisma.escrow.count({ where }),
-    ]);
-    return { items: items.map(toEscrowSummary), page: query.page, pageSize: query.pageSize, total };
+    return pageOf(
+      query,
+      (window) => this.prisma.escrow.findMany({ where, ...window }),
+      () => this.prisma.escrow.count({ where }),
+      toEscrowSummary,
+    );
   }
 
   /** May this user follow the escrow's room? A party, or an admin of a party's organization. */

@@ -1,6 +1,7 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { InvoiceEvent, type InvoiceField, type InvoiceSummary } from '@operate/shared';
 import { ApiError, conflict, notFound } from '../../common/http-errors.js';
+import { pageOf, type Page } from '../../common/page-query.js';
 import type { AuthUser } from '../../auth/token.service.js';
 import { EventsService } from '../../events/events.service.js';
 import { Prisma, type Invoice } from '../../generated/prisma/client.js';
@@ -31,12 +32,7 @@ function isUniqueViolation(error: unknown): boolean {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 }
 
-export interface InvoicePage {
-  readonly items: InvoiceSummary[];
-  readonly page: number;
-  readonly pageSize: number;
-  readonly total: number;
-}
+export type InvoicePage = Page<InvoiceSummary>;
 
 @Injectable()
 export class InvoicesService {
@@ -77,16 +73,12 @@ export class InvoicesService {
 
   async list(caller: AuthUser, query: ListInvoicesQuery): Promise<InvoicePage> {
     const where = { organizationId: caller.organizationId, ...(query.status ? { status: query.status } : {}) };
-    const [items, total] = await Promise.all([
-      this.prisma.invoice.findMany({
-        where,
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        skip: (query.page - 1) * query.pageSize,
-        take: query.pageSize,
-      }),
-      this.prisma.invoice.count({ where }),
-    ]);
-    return { items: items.map(toInvoiceSummary), page: query.page, pageSize: query.pageSize, total };
+    return pageOf(
+      query,
+      (window) => this.prisma.invoice.findMany({ where, ...window }),
+      () => this.prisma.invoice.count({ where }),
+      toInvoiceSummary,
+    );
   }
 
   async get(caller: AuthUser, id: string): Promise<InvoiceSummary> {

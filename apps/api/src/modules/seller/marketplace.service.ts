@@ -2,6 +2,7 @@ import { HttpStatus, Injectable } from '@nestjs/common';
 import { ListingStatus, MarketplaceEvent, type ListingSummary } from '@operate/shared';
 import type { AuthUser } from '../../auth/token.service.js';
 import { ApiError, conflict, notFound } from '../../common/http-errors.js';
+import { pageOf, type Page } from '../../common/page-query.js';
 import { EventsService } from '../../events/events.service.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import { PrismaService, type Tx } from '../../prisma/prisma.service.js';
@@ -9,12 +10,7 @@ import type { CreateListingDto, ListListingsQuery, UpdateListingDto } from './dt
 import { toListingSummary, withSeller } from './seller-views.js';
 import { benefitsOf } from './tiers.js';
 
-export interface ListingPage {
-  readonly items: ListingSummary[];
-  readonly page: number;
-  readonly pageSize: number;
-  readonly total: number;
-}
+export type ListingPage = Page<ListingSummary>;
 
 /** Listings: anyone may browse; a seller lists, edits and withdraws their own. Changes go to the marketplace room. */
 @Injectable()
@@ -26,17 +22,12 @@ export class MarketplaceService {
 
   async list(query: ListListingsQuery): Promise<ListingPage> {
     const where: Prisma.ListingWhereInput = { status: ListingStatus.Active, ...(query.sellerId ? { sellerId: query.sellerId } : {}) };
-    const [items, total] = await Promise.all([
-      this.prisma.listing.findMany({
-        where,
-        include: withSeller,
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        skip: (query.page - 1) * query.pageSize,
-        take: query.pageSize,
-      }),
-      this.prisma.listing.count({ where }),
-    ]);
-    return { items: items.map(toListingSummary), page: query.page, pageSize: query.pageSize, total };
+    return pageOf(
+      query,
+      (window) => this.prisma.listing.findMany({ where, include: withSeller, ...window }),
+      () => this.prisma.listing.count({ where }),
+      toListingSummary,
+    );
   }
 
   async get(id: string): Promise<ListingSummary> {

@@ -3,6 +3,7 @@ import { OrderEvent, OrderStatus, scope, SellerEvent, type OrderSummary, type Se
 import type { AuthUser } from '../../auth/token.service.js';
 import { ApiError, conflict, forbidden, notFound } from '../../common/http-errors.js';
 import { formatMoney } from '../../common/money.js';
+import { pageOf, type Page } from '../../common/page-query.js';
 import { EventsService } from '../../events/events.service.js';
 import { Prisma, type Order } from '../../generated/prisma/client.js';
 import { PrismaService, type Tx } from '../../prisma/prisma.service.js';
@@ -13,12 +14,7 @@ import { SellerAnalyticsService } from './seller-analytics.service.js';
 import { toOrderSummary } from './seller-views.js';
 import { benefitsOf, rankOf, tierFor } from './tiers.js';
 
-export interface OrderPage {
-  readonly items: OrderSummary[];
-  readonly page: number;
-  readonly pageSize: number;
-  readonly total: number;
-}
+export type OrderPage = Page<OrderSummary>;
 
 export interface ReviewView {
   readonly reviewId: string;
@@ -102,17 +98,12 @@ export class OrdersService {
           ? [{ sellerId: caller.userId }]
           : [{ buyerId: caller.userId }, { sellerId: caller.userId }];
     const where: Prisma.OrderWhereInput = { OR: parties, ...(query.status ? { status: query.status } : {}) };
-    const [items, total] = await Promise.all([
-      this.prisma.order.findMany({
-        where,
-        include: { listing: { select: { title: true } } },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        skip: (query.page - 1) * query.pageSize,
-        take: query.pageSize,
-      }),
-      this.prisma.order.count({ where }),
-    ]);
-    return { items: items.map(toOrderSummary), page: query.page, pageSize: query.pageSize, total };
+    return pageOf(
+      query,
+      (window) => this.prisma.order.findMany({ where, include: { listing: { select: { title: true } } }, ...window }),
+      () => this.prisma.order.count({ where }),
+      toOrderSummary,
+    );
   }
 
   async get(caller: AuthUser, id: string): Promise<OrderSummary> {
