@@ -79,11 +79,6 @@ export class SocketSubscriptions {
     return { wasSubscribed };
   }
 
-  /** The subscriptions a socket holds now (what a client sends again when it reconnects). */
-  heldBy(socket: OperateSocket): Subscription[] {
-    return [...this.held(socket).values()];
-  }
-
   private held(socket: OperateSocket): Map<string, Subscription> {
     socket.data.subscriptions ??= new Map();
     return socket.data.subscriptions;

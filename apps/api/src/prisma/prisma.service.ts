@@ -1,11 +1,16 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient } from '../generated/prisma/client.js';
+import { Prisma, PrismaClient } from '../generated/prisma/client.js';
 
 /** Injection token for the PostgreSQL connection string the app uses (embedded or real). */
 export const DATABASE_URL = Symbol('DATABASE_URL');
 
 /** The client handed to `transaction()` callbacks. */
+/** True for a unique-constraint violation (Prisma P2002), e.g. a second insert of the same key. */
+export function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+}
+
 export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 type AfterCommit = () => void | Promise<void>;

@@ -1,4 +1,5 @@
 import { hashPassword } from '../../src/auth/password.js';
+import type { AuthUser } from '../../src/auth/token.service.js';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import type { Role } from '../../src/generated/prisma/enums.js';
 
@@ -42,6 +43,11 @@ export async function seedTenants(prisma: PrismaClient, tag = Math.random().toSt
     b1: await user('b1', orgB.id, 'OWNER'),
     inactive: await user('inactive', orgA.id, 'MEMBER', false),
   };
+}
+
+/** The caller a service sees for this user (what JwtStrategy puts on the request). */
+export function asCaller(user: TestUser): AuthUser {
+  return { userId: user.id, organizationId: user.organizationId, role: user.role, expiresAt: 0 };
 }
 
 /** One more user (password TEST_PASSWORD), e.g. a member who is party to nothing. */

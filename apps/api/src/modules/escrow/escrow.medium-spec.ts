@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { EscrowEvent, NotificationEvent, scope, type EscrowSummary } from '@operate/shared';
-import type { Tenants, TestUser } from '../../../test/support/fixtures.js';
+import { asCaller, type Tenants } from '../../../test/support/fixtures.js';
 import { startServiceTest, type ServiceTest } from '../../../test/support/service-module.js';
-import type { AuthUser } from '../../auth/token.service.js';
 import { FakeEventsService } from '../../events/testing/index.js';
 import type { PrismaService } from '../../prisma/prisma.service.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
@@ -15,7 +14,7 @@ describe(EscrowService.name, () => {
   let escrows: EscrowService;
   let tenants: Tenants;
   const events = new FakeEventsService();
-  const as = (user: TestUser): AuthUser => ({ userId: user.id, organizationId: user.organizationId, role: user.role, expiresAt: 0 });
+  const as = asCaller;
   // a2 (organization A, MEMBER) buys from b1 (organization B, OWNER); a1 is A's owner, an admin of the buyer's side.
   const buyer = () => as(tenants.a2);
   const seller = () => as(tenants.b1);

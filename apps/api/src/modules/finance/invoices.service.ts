@@ -5,7 +5,7 @@ import { pageOf, type Page } from '../../common/page-query.js';
 import type { AuthUser } from '../../auth/token.service.js';
 import { EventsService } from '../../events/events.service.js';
 import { Prisma, type Invoice } from '../../generated/prisma/client.js';
-import { PrismaService, type Tx } from '../../prisma/prisma.service.js';
+import { isUniqueViolation, PrismaService, type Tx } from '../../prisma/prisma.service.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import type { CreateInvoiceDto, ListInvoicesQuery, UpdateInvoiceDto } from './dto/invoice.dto.js';
 import { allowedFrom, formatMoney, refusal, type InvoiceAction } from './invoice-rules.js';
@@ -26,10 +26,6 @@ export function toInvoiceSummary(invoice: Invoice): InvoiceSummary {
     paidAt: invoice.paidAt?.toISOString() ?? null,
     updatedAt: invoice.updatedAt.toISOString(),
   };
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 }
 
 export type InvoicePage = Page<InvoiceSummary>;

@@ -100,24 +100,21 @@ export class MarketplaceService {
     });
   }
 
-  /** Takes `quantity` units for an order (never below zero) and announces the new stock, or the sell-out. */
-  async reserve(tx: Tx, listingId: string, quantity: number) {
+  /** Takes `quantity` units for an order (never below zero) and announces the new stock, or the sell-out; false if too few. */
+  async reserve(tx: Tx, listingId: string, quantity: number): Promise<boolean> {
     const [reserved] = await tx.listing.updateManyAndReturn({
       where: { id: listingId, status: ListingStatus.Active, quantity: { gte: quantity } },
       data: { quantity: { decrement: quantity } },
-      select: { quantity: true },
-    });
-    if (!reserved) return undefined;
-    const soldOut = reserved.quantity === 0;
-    const listing = await tx.listing.update({
-      where: { id: listingId },
-      data: soldOut ? { status: ListingStatus.Sold } : {},
       include: withSeller,
     });
-    await this.events
-      .toMarketplace()
-      .emit(soldOut ? MarketplaceEvent.ListingSold : MarketplaceEvent.ListingUpdated, toListingSummary(listing), { tx });
-    return listing;
+    if (!reserved) return false;
+    if (reserved.quantity > 0) {
+      await this.events.toMarketplace().emit(MarketplaceEvent.ListingUpdated, toListingSummary(reserved), { tx });
+      return true;
+    }
+    const sold = await tx.listing.update({ where: { id: listingId }, data: { status: ListingStatus.Sold }, include: withSeller });
+    await this.events.toMarketplace().emit(MarketplaceEvent.ListingSold, toListingSummary(sold), { tx });
+    return true;
   }
 
   /** Returns a cancelled order's units (a sold-out listing is on sale again; a withdrawn one stays withdrawn). */

@@ -1,5 +1,5 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { OrderEvent, OrderStatus, scope, SellerEvent, type OrderSummary, type SellerTier } from '@operate/shared';
+import { ListingStatus, OrderEvent, OrderStatus, scope, SellerEvent, type OrderSummary, type SellerTier } from '@operate/shared';
 import type { AuthUser } from '../../auth/token.service.js';
 import { ApiError, conflict, forbidden, notFound } from '../../common/http-errors.js';
 import { formatMoney } from '../../common/money.js';
@@ -55,11 +55,14 @@ export class OrdersService {
 
   async create(caller: AuthUser, dto: CreateOrderDto): Promise<OrderSummary> {
     return this.prisma.transaction(async (tx) => {
-      const listing = await tx.listing.findUnique({ where: { id: dto.listingId }, include: { seller: { include: { user: true } } } });
+      const listing = await tx.listing.findUnique({
+        where: { id: dto.listingId },
+        include: { seller: { select: { user: { select: { organizationId: true } } } } },
+      });
       if (!listing) throw notFound('Listing');
       if (listing.sellerId === caller.userId)
         throw new ApiError(HttpStatus.UNPROCESSABLE_ENTITY, 'own_listing', 'You cannot order your own listing');
-      if (listing.status !== 'ACTIVE') throw conflict('listing_unavailable', `The listing is ${listing.status.toLowerCase()}`);
+      if (listing.status !== ListingStatus.Active) throw conflict('listing_unavailable', `The listing is ${listing.status.toLowerCase()}`);
       if (!(await this.marketplace.reserve(tx, listing.id, dto.quantity))) {
         throw conflict('insufficient_stock', `Only ${listing.quantity} left`);
       }

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { MarketplaceEvent, NotificationEvent, OrderEvent, scope, SellerEvent, type ListingSummary } from '@operate/shared';
-import { seedUser, type Tenants, type TestUser } from '../../../test/support/fixtures.js';
+import { asCaller, seedUser, type Tenants } from '../../../test/support/fixtures.js';
 import { startServiceTest, type ServiceTest } from '../../../test/support/service-module.js';
 import { testConfig } from '../../../test/support/config.js';
-import type { AuthUser } from '../../auth/token.service.js';
 import { APP_CONFIG } from '../../config/config.js';
 import { FakeEventsService } from '../../events/testing/index.js';
 import type { PrismaService } from '../../prisma/prisma.service.js';
@@ -24,7 +23,7 @@ describe('seller and marketplace services', () => {
   let orders: OrdersService;
   let analytics: SellerAnalyticsService;
   const events = new FakeEventsService();
-  const as = (user: TestUser): AuthUser => ({ userId: user.id, organizationId: user.organizationId, role: user.role, expiresAt: 0 });
+  const as = asCaller;
   // b1 sells; a2 buys.
   const seller = () => as(tenants.b1);
   const buyer = () => as(tenants.a2);

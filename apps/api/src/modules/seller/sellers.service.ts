@@ -3,8 +3,8 @@ import type { SellerAnalytics, SellerTier, TierBenefits } from '@operate/shared'
 import type { AuthUser } from '../../auth/token.service.js';
 import { conflict, notFound } from '../../common/http-errors.js';
 import { formatMoney } from '../../common/money.js';
-import { Prisma, type SellerProfile } from '../../generated/prisma/client.js';
-import { PrismaService } from '../../prisma/prisma.service.js';
+import type { SellerProfile } from '../../generated/prisma/client.js';
+import { isUniqueViolation, PrismaService } from '../../prisma/prisma.service.js';
 import type { CreateSellerProfileDto } from './dto/seller.dto.js';
 import { SellerAnalyticsService } from './seller-analytics.service.js';
 import { benefitsOf, TIERS, rankOf } from './tiers.js';
@@ -50,7 +50,7 @@ export class SellersService {
       });
       return toSellerView(profile);
     } catch (error) {
-      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+      if (isUniqueViolation(error)) {
         throw conflict('already_a_seller', 'You already have a seller profile');
       }
       throw error;

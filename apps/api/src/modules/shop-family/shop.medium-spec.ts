@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { FamilyEvent, NotificationEvent, scope, ShopEvent } from '@operate/shared';
-import { seedFamily, type Tenants } from '../../../test/support/fixtures.js';
-import type { AuthUser } from '../../auth/token.service.js';
+import { asCaller, seedFamily, type Tenants } from '../../../test/support/fixtures.js';
 import { FakeEventsService } from '../../events/testing/index.js';
 import { startServiceTest, type ServiceTest } from '../../../test/support/service-module.js';
 import type { PrismaService } from '../../prisma/prisma.service.js';
@@ -15,12 +14,7 @@ describe(ShopService.name, () => {
   let tenants: Tenants;
   let family: Awaited<ReturnType<typeof seedFamily>>;
   const events = new FakeEventsService();
-  const as = (user: { id: string; organizationId: string }): AuthUser => ({
-    userId: user.id,
-    organizationId: user.organizationId,
-    role: 'MEMBER',
-    expiresAt: 0,
-  });
+  const as = asCaller;
 
   beforeAll(async () => {
     ctx = await startServiceTest([ShopService, NotificationsService], events);
