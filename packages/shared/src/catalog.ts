@@ -169,3 +169,6 @@ export interface EventEnvelope<E extends EventName = EventName> {
   readonly cursor: E extends ProtocolEventName ? null : number;
   readonly payload: EventPayload<E>;
 }
+
+/** A union of envelopes, one per event of E, discriminated by `type` (a switch on it narrows the payload). */
+export type EnvelopeOf<E extends EventName> = { [K in E]: EventEnvelope<K> }[E];

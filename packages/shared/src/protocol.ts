@@ -16,6 +16,14 @@ export type ClientCommandName = (typeof ClientCommand)[keyof typeof ClientComman
 /** Largest accepted client message, measured as its JSON text. */
 export const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
 
+interface CommandDefinition {
+  readonly request: z.ZodType;
+  readonly response: z.ZodType;
+  readonly summary: string;
+  /** Sending it twice does no harm, so a client may queue it while offline and send it on reconnect. */
+  readonly idempotent: boolean;
+}
+
 const noArguments = z.union([z.undefined(), z.null(), z.object({}).strict()]);
 /** Events for the subscription arrive live from this cursor on; fetch the state as of now over HTTP. */
 const subscribed = z.object({ cursor });
@@ -26,33 +34,40 @@ export const commandCatalog = {
     request: z.union([z.undefined(), z.null(), z.object({ sentAt: z.iso.datetime({ offset: true }).optional() }).strict()]),
     response: z.object({ serverTime: z.iso.datetime({ offset: true }) }),
     summary: 'Round trip check; answers with the server time.',
+    idempotent: true,
   },
   [ClientCommand.RefreshToken]: {
     request: z.object({ token: z.string().min(1).max(4096) }).strict(),
     response: z.object({ expiresAt: z.iso.datetime({ offset: true }) }),
     summary: 'Swap the access token of a live socket (same user) without reconnecting.',
+    // A queued refresh could arrive after the token it carries expired.
+    idempotent: false,
   },
   [ClientCommand.EscrowSubscribe]: {
     request: z.object({ escrowId: uuid }).strict(),
     response: subscribed,
     summary: "Receive one escrow's events (a party, or an admin of a party's organization).",
+    idempotent: true,
   },
   [ClientCommand.EscrowUnsubscribe]: {
     request: z.object({ escrowId: uuid }).strict(),
     response: unsubscribed,
     summary: "Stop receiving an escrow's events through its room (a party still gets them as a party).",
+    idempotent: true,
   },
   [ClientCommand.MarketplaceJoin]: {
     request: noArguments,
     response: subscribed,
     summary: 'Receive marketplace listing events.',
+    idempotent: true,
   },
   [ClientCommand.MarketplaceLeave]: {
     request: noArguments,
     response: unsubscribed,
     summary: 'Stop receiving marketplace listing events.',
+    idempotent: true,
   },
-} as const satisfies Record<ClientCommandName, { request: z.ZodType; response: z.ZodType; summary: string }>;
+} as const satisfies Record<ClientCommandName, CommandDefinition>;
 
 export type CommandRequest<C extends ClientCommandName> = z.input<(typeof commandCatalog)[C]['request']>;
 export type CommandResponse<C extends ClientCommandName> = z.infer<(typeof commandCatalog)[C]['response']>;

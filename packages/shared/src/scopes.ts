@@ -1,3 +1,5 @@
+import { Topic, type Subscription } from './payloads.js';
+
 /** Who an event is delivered to. Each catalog entry names the kinds it may be published with. */
 export const ScopeKind = {
   Organization: 'organization',
@@ -89,5 +91,15 @@ export function roomOf(target: Scope): string | undefined {
       return rooms.marketplace();
     case ScopeKind.Broadcast:
       return undefined;
+  }
+}
+
+/** The room a subscription puts a socket in (also its identity: two equal subscriptions share a room). */
+export function subscriptionRoom(subscription: Subscription): string {
+  switch (subscription.topic) {
+    case Topic.Escrow:
+      return rooms.escrow(subscription.escrowId);
+    case Topic.Marketplace:
+      return rooms.marketplace();
   }
 }

@@ -8,6 +8,7 @@ import {
   MAX_CLIENT_MESSAGE_BYTES,
   MAX_SUBSCRIPTIONS,
   subscription,
+  subscriptionRoom,
   ProtocolEvent,
   type Ack,
   type AckError,
@@ -21,7 +22,7 @@ import { EventBus } from './event-bus.js';
 import { parseCursor, ReplayService } from './replay.service.js';
 import { CommandError, SocketCommandRegistry } from './socket-commands.js';
 import { SocketServerRef } from './socket-server.ref.js';
-import { SocketSubscriptions, subscriptionRoom } from './socket-subscriptions.js';
+import { SocketSubscriptions } from './socket-subscriptions.js';
 import type { OperateServer, OperateSocket } from './socket-types.js';
 
 type AckFn = (response: Ack<unknown>) => void;

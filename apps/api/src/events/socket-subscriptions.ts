@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MAX_SUBSCRIPTIONS, rooms, Topic, type Subscription } from '@operate/shared';
+import { MAX_SUBSCRIPTIONS, subscriptionRoom, Topic, type Subscription } from '@operate/shared';
 import type { AuthUser } from '../auth/token.service.js';
 import { EventFanout } from './fanout.service.js';
 import { CommandError } from './socket-commands.js';
@@ -9,16 +9,6 @@ export type SubscriptionOf<T extends Topic> = Extract<Subscription, { topic: T }
 
 /** Decides whether a user may hold a subscription: resolves to true, or false to refuse it (`forbidden`). */
 export type TopicAuthorizer<T extends Topic> = (user: AuthUser, subscription: SubscriptionOf<T>) => Promise<boolean>;
-
-/** The room a subscription puts a socket in, from the shared `rooms` helper (the same names delivery and replay use). */
-export function subscriptionRoom(subscription: Subscription): string {
-  switch (subscription.topic) {
-    case Topic.Escrow:
-      return rooms.escrow(subscription.escrowId);
-    case Topic.Marketplace:
-      return rooms.marketplace();
-  }
-}
 
 export interface SubscriptionRefusal {
   readonly subscription: Subscription;
