@@ -23,12 +23,30 @@ const base = {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
 };
 
+// The dashboard's hooks and components: React in jsdom, with the realtime client on a fake socket.
+const web = {
+  testEnvironment: 'jsdom',
+  extensionsToTreatAsEsm: ['.ts', '.tsx'],
+  transform: {
+    '^.+\\.tsx?$': [
+      '@swc/jest',
+      {
+        jsc: { parser: { syntax: 'typescript', tsx: true }, transform: { react: { runtime: 'automatic' } }, target: 'es2022' },
+        module: { type: 'es6' },
+        sourceMaps: 'inline',
+      },
+    ],
+  },
+  moduleNameMapper: { '^@/(.*)$': '<rootDir>/src/$1' },
+};
+
 // The database tier runs on embedded PGlite by default, on PostgreSQL when scripts/test-postgres.sh sets the URL.
 const config: Config = {
   // Set here: a project's own testTimeout is ignored.
   testTimeout: 30_000,
   projects: [
     { ...base, displayName: 'shared', rootDir: '<rootDir>/packages/shared', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    { ...web, displayName: 'web', rootDir: '<rootDir>/apps/web', testMatch: ['<rootDir>/src/**/*.spec.{ts,tsx}'] },
     { ...base, displayName: 'api-unit', rootDir: '<rootDir>/apps/api', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {
       ...base,
@@ -44,6 +62,10 @@ const config: Config = {
       globalSetup: '<rootDir>/test/support/global-setup.mjs',
       globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
     },
+    // The dashboard in Debian's chromium against the built API (killed and restarted mid-test) and Next.js server.
+    ...(process.env.OPERATE_TEST_POSTGRES_URL
+      ? [{ ...base, displayName: 'web-browser', rootDir: '<rootDir>/apps/web', testMatch: ['<rootDir>/test/**/*.pg-spec.ts'] }]
+      : []),
   ],
 };
 

@@ -26,9 +26,9 @@ jest() { node --experimental-vm-modules node_modules/jest/bin/jest.js --ci "$@";
 
 step "tests: unit, medium and e2e on the embedded database (PGlite)"
 jest --json --outputFile="$results/pglite.json"
-step "tests: medium and e2e on PostgreSQL 15"
+step "tests: medium and e2e on PostgreSQL 15, then the dashboard in chromium"
 bash scripts/test-postgres.sh node --experimental-vm-modules node_modules/jest/bin/jest.js --ci \
-  --selectProjects 'api-db (postgresql)' --json --outputFile="$results/postgres.json"
+  --selectProjects 'api-db (postgresql)' web-browser --json --outputFile="$results/postgres.json"
 
 node -e '
   const runs = process.argv.slice(1).map((file) => require(file));

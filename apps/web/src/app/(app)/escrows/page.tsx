@@ -1,0 +1,95 @@
+'use client';
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { EscrowSummary } from '@operate/shared';
+import Link from 'next/link';
+import { useState, type FormEvent } from 'react';
+import { ErrorText, Money, QueryView, Section, StatusBadge, formatTime, type Page } from '@/components/ui';
+import { useApi } from '@/lib/hooks';
+import { queryKeys } from '@/lib/query-keys';
+import { useSession } from '@/lib/use-session';
+
+export default function EscrowsPage() {
+  const api = useApi();
+  const session = useSession();
+  const queryClient = useQueryClient();
+  const escrows = useQuery({ queryKey: queryKeys.escrows, queryFn: () => api.get<Page<EscrowSummary>>('/escrows?pageSize=50') });
+  const [form, setForm] = useState({ sellerId: '', amount: '', currency: 'EUR', description: '' });
+  const create = useMutation({
+    mutationFn: () => api.post<EscrowSummary>('/escrows', form),
+    onSuccess: () => setForm({ sellerId: '', amount: '', currency: 'EUR', description: '' }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.escrows }),
+  });
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    create.mutate();
+  }
+
+  return (
+    <div className="page">
+      <h1>Escrows</h1>
+      <Section title="My escrows">
+        <QueryView query={escrows} empty="No escrows yet." isEmpty={(page) => page.items.length === 0}>
+          {(page) => (
+            <ul className="list" data-testid="escrow-list">
+              {page.items.map((escrow) => (
+                <li key={escrow.escrowId} className="list-row">
+                  <Link href={`/escrows/${escrow.escrowId}`} className="grow">
+                    <strong>{escrow.description}</strong>
+                    <span className="muted small">
+                      {escrow.buyerId === session?.user.id ? 'You buy' : 'You sell'} · {formatTime(escrow.createdAt)}
+                    </span>
+                  </Link>
+                  <Money amount={escrow.amount} currency={escrow.currency} />
+                  <StatusBadge status={escrow.status} />
+                </li>
+              ))}
+            </ul>
+          )}
+        </QueryView>
+      </Section>
+      <Section title="Open an escrow (you are the buyer)">
+        <form className="inline-form" onSubmit={submit} aria-label="Open an escrow">
+          <label>
+            Seller user id
+            <input name="sellerId" required value={form.sellerId} onChange={(e) => setForm({ ...form, sellerId: e.target.value.trim() })} />
+          </label>
+          <label>
+            Amount
+            <input
+              name="amount"
+              required
+              inputMode="decimal"
+              value={form.amount}
+              onChange={(e) => setForm({ ...form, amount: e.target.value })}
+            />
+          </label>
+          <label>
+            Currency
+            <input
+              name="currency"
+              required
+              maxLength={3}
+              value={form.currency}
+              onChange={(e) => setForm({ ...form, currency: e.target.value.toUpperCase() })}
+            />
+          </label>
+          <label className="grow">
+            Description
+            <input
+              name="description"
+              required
+              value={form.description}
+              onChange={(e) => setForm({ ...form, description: e.target.value })}
+            />
+          </label>
+          <button type="submit" disabled={create.isPending}>
+            Open
+          </button>
+        </form>
+        <ErrorText error={create.error} />
+      </Section>
+    </div>
+  );
+}

@@ -1,0 +1,287 @@
+'use client';
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  OrderEvent,
+  OrderStatus,
+  SellerEvent,
+  type ListingSummary,
+  type OrderSummary,
+  type SellerAnalytics,
+  type SellerTier,
+  type TierBenefits,
+} from '@operate/shared';
+import { useState, type FormEvent } from 'react';
+import { MetricsChart } from '@/components/MetricsChart';
+import { ApiError } from '@/lib/api';
+import { ErrorText, Money, QueryView, Section, StatusBadge, formatTime, type Page } from '@/components/ui';
+import { useApi } from '@/lib/hooks';
+import { queryKeys } from '@/lib/query-keys';
+import { useSellerRealTime } from '@/realtime/hooks';
+
+interface SellerMe {
+  readonly sellerId: string;
+  readonly displayName: string;
+  readonly currency: string;
+  readonly tier: SellerTier;
+  readonly benefits: TierBenefits;
+  readonly completedSales: number;
+  readonly completedSalesVolume: string;
+  readonly nextTier: { readonly tier: SellerTier; readonly from: string } | null;
+  readonly analytics: SellerAnalytics;
+}
+
+function BecomeSeller() {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const [form, setForm] = useState({ displayName: '', currency: 'EUR' });
+  const create = useMutation({
+    mutationFn: () => api.post('/sellers', form),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.seller }),
+  });
+  return (
+    <Section title="Become a seller">
+      <form
+        className="inline-form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          create.mutate();
+        }}
+      >
+        <label>
+          Shop name
+          <input required value={form.displayName} onChange={(e) => setForm({ ...form, displayName: e.target.value })} />
+        </label>
+        <label>
+          Currency
+          <input
+            required
+            maxLength={3}
+            value={form.currency}
+            onChange={(e) => setForm({ ...form, currency: e.target.value.toUpperCase() })}
+          />
+        </label>
+        <button type="submit" disabled={create.isPending}>
+          Start selling
+        </button>
+      </form>
+      <ErrorText error={create.error} />
+    </Section>
+  );
+}
+
+function Dashboard({ me }: { me: SellerMe }) {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const realtime = useSellerRealTime();
+  const analytics = realtime.analytics ?? me.analytics;
+  const orders = useQuery({
+    queryKey: [...queryKeys.orders, 'seller'],
+    queryFn: () => api.get<Page<OrderSummary>>('/orders?as=seller&pageSize=20'),
+  });
+  const listings = useQuery({
+    queryKey: [...queryKeys.listings, 'mine', me.sellerId],
+    queryFn: () => api.get<Page<ListingSummary>>(`/marketplace/listings?sellerId=${me.sellerId}&pageSize=50`),
+  });
+  const [listing, setListing] = useState({ title: '', price: '', quantity: '1' });
+  const createListing = useMutation({
+    mutationFn: () => api.post('/marketplace/listings', { title: listing.title, price: listing.price, quantity: Number(listing.quantity) }),
+    onSuccess: () => setListing({ title: '', price: '', quantity: '1' }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.listings }),
+  });
+  const move = useMutation({
+    mutationFn: ({ orderId, action }: { orderId: string; action: 'ship' | 'deliver' | 'cancel' }) =>
+      api.post(`/orders/${orderId}/${action}`),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.orders }),
+  });
+  const payments = realtime.feed.filter((envelope) => envelope.type === SellerEvent.PaymentReceived);
+  const reviews = realtime.feed.filter((envelope) => envelope.type === SellerEvent.ReviewReceived);
+
+  function submitListing(event: FormEvent) {
+    event.preventDefault();
+    createListing.mutate();
+  }
+
+  return (
+    <>
+      <div className="stats">
+        <div className="stat card" data-testid="seller-tier">
+          <span className="muted small">Tier</span>
+          <strong>{me.tier}</strong>
+          <span className="muted small">
+            {(Number(me.benefits.commissionRate) * 100).toFixed(1)}% commission · {me.benefits.maxActiveListings} listings
+          </span>
+          {me.nextTier ? (
+            <span className="muted small">
+              {me.completedSalesVolume} / {me.nextTier.from} {me.currency} to {me.nextTier.tier}
+            </span>
+          ) : null}
+        </div>
+        <div className="stat card" data-testid="seller-orders-today">
+          <span className="muted small">Orders today</span>
+          <strong>{analytics.ordersToday}</strong>
+        </div>
+        <div className="stat card">
+          <span className="muted small">Revenue today</span>
+          <strong>
+            <Money amount={analytics.revenueToday} currency={analytics.currency} />
+          </strong>
+        </div>
+        <div className="stat card">
+          <span className="muted small">Rating</span>
+          <strong>{analytics.averageRating ?? '—'}</strong>
+          <span className="muted small">{analytics.reviewCount} reviews</span>
+        </div>
+      </div>
+      <Section title="Live metrics">
+        <MetricsChart history={realtime.history} />
+      </Section>
+      <Section title="Orders">
+        <ErrorText error={move.error} />
+        <QueryView query={orders} empty="No orders yet." isEmpty={(page) => page.items.length === 0}>
+          {(page) => (
+            <table className="table">
+              <thead>
+                <tr>
+                  <th>Listing</th>
+                  <th>Qty</th>
+                  <th>Amount</th>
+                  <th>Status</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {page.items.map((order) => (
+                  <tr key={order.orderId}>
+                    <td data-label="Listing">{order.listingTitle}</td>
+                    <td data-label="Qty">{order.quantity}</td>
+                    <td data-label="Amount">
+                      <Money amount={order.amount} currency={order.currency} />
+                    </td>
+                    <td data-label="Status">
+                      <StatusBadge status={order.status} />
+                    </td>
+                    <td className="actions">
+                      {order.status === OrderStatus.Paid ? (
+                        <button type="button" onClick={() => move.mutate({ orderId: order.orderId, action: 'ship' })}>
+                          Ship
+                        </button>
+                      ) : null}
+                      {order.status === OrderStatus.Shipped ? (
+                        <button type="button" onClick={() => move.mutate({ orderId: order.orderId, action: 'deliver' })}>
+                          Delivered
+                        </button>
+                      ) : null}
+                      {order.status === OrderStatus.Pending ? (
+                        <button
+                          type="button"
+                          className="secondary"
+                          onClick={() => move.mutate({ orderId: order.orderId, action: 'cancel' })}
+                        >
+                          Cancel
+                        </button>
+                      ) : null}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </QueryView>
+      </Section>
+      <div className="two-columns">
+        <Section title="Payments (live)">
+          {payments.length === 0 ? <p className="empty">Payments appear here as buyers pay.</p> : null}
+          <ul className="feed">
+            {payments.map((envelope) =>
+              envelope.type === SellerEvent.PaymentReceived ? (
+                <li key={envelope.id}>
+                  <time className="muted small">{formatTime(envelope.occurredAt)}</time>{' '}
+                  <Money amount={envelope.payload.amount} currency={envelope.payload.currency} />
+                </li>
+              ) : null,
+            )}
+          </ul>
+        </Section>
+        <Section title="Reviews (live)">
+          {reviews.length === 0 ? <p className="empty">New reviews appear here.</p> : null}
+          <ul className="feed">
+            {reviews.map((envelope) =>
+              envelope.type === SellerEvent.ReviewReceived ? (
+                <li key={envelope.id}>
+                  {'★'.repeat(envelope.payload.rating)} {envelope.payload.comment ?? ''}
+                </li>
+              ) : null,
+            )}
+          </ul>
+        </Section>
+      </div>
+      <Section title="My listings">
+        <form className="inline-form" onSubmit={submitListing} aria-label="New listing">
+          <label className="grow">
+            Title
+            <input required value={listing.title} onChange={(e) => setListing({ ...listing, title: e.target.value })} />
+          </label>
+          <label>
+            Price
+            <input required inputMode="decimal" value={listing.price} onChange={(e) => setListing({ ...listing, price: e.target.value })} />
+          </label>
+          <label>
+            Quantity
+            <input
+              required
+              type="number"
+              min={1}
+              value={listing.quantity}
+              onChange={(e) => setListing({ ...listing, quantity: e.target.value })}
+            />
+          </label>
+          <button type="submit" disabled={createListing.isPending}>
+            List
+          </button>
+        </form>
+        <ErrorText error={createListing.error} />
+        <QueryView query={listings} empty="Nothing listed yet." isEmpty={(page) => page.items.length === 0}>
+          {(page) => (
+            <ul className="list">
+              {page.items.map((item) => (
+                <li key={item.listingId} className="list-row">
+                  <span className="grow">{item.title}</span>
+                  <Money amount={item.price} currency={item.currency} />
+                  <span className="muted small">{item.quantity} left</span>
+                  <StatusBadge status={item.status} />
+                </li>
+              ))}
+            </ul>
+          )}
+        </QueryView>
+      </Section>
+      <p className="muted small">
+        Order updates: {realtime.feed.filter((envelope) => envelope.type === OrderEvent.StatusChanged).length} this session.
+      </p>
+    </>
+  );
+}
+
+export default function SellerPage() {
+  const api = useApi();
+  const me = useQuery({
+    queryKey: [...queryKeys.seller, 'me'],
+    queryFn: async () => {
+      try {
+        return await api.get<SellerMe>('/sellers/me');
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) return null;
+        throw error;
+      }
+    },
+  });
+  return (
+    <div className="page">
+      <h1>Seller</h1>
+      <QueryView query={me} empty="" isEmpty={() => false}>
+        {(data) => (data ? <Dashboard me={data} /> : <BecomeSeller />)}
+      </QueryView>
+    </div>
+  );
+}

@@ -1,0 +1,75 @@
+'use client';
+
+import { useRouter } from 'next/navigation';
+import { useEffect, useState, type FormEvent } from 'react';
+import { ApiError } from '@/lib/api';
+import { useApi } from '@/lib/hooks';
+import { useSession } from '@/lib/use-session';
+
+const demoLogins = ['alice@acme.test', 'bob@acme.test', 'carol@globex.test', 'dave@globex.test'];
+
+export default function LoginPage() {
+  const api = useApi();
+  const router = useRouter();
+  const session = useSession();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [pending, setPending] = useState(false);
+
+  useEffect(() => {
+    if (session) router.replace('/invoices');
+  }, [router, session]);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setPending(true);
+    setError(null);
+    try {
+      await api.login(email.trim(), password);
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught.message : 'Sign-in failed');
+    } finally {
+      setPending(false);
+    }
+  }
+
+  return (
+    <main className="login">
+      <form className="card login-card" onSubmit={(event) => void submit(event)} aria-label="Sign in">
+        <h1>Operate</h1>
+        <label>
+          Email
+          <input
+            name="email"
+            type="email"
+            autoComplete="username"
+            required
+            value={email}
+            onChange={(event) => setEmail(event.target.value)}
+          />
+        </label>
+        <label>
+          Password
+          <input
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(event) => setPassword(event.target.value)}
+          />
+        </label>
+        {error ? (
+          <p className="error-text" role="alert">
+            {error}
+          </p>
+        ) : null}
+        <button type="submit" disabled={pending}>
+          {pending ? 'Signing in…' : 'Sign in'}
+        </button>
+        <p className="muted small">Demo: {demoLogins.join(', ')} — password in the README.</p>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,55 @@
+'use client';
+
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { ClientErrorCode, RealtimeClient, storageCursorStore } from '@operate/shared/client';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { ApiClient } from '@/lib/api';
+import { ApiContext } from '@/lib/hooks';
+import { useSession } from '@/lib/use-session';
+import { RealtimeProvider } from '@/realtime/RealtimeProvider';
+import { Toaster } from '@/realtime/Toaster';
+
+export function Providers({ apiUrl, children }: { apiUrl: string; children: ReactNode }) {
+  const [queryClient] = useState(
+    () => new QueryClient({ defaultOptions: { queries: { staleTime: 60_000, retry: 1, refetchOnWindowFocus: false } } }),
+  );
+  const [api] = useState(() => new ApiClient(apiUrl));
+  const session = useSession();
+  const userId = session?.user.id;
+
+  // One realtime client per signed-in user and tab; the cursor is kept per tab (sessionStorage).
+  const client = useMemo(
+    () =>
+      userId
+        ? new RealtimeClient({
+            url: apiUrl,
+            getToken: (options) => api.token(options),
+            cursorStore: storageCursorStore(window.sessionStorage, `operate.cursor.${userId}`),
+          })
+        : null,
+    [api, apiUrl, userId],
+  );
+
+  useEffect(() => {
+    if (!client) return;
+    return client.onProblem((problem) => {
+      if (problem.code === ClientErrorCode.AuthFailed) api.logout();
+    });
+  }, [api, client]);
+
+  // Nothing of one user's data outlives their session in this tab.
+  useEffect(() => {
+    if (!userId) queryClient.clear();
+  }, [queryClient, userId]);
+
+  return (
+    <ApiContext.Provider value={api}>
+      <QueryClientProvider client={queryClient}>
+        <RealtimeProvider client={client}>
+          {children}
+          <Toaster selfId={userId} />
+        </RealtimeProvider>
+      </QueryClientProvider>
+    </ApiContext.Provider>
+  );
+}

@@ -1,0 +1,12 @@
+/** Every TanStack Query key the dashboard uses; events invalidate by these (a prefix covers its details). */
+export const queryKeys = {
+  invoices: ['invoices'] as const,
+  notifications: ['notifications'] as const,
+  shopItems: ['shop-items'] as const,
+  families: ['families'] as const,
+  escrows: ['escrows'] as const,
+  escrow: (escrowId: string) => ['escrows', escrowId] as const,
+  seller: ['seller'] as const,
+  orders: ['orders'] as const,
+  listings: ['listings'] as const,
+};

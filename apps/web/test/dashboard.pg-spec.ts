@@ -1,0 +1,208 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { Stack } from './support/stack.js';
+
+// The dashboard in Debian's chromium against the real API and Next.js server (started here, on loopback).
+const PASSWORD = 'operate-demo';
+const SCREENSHOTS = fileURLToPath(new URL('../../../test-artifacts/screenshots/', import.meta.url));
+const adminUrl = process.env.OPERATE_TEST_POSTGRES_URL;
+if (!adminUrl) throw new Error('The browser tests run in the PostgreSQL pass (scripts/test-postgres.sh sets OPERATE_TEST_POSTGRES_URL)');
+
+let stack: Stack;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+async function signIn(email: string, path = '/invoices', viewport = { width: 1280, height: 800 }): Promise<Page> {
+  const context = await browser.newContext({ viewport });
+  contexts.push(context);
+  const page = await context.newPage();
+  await page.goto(`${stack.webUrl}/login`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL('**/invoices');
+  if (path !== '/invoices') await page.goto(`${stack.webUrl}${path}`);
+  await waitForStatus(page, 'live');
+  return page;
+}
+
+function waitForStatus(page: Page, status: 'live' | 'offline' | 'catching-up', timeout = 20_000) {
+  return page.locator(`[data-testid="live-indicator"][data-status="${status}"]`).waitFor({ timeout });
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
+}
+
+/** An invoice created over HTTP by another user of the organization (not through a browser). */
+function createInvoice(email: string, customerName: string): Promise<void> {
+  return createInvoicesThrough(stack.apiUrl, email, [customerName]);
+}
+
+function invoiceRow(page: Page, customerName: string) {
+  return page.locator('[data-testid="invoice-row"]', { hasText: customerName });
+}
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  stack = await Stack.start(adminUrl);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-dev-shm-usage',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}, 180_000);
+
+afterAll(async () => {
+  for (const context of contexts) await context.close();
+  await browser?.close();
+  await stack?.stop();
+}, 60_000);
+
+describe('dashboard in a real browser', () => {
+  let alice: Page; // Acme owner
+  let bob: Page; // Acme member
+  let carol: Page; // Globex owner
+
+  it('shows an invoice created by A1 on A2’s page within 2 s, and never on B’s', async () => {
+    const login = await (await browser.newContext()).newPage();
+    await login.goto(`${stack.webUrl}/login`);
+    await screenshot(login, 'login');
+    await login.context().close();
+
+    [alice, bob, carol] = await Promise.all([signIn('alice@acme.test'), signIn('bob@acme.test'), signIn('carol@globex.test')]);
+
+    await alice.getByLabel('Customer').fill('Initech (browser)');
+    await alice.getByLabel('Total').fill('1250.00');
+    const created = alice.waitForResponse((response) => response.url().endsWith('/invoices') && response.request().method() === 'POST');
+    await alice.getByRole('button', { name: 'Create' }).click();
+    expect((await created).status()).toBe(201);
+    const shownAt = Date.now();
+    await invoiceRow(bob, 'Initech (browser)').waitFor({ timeout: 2_000 });
+    expect(Date.now() - shownAt).toBeLessThan(2_000);
+    await invoiceRow(alice, 'Initech (browser)').waitFor({ timeout: 2_000 });
+
+    // Globex's own invoice is the sentinel: once Carol sees it, Acme's would have arrived too.
+    await createInvoice('dave@globex.test', 'Globex sentinel');
+    await invoiceRow(carol, 'Globex sentinel').waitFor({ timeout: 5_000 });
+    expect(await invoiceRow(carol, 'Initech (browser)').count()).toBe(0);
+    expect(await invoiceRow(bob, 'Globex sentinel').count()).toBe(0);
+    await screenshot(bob, 'invoices');
+  }, 120_000);
+
+  it('shows Offline while the API is down, then Live again with what was created meanwhile, without a reload', async () => {
+    await bob.evaluate(() => Object.assign(window, { __sameDocument: true }));
+    await stack.api.stop('SIGKILL');
+    await Promise.all([waitForStatus(alice, 'offline'), waitForStatus(bob, 'offline'), waitForStatus(carol, 'offline')]);
+    await screenshot(bob, 'invoices-offline');
+
+    // Another API node on the same database takes the writes while the browser's node is down.
+    const other = await stack.startApi({ PORT: '0' });
+    try {
+      const otherUrl = /listening on (http:\/\/\S+)/.exec(other.output)?.[1];
+      expect(otherUrl).toBeDefined();
+      await createInvoicesThrough(otherUrl!, 'alice@acme.test', ['Made while down 1', 'Made while down 2']);
+    } finally {
+      await other.stop();
+    }
+    expect(await invoiceRow(bob, 'Made while down 1').count()).toBe(0);
+
+    stack.api = await stack.startApi();
+    await Promise.all([waitForStatus(alice, 'live', 30_000), waitForStatus(bob, 'live', 30_000), waitForStatus(carol, 'live', 30_000)]);
+    await invoiceRow(bob, 'Made while down 1').waitFor({ timeout: 5_000 });
+    await invoiceRow(bob, 'Made while down 2').waitFor({ timeout: 5_000 });
+    expect(await bob.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+    await createInvoice('dave@globex.test', 'Globex sentinel 2');
+    await invoiceRow(carol, 'Globex sentinel 2').waitFor({ timeout: 5_000 });
+    expect(await invoiceRow(carol, 'Made while down 1').count()).toBe(0);
+  }, 120_000);
+
+  it('toasts a family purchase for family members only', async () => {
+    await alice.goto(`${stack.webUrl}/family`);
+    await waitForStatus(alice, 'live');
+    await alice.getByTestId('family-balance').waitFor();
+    await screenshot(alice, 'family');
+    const before = await alice.getByTestId('family-balance').innerText();
+    await alice.getByRole('button', { name: 'Family wallet' }).first().click();
+
+    await bob.getByTestId('toast').filter({ hasText: 'Family purchase' }).waitFor({ timeout: 5_000 });
+    await alice.getByTestId('family-feed').locator('li').first().waitFor({ timeout: 5_000 });
+    expect(await alice.getByTestId('family-balance').innerText()).not.toBe(before);
+    await screenshot(bob, 'toast-family-purchase');
+
+    await createInvoice('dave@globex.test', 'Globex sentinel 3');
+    await carol.getByTestId('toast').filter({ hasText: 'Globex sentinel 3' }).waitFor({ timeout: 5_000 });
+    expect(await carol.getByTestId('toast').filter({ hasText: 'Family purchase' }).count()).toBe(0);
+  }, 120_000);
+
+  it('advances an escrow’s timeline when the payment webhook fires', async () => {
+    await bob.goto(`${stack.webUrl}/escrows`);
+    await waitForStatus(bob, 'live');
+    await bob.getByTestId('escrow-list').getByRole('link').first().click();
+    await bob.waitForURL('**/escrows/*');
+    const held = bob.locator('[data-testid="escrow-timeline"] li[data-step="held"]');
+    await held.waitFor();
+    expect(await held.getAttribute('data-done')).toBe('false');
+    await screenshot(bob, 'escrows-detail-before');
+
+    await stack.pay('pay_demo_laptop', '750.00', 'EUR');
+    await bob.locator('[data-testid="escrow-timeline"] li[data-step="held"][data-done="true"]').waitFor({ timeout: 5_000 });
+    await bob.getByTestId('escrow-live').getByText('INITIATED → HELD').waitFor({ timeout: 5_000 });
+    expect(await bob.getByTestId('payment-status').innerText()).toMatch(/captured/i);
+    await screenshot(bob, 'escrows-detail');
+    await bob.goto(`${stack.webUrl}/escrows`);
+    await bob.getByTestId('escrow-list').waitFor();
+    await screenshot(bob, 'escrows');
+  }, 120_000);
+
+  it('renders the seller and marketplace pages, and every page at phone width', async () => {
+    await carol.goto(`${stack.webUrl}/seller`);
+    await carol.getByTestId('seller-tier').waitFor();
+    await screenshot(carol, 'seller');
+    await bob.goto(`${stack.webUrl}/marketplace`);
+    await bob.getByTestId('listing').first().waitFor();
+    await screenshot(bob, 'marketplace');
+
+    // Carol's new listing appears live on Bob's marketplace page (the room is joined while the page is open).
+    await carol.getByRole('textbox', { name: 'Title' }).fill('Live lamp (browser)');
+    await carol.getByRole('textbox', { name: 'Price' }).fill('19.90');
+    await carol.getByRole('button', { name: 'List' }).click();
+    await bob.locator('[data-testid="listing"][data-title="Live lamp (browser)"]').waitFor({ timeout: 5_000 });
+
+    const phone = await signIn('dave@globex.test', '/invoices', { width: 390, height: 844 });
+    for (const path of ['invoices', 'escrows', 'family', 'seller', 'marketplace']) {
+      await phone.goto(`${stack.webUrl}/${path}`);
+      await phone.locator('h1').waitFor();
+      await phone.locator('[role="status"]', { hasText: 'Loading…' }).waitFor({ state: 'detached', timeout: 10_000 });
+      const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect({ path, overflow }).toEqual({ path, overflow: 0 });
+      await screenshot(phone, `phone-${path}`);
+    }
+  }, 120_000);
+});
+
+async function createInvoicesThrough(apiUrl: string, email: string, customers: string[]): Promise<void> {
+  const login = await fetch(`${apiUrl}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: PASSWORD }),
+  });
+  const { accessToken } = (await login.json()) as { accessToken: string };
+  for (const customerName of customers) {
+    const response = await fetch(`${apiUrl}/invoices`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${accessToken}` },
+      body: JSON.stringify({ customerName, total: '9.99', currency: 'EUR', dueAt: '2027-01-31T00:00:00Z' }),
+    });
+    expect(response.status).toBe(201);
+  }
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// README command (1)'s last step: the API and the dashboard together, on loopback. Prints both URLs and the
+// demo logins once both answer; Ctrl+C (or SIGTERM) stops both and exits when they have.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const env = Object.fromEntries(
+  readFileSync(join(root, '.env'), 'utf8')
+    .split('\n')
+    .map((line) => /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim()))
+    .filter((match) => match && match[2] !== '')
+    .map((match) => [match[1], match[2]]),
+);
+const apiUrl = `http://${env.HOST ?? '127.0.0.1'}:${env.PORT ?? '3000'}`;
+const webPort = process.env.WEB_PORT ?? '3001';
+const webUrl = `http://127.0.0.1:${webPort}`;
+
+function run(name, args, cwd, extraEnv) {
+  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = (chunk) =>
+    chunk
+      .toString()
+      .split('\n')
+      .filter((line) => line.length > 0)
+      .map((line) => `[${name}] ${line}\n`)
+      .join('');
+  child.stdout.on('data', (chunk) => process.stdout.write(prefix(chunk)));
+  child.stderr.on('data', (chunk) => process.stderr.write(prefix(chunk)));
+  return child;
+}
+
+const api = run('api', ['--enable-source-maps', '--env-file=../../.env', 'dist/main.js'], join(root, 'apps/api'), {});
+const web = run('web', ['scripts/start.mjs'], join(root, 'apps/web'), { WEB_PORT: webPort, OPERATE_API_URL: apiUrl });
+const children = [api, web];
+let stopping = false;
+
+function stop(signal) {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) if (child.exitCode === null) child.kill(signal);
+}
+process.once('SIGINT', () => stop('SIGTERM'));
+process.once('SIGTERM', () => stop('SIGTERM'));
+for (const child of children) {
+  child.on('exit', (code) => {
+    if (!stopping) {
+      process.stderr.write(`A process stopped (exit ${code}); stopping the other.\n`);
+      stop('SIGTERM');
+    }
+    if (children.every((each) => each.exitCode !== null || each.signalCode !== null))
+      process.exit(stopping && code === 0 ? 0 : (code ?? 1));
+  });
+}
+
+async function answers(url) {
+  try {
+    return (await fetch(url)).status < 500;
+  } catch {
+    return false;
+  }
+}
+
+const deadline = Date.now() + 120_000;
+while (!stopping && !((await answers(`${apiUrl}/auth/me`)) && (await answers(`${webUrl}/login`)))) {
+  if (Date.now() > deadline) {
+    process.stderr.write('The API or the dashboard did not come up within 2 minutes.\n');
+    stop('SIGTERM');
+    break;
+  }
+  await new Promise((done) => setTimeout(done, 250));
+}
+if (!stopping) {
+  process.stdout.write(
+    [
+      '',
+      `  Dashboard  ${webUrl}`,
+      `  API        ${apiUrl}`,
+      '  Demo logins (password operate-demo):',
+      '    alice@acme.test (Acme owner)   bob@acme.test (Acme member, family, escrow buyer)',
+      '    carol@globex.test (Globex owner, seller)   dave@globex.test (Globex member, escrow seller)',
+      '  Ctrl+C stops both.',
+      '',
+    ].join('\n'),
+  );
+}
