@@ -5,16 +5,12 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseEnv } from 'node:util';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const env = Object.fromEntries(
-  readFileSync(join(root, '.env'), 'utf8')
-    .split('\n')
-    .map((line) => /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim()))
-    .filter((match) => match && match[2] !== '')
-    .map((match) => [match[1], match[2]]),
-);
-const apiUrl = `http://${env.HOST ?? '127.0.0.1'}:${env.PORT ?? '3000'}`;
+// Node's own .env parser (the API reads the same file with --env-file).
+const env = parseEnv(readFileSync(join(root, '.env'), 'utf8'));
+const apiUrl = `http://${env.HOST || '127.0.0.1'}:${env.PORT || '3000'}`;
 const webPort = process.env.WEB_PORT ?? '3001';
 const webUrl = `http://127.0.0.1:${webPort}`;
 

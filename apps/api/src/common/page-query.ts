@@ -1,5 +1,8 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import type { Page } from '@operate/shared';
+
+export type { Page };
 
 /** `?page=1&pageSize=20` for every paginated list (pageSize at most 100). */
 export class PageQuery {
@@ -15,14 +18,6 @@ export class PageQuery {
   @Min(1)
   @Max(100)
   pageSize = 20;
-}
-
-/** One page of a list: `{ items, page, pageSize, total }`, the shape of every paginated response. */
-export interface Page<T> {
-  readonly items: T[];
-  readonly page: number;
-  readonly pageSize: number;
-  readonly total: number;
 }
 
 /**

@@ -76,10 +76,3 @@ export function Section({ title, actions, children }: { title: string; actions?:
 export function formatTime(iso: string): string {
   return new Date(iso).toLocaleString();
 }
-
-export interface Page<T> {
-  readonly items: T[];
-  readonly page: number;
-  readonly pageSize: number;
-  readonly total: number;
-}

@@ -3,7 +3,7 @@ import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-quer
 import { act, cleanup, render, renderHook } from '@testing-library/react';
 import { ClientCommand, EscrowEvent, FamilyEvent, InvoiceEvent, ProtocolEvent, type EventPayload } from '@operate/shared';
 import { RealtimeClient } from '@operate/shared/client';
-import { FakeRealtimeSocket } from '@operate/shared/client/testing';
+import { FakeRealtimeSocket, sampleInvoice as invoice } from '@operate/shared/client/testing';
 import { useState, type ReactNode } from 'react';
 import { queryKeys } from '@/lib/query-keys';
 import { useEscrowUpdates, useEvent, useFamilyPurchases, useWebSocket } from './hooks';
@@ -12,22 +12,6 @@ import { RealtimeProvider } from './RealtimeProvider';
 const ESCROW = '0b5b8e1c-6f51-4b7a-9d0e-1a2b3c4d5e6f';
 const OTHER_ESCROW = '1c6c9f2d-7a62-4c8b-8e1f-2b3c4d5e6f70';
 const FAMILY = '4f9f2c50-ad95-4fb0-9b42-5e6f708192a3';
-
-function invoice(invoiceNumber: string): EventPayload<typeof InvoiceEvent.Created> {
-  return {
-    invoiceId: '2d7d0a3e-8b73-4d9c-9f20-3c4d5e6f7081',
-    organizationId: '3e8e1b4f-9c84-4eaf-8a31-4d5e6f708192',
-    invoiceNumber,
-    customerName: 'Globex',
-    total: '10.00',
-    currency: 'EUR',
-    status: 'DRAFT',
-    dueAt: '2026-12-31T00:00:00.000Z',
-    sentAt: null,
-    paidAt: null,
-    updatedAt: '2026-11-22T00:00:00.000Z',
-  };
-}
 
 function purchase(familyId: string, purchaseId: string): EventPayload<typeof FamilyEvent.ShopPurchase> {
   return {

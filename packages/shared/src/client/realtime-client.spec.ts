@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { EscrowEvent, InvoiceEvent, ProtocolEvent, type EventPayload } from '../catalog.js';
+import { EscrowEvent, InvoiceEvent, ProtocolEvent } from '../catalog.js';
 import { ClientCommand, ErrorCode } from '../protocol.js';
 import {
   ClientErrorCode,
@@ -11,26 +11,10 @@ import {
   type RealtimeStatus,
   type ResyncReason,
 } from './realtime-client.js';
-import { FakeRealtimeSocket } from './testing/fake-socket.js';
+import { FakeRealtimeSocket, sampleInvoice as invoice } from './testing/index.js';
 
 const ESCROW_ID = '0b5b8e1c-6f51-4b7a-9d0e-1a2b3c4d5e6f';
 const OTHER_ESCROW_ID = '1c6c9f2d-7a62-4c8b-8e1f-2b3c4d5e6f70';
-
-function invoice(invoiceNumber: string): EventPayload<typeof InvoiceEvent.Created> {
-  return {
-    invoiceId: '2d7d0a3e-8b73-4d9c-9f20-3c4d5e6f7081',
-    organizationId: '3e8e1b4f-9c84-4eaf-8a31-4d5e6f708192',
-    invoiceNumber,
-    customerName: 'Globex',
-    total: '10.00',
-    currency: 'EUR',
-    status: 'DRAFT',
-    dueAt: '2026-12-31T00:00:00.000Z',
-    sentAt: null,
-    paidAt: null,
-    updatedAt: '2026-11-22T00:00:00.000Z',
-  };
-}
 
 interface Harness {
   readonly client: RealtimeClient;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { SellerAnalytics, SellerTier, TierBenefits } from '@operate/shared';
+import type { OwnSellerView, SellerView } from '@operate/shared';
 import type { AuthUser } from '../../auth/token.service.js';
 import { conflict, notFound } from '../../common/http-errors.js';
 import { formatMoney } from '../../common/money.js';
@@ -8,18 +8,6 @@ import { isUniqueViolation, PrismaService } from '../../prisma/prisma.service.js
 import type { CreateSellerProfileDto } from './dto/seller.dto.js';
 import { SellerAnalyticsService } from './seller-analytics.service.js';
 import { benefitsOf, TIERS, rankOf } from './tiers.js';
-
-export interface SellerView {
-  readonly sellerId: string;
-  readonly displayName: string;
-  readonly currency: string;
-  readonly tier: SellerTier;
-  readonly benefits: TierBenefits;
-  readonly completedSales: number;
-  readonly completedSalesVolume: string;
-  /** The next tier and the volume it starts at; null at the top. */
-  readonly nextTier: { readonly tier: SellerTier; readonly from: string } | null;
-}
 
 export function toSellerView(profile: SellerProfile): SellerView {
   const next = TIERS[rankOf(profile.tier) + 1];
@@ -63,7 +51,7 @@ export class SellersService {
     return toSellerView(profile);
   }
 
-  async mine(caller: AuthUser): Promise<SellerView & { analytics: SellerAnalytics }> {
+  async mine(caller: AuthUser): Promise<OwnSellerView> {
     const profile = await this.prisma.sellerProfile.findUnique({ where: { userId: caller.userId } });
     if (!profile) throw notFound('Seller profile');
     return { ...toSellerView(profile), analytics: await this.analytics.compute(caller.userId) };

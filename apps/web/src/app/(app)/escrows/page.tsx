@@ -1,10 +1,10 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { EscrowSummary } from '@operate/shared';
+import type { EscrowSummary, Page } from '@operate/shared';
 import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
-import { ErrorText, Money, QueryView, Section, StatusBadge, formatTime, type Page } from '@/components/ui';
+import { ErrorText, Money, QueryView, Section, StatusBadge, formatTime } from '@/components/ui';
 import { useApi } from '@/lib/hooks';
 import { queryKeys } from '@/lib/query-keys';
 import { useSession } from '@/lib/use-session';

@@ -1,9 +1,9 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { InvoiceStatus, type InvoiceSummary } from '@operate/shared';
+import { InvoiceStatus, type InvoiceSummary, type Page } from '@operate/shared';
 import { useState, type FormEvent } from 'react';
-import { ErrorText, Money, QueryView, Section, StatusBadge, type Page } from '@/components/ui';
+import { ErrorText, Money, QueryView, Section, StatusBadge } from '@/components/ui';
 import { useApi } from '@/lib/hooks';
 import { queryKeys } from '@/lib/query-keys';
 

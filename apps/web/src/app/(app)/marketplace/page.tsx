@@ -1,9 +1,9 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { ListingStatus, OrderStatus, type ListingSummary, type OrderSummary } from '@operate/shared';
+import { ListingStatus, OrderStatus, type ListingSummary, type OrderSummary, type Page } from '@operate/shared';
 import { useState } from 'react';
-import { ErrorText, Money, QueryView, Section, StatusBadge, type Page } from '@/components/ui';
+import { ErrorText, Money, QueryView, Section, StatusBadge } from '@/components/ui';
 import { useApi } from '@/lib/hooks';
 import { queryKeys } from '@/lib/query-keys';
 import { useSession } from '@/lib/use-session';

@@ -7,29 +7,16 @@ import {
   SellerEvent,
   type ListingSummary,
   type OrderSummary,
-  type SellerAnalytics,
-  type SellerTier,
-  type TierBenefits,
+  type OwnSellerView,
+  type Page,
 } from '@operate/shared';
 import { useState, type FormEvent } from 'react';
 import { MetricsChart } from '@/components/MetricsChart';
 import { ApiError } from '@/lib/api';
-import { ErrorText, Money, QueryView, Section, StatusBadge, formatTime, type Page } from '@/components/ui';
+import { ErrorText, Money, QueryView, Section, StatusBadge, formatTime } from '@/components/ui';
 import { useApi } from '@/lib/hooks';
 import { queryKeys } from '@/lib/query-keys';
 import { useSellerRealTime } from '@/realtime/hooks';
-
-interface SellerMe {
-  readonly sellerId: string;
-  readonly displayName: string;
-  readonly currency: string;
-  readonly tier: SellerTier;
-  readonly benefits: TierBenefits;
-  readonly completedSales: number;
-  readonly completedSalesVolume: string;
-  readonly nextTier: { readonly tier: SellerTier; readonly from: string } | null;
-  readonly analytics: SellerAnalytics;
-}
 
 function BecomeSeller() {
   const api = useApi();
@@ -70,7 +57,7 @@ function BecomeSeller() {
   );
 }
 
-function Dashboard({ me }: { me: SellerMe }) {
+function Dashboard({ me }: { me: OwnSellerView }) {
   const api = useApi();
   const queryClient = useQueryClient();
   const realtime = useSellerRealTime();
@@ -269,7 +256,7 @@ export default function SellerPage() {
     queryKey: [...queryKeys.seller, 'me'],
     queryFn: async () => {
       try {
-        return await api.get<SellerMe>('/sellers/me');
+        return await api.get<OwnSellerView>('/sellers/me');
       } catch (error) {
         if (error instanceof ApiError && error.status === 404) return null;
         throw error;

@@ -1,0 +1,2 @@
+export * from './fake-socket.js';
+export * from './fixtures.js';
