@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { JwtService } from '@nestjs/jwt';
+import jwt from 'jsonwebtoken';
 import { ErrorCode, InvoiceEvent, ProtocolEvent, type Ack, type CommandResponse, type EventEnvelope } from '@operate/shared';
 import { EventsService } from '../src/events/events.service.js';
 import { RetentionService } from '../src/events/retention.service.js';
@@ -93,19 +93,18 @@ describe('delivery guarantees (e2e): resume, reset, tokens on live sockets', () 
   });
 
   it('disconnects a socket whose token expires with token_expired, and keeps one refreshed in-band', async () => {
-    const jwt = new JwtService();
     const claims = { sub: ctx.tenants.a1.id, org: ctx.tenants.orgA, role: 'OWNER', typ: 'access' };
-    const options = { secret: TEST_ACCESS_SECRET, issuer: ctx.config.jwt.issuer, audience: ctx.config.jwt.audience };
-    const shortLived = jwt.sign(claims, { ...options, expiresIn: 3 });
+    const options = { issuer: ctx.config.jwt.issuer, audience: ctx.config.jwt.audience };
+    const shortLived = jwt.sign(claims, TEST_ACCESS_SECRET, { ...options, expiresIn: 3 });
     const expiring = await ctx.connect(ctx.tenants.a1, { token: shortLived });
     const refreshed = await ctx.connect(ctx.tenants.a1, { token: shortLived });
 
     type RefreshAck = Ack<CommandResponse<'auth.refresh'>>;
     const refresh = (token: string) => refreshed.socket.timeout(5_000).emitWithAck('auth.refresh', { token }) as Promise<RefreshAck>;
     await expect(refresh('not-a-token')).resolves.toMatchObject({ ok: false, error: { code: 'unauthorized' } });
-    const otherUser = jwt.sign({ ...claims, sub: ctx.tenants.a2.id }, { ...options, expiresIn: 900 });
+    const otherUser = jwt.sign({ ...claims, sub: ctx.tenants.a2.id }, TEST_ACCESS_SECRET, { ...options, expiresIn: 900 });
     await expect(refresh(otherUser)).resolves.toMatchObject({ ok: false, error: { code: 'forbidden' } });
-    const answer = await refresh(jwt.sign(claims, { ...options, expiresIn: 900 }));
+    const answer = await refresh(jwt.sign(claims, TEST_ACCESS_SECRET, { ...options, expiresIn: 900 }));
     expect(answer.ok).toBe(true);
     if (answer.ok) expect(Date.parse(answer.data.expiresAt)).toBeGreaterThan(Date.now() + 800_000);
 

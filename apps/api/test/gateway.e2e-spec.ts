@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { JwtService } from '@nestjs/jwt';
+import jwt from 'jsonwebtoken';
 import { ErrorCode, MAX_CLIENT_MESSAGE_BYTES, ProtocolEvent, type Ack, type CommandResponse } from '@operate/shared';
 import { startApp, type RunningApp } from './support/app.js';
 import { TEST_ACCESS_SECRET } from './support/config.js';
@@ -20,8 +20,7 @@ describe('socket gateway (e2e)', () => {
     claims: Record<string, unknown>,
     options: { secret?: string; expiresIn?: number; issuer?: string; audience?: string } = {},
   ) {
-    return new JwtService().sign(claims, {
-      secret: options.secret ?? TEST_ACCESS_SECRET,
+    return jwt.sign(claims, options.secret ?? TEST_ACCESS_SECRET, {
       expiresIn: options.expiresIn ?? 60,
       issuer: options.issuer ?? ctx.config.jwt.issuer,
       audience: options.audience ?? ctx.config.jwt.audience,

@@ -14,6 +14,22 @@ export class AuthService {
     private readonly tokens: TokenService,
   ) {}
 
+  /** An access token → the caller as the database has it now (active, current role); for HTTP and sockets alike. */
+  async authenticate(token: unknown): Promise<AuthUser> {
+    return this.current(await this.tokens.verifyAccess(token));
+  }
+
+  /** Verified claims → the caller as the database has it now: a deactivated user is refused before the token expires. */
+  async current(claims: AuthUser): Promise<AuthUser> {
+    const account = await this.prisma.user.findFirst({
+      where: { id: claims.userId, organizationId: claims.organizationId },
+      select: { active: true, role: true },
+    });
+    if (!account?.active) throw new InvalidTokenError('unauthorized', 'The account is not active');
+    // The role is read fresh so a demotion takes effect before the token expires.
+    return { ...claims, role: account.role };
+  }
+
   async login(email: string, password: string): Promise<TokenPair> {
     const user = await this.prisma.user.findUnique({ where: { email: email.toLowerCase() } });
     const matches = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);

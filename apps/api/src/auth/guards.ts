@@ -1,31 +1,35 @@
 import { type ExecutionContext, Injectable, type CanActivate } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
 import type { Role } from '../generated/prisma/enums.js';
 import { forbidden, unauthorized } from '../common/http-errors.js';
 import { IS_PUBLIC, ROLES } from './decorators.js';
-import type { AuthUser } from './token.service.js';
+import { AuthService } from './auth.service.js';
+import { InvalidTokenError, type AuthUser } from './token.service.js';
 
-/** Every route needs a valid access token unless marked @Public(). */
+const BEARER = /^Bearer ([^\s]+)$/i;
+
+/** Every route needs a valid access token (`Authorization: Bearer …`) unless marked @Public(); the socket handshake checks the same way. */
 @Injectable()
-export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
-    super();
-  }
+export class JwtAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly auth: AuthService,
+  ) {}
 
-  override canActivate(context: ExecutionContext) {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
-    return isPublic ? true : super.canActivate(context);
-  }
-
-  override handleRequest<TUser = AuthUser>(error: unknown, user: TUser | false, info: unknown): TUser {
-    if (error) throw error instanceof Error ? error : unauthorized('unauthorized', 'Authentication failed');
-    if (!user) {
-      if (info instanceof Error && info.name === 'TokenExpiredError') throw unauthorized('token_expired', 'The access token has expired');
-      throw unauthorized('unauthorized', 'A valid bearer token is required');
+    if (isPublic) return true;
+    const request = context.switchToHttp().getRequest<Request & { user?: AuthUser }>();
+    const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
+    if (!token) throw unauthorized('unauthorized', 'A valid bearer token is required');
+    try {
+      request.user = await this.auth.authenticate(token);
+    } catch (error) {
+      if (!(error instanceof InvalidTokenError)) throw error;
+      throw unauthorized(error.code, error.code === 'token_expired' ? 'The access token has expired' : error.message);
     }
-    return user;
+    return true;
   }
 }
 

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
+import jwt from 'jsonwebtoken';
 import { ErrorCode, type Ack, type EventEnvelope } from '@operate/shared';
+import { AuthService } from '../auth/auth.service.js';
 import { TokenService, type AuthUser } from '../auth/token.service.js';
 import { loadConfig } from '../config/config.js';
 import type { PrismaService } from '../prisma/prisma.service.js';
@@ -16,7 +17,7 @@ import type { EventFanout } from './fanout.service.js';
 import type { OperateServer, OperateSocket } from './socket-types.js';
 
 const config = loadConfig({ JWT_ACCESS_SECRET: 'a'.repeat(32), JWT_REFRESH_SECRET: 'r'.repeat(32) });
-const tokens = new TokenService(new JwtService(), config);
+const tokens = new TokenService(config);
 const active = {
   id: '0d9d6a8c-7b1e-4a43-9f0e-2b7f3f1a2c11',
   organizationId: '5b0c1f62-1e4b-4a43-9f0e-2b7f3f1a2c11',
@@ -32,6 +33,7 @@ const prisma = {
       ),
   },
 } as unknown as PrismaService;
+const auth = new AuthService(prisma, tokens);
 
 type Middleware = (socket: OperateSocket, next: (error?: Error & { data?: unknown }) => void) => void;
 
@@ -46,7 +48,7 @@ const fanout = { lastCursor: 7 } as unknown as EventFanout;
 
 function setup(options: { registerPing?: boolean } = {}) {
   const registry = new SocketCommandRegistry();
-  const gateway = new EventsGateway(tokens, prisma, new SocketServerRef(), registry, replay, bus, new SocketSubscriptions(fanout));
+  const gateway = new EventsGateway(tokens, auth, new SocketServerRef(), registry, replay, bus, new SocketSubscriptions(fanout));
   if (options.registerPing !== false) gateway.onModuleInit();
   let middleware: Middleware | undefined;
   const announced: string[] = [];
@@ -115,8 +117,7 @@ describe(EventsGateway.name, () => {
       else if (auth === 'expired') {
         const claims = { sub: active.id, org: active.organizationId, role: 'MEMBER', typ: 'access' };
         handshakeAuth = {
-          token: new JwtService().sign(claims, {
-            secret: config.jwt.accessSecret,
+          token: jwt.sign(claims, config.jwt.accessSecret, {
             issuer: config.jwt.issuer,
             audience: config.jwt.audience,
             expiresIn: -1,

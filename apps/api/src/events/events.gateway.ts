@@ -15,8 +15,8 @@ import {
 } from '@operate/shared';
 import type { ExtendedError } from 'socket.io';
 import { z } from 'zod';
-import { InvalidTokenError, TokenService, type AuthUser } from '../auth/token.service.js';
-import { PrismaService } from '../prisma/prisma.service.js';
+import { AuthService } from '../auth/auth.service.js';
+import { InvalidTokenError, TokenService } from '../auth/token.service.js';
 import { protocolEnvelope } from './envelope.js';
 import { EventBus } from './event-bus.js';
 import { parseCursor, ReplayService } from './replay.service.js';
@@ -85,7 +85,7 @@ export class EventsGateway
 
   constructor(
     private readonly tokens: TokenService,
-    private readonly prisma: PrismaService,
+    private readonly auth: AuthService,
     private readonly serverRef: SocketServerRef,
     private readonly commands: SocketCommandRegistry,
     private readonly replay: ReplayService,
@@ -181,25 +181,13 @@ export class EventsGateway
   private async authenticate(socket: OperateSocket): Promise<void> {
     const token = field(socket.handshake.auth, 'token');
     if (token === undefined) throw handshakeError('unauthorized', 'Send an access token in the handshake: io(url, { auth: { token } })');
-    let user;
     try {
-      user = await this.tokens.verifyAccess(token);
+      socket.data.user = await this.auth.authenticate(token);
     } catch (error) {
       if (error instanceof InvalidTokenError) throw handshakeError(error.code, error.message);
       throw error;
     }
-    socket.data.user = await this.currentUser(user);
     socket.data.requestedSubscriptions = requestedSubscriptions(field(socket.handshake.auth, 'subscriptions'));
-  }
-
-  /** The caller as the database has it now (active, current role); rooms and replay are derived from it. */
-  private async currentUser(claims: AuthUser): Promise<AuthUser> {
-    const account = await this.prisma.user.findFirst({
-      where: { id: claims.userId, organizationId: claims.organizationId },
-      select: { active: true, role: true },
-    });
-    if (!account?.active) throw handshakeError('unauthorized', 'The account is not active');
-    return { ...claims, role: account.role };
   }
 
   private async refreshToken(socket: OperateSocket, token: string) {
@@ -215,9 +203,10 @@ export class EventsGateway
       throw new CommandError('forbidden', 'The new token must be for the same user and organization');
     }
     try {
-      socket.data.user = await this.currentUser(claims);
-    } catch {
-      throw new CommandError('unauthorized', 'The account is not active');
+      socket.data.user = await this.auth.current(claims);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw new CommandError('unauthorized', error.message);
+      throw error;
     }
     this.scheduleExpiry(socket);
     return { expiresAt: new Date(claims.expiresAt * 1000).toISOString() };
