@@ -99,6 +99,20 @@ describe('transactional outbox and relay', () => {
     expect(cursors()[1]).toBe((cursors()[0] ?? 0) + 1);
   });
 
+  it('relays a burst in cursor order and, once idle, records the last cursor as delivered', async () => {
+    const numbersSent = Array.from({ length: 30 }, (_, index) => `B-${index + 1}`);
+    await Promise.all(numbersSent.map((number) => publish(number)));
+    await node.waitForCount(30);
+    expect([...numbers()].sort()).toEqual([...numbersSent].sort());
+    expect(cursors()).toEqual(Array.from({ length: 30 }, (_, index) => (cursors()[0] ?? 0) + index));
+    const last = cursors().at(-1);
+    const store = moduleRef.get(EventStore);
+    const deadline = Date.now() + 5_000;
+    while ((await store.progress()).deliveredCursor !== last && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await store.progress()).toMatchObject({ assignedCursor: last, deliveredCursor: last });
+  });
+
   it('lets a node that missed bus messages fetch the gap from the database, and drop repeats', async () => {
     for (const number of ['G-1', 'G-2', 'G-3']) await publish(number);
     await node.waitForCount(3);

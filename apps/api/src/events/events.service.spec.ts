@@ -37,12 +37,11 @@ describe(EventsService.name, () => {
   const written: { client: string; row: Row }[] = [];
   const hooks = new Map<Tx, (() => void | Promise<void>)[]>();
   let kicks = 0;
+  // The outbox INSERT's parameters, in the order EventsService binds them.
   const outboxOf = (client: string) => ({
-    eventOutbox: {
-      create: ({ data }: { data: Row }) => {
-        written.push({ client, row: data });
-        return Promise.resolve({ id: data.id });
-      },
+    $executeRaw: (_sql: TemplateStringsArray, id: string, type: string, audiences: string[], payload: string, occurredAt: Date) => {
+      written.push({ client, row: { id, type, audiences, payload: JSON.parse(payload) as unknown, occurredAt } });
+      return Promise.resolve(1);
     },
   });
   const prisma = {

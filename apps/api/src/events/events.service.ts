@@ -13,7 +13,6 @@ import {
   type ScopeKind,
   type ScopeOf,
 } from '@operate/shared';
-import type { Prisma } from '../generated/prisma/client.js';
 import { PrismaService, type Tx } from '../prisma/prisma.service.js';
 import { createPublished } from './envelope.js';
 import { RelayService } from './relay.service.js';
@@ -150,14 +149,12 @@ export class EventsService extends ScopedPublisher {
     options: PublishOptions = {},
   ): Promise<PublishedEvent<E>> {
     const published = createPublished(event, checkPublish(event, target, payload));
-    const row = {
-      id: published.id,
-      type: event,
-      audiences: audiencesOf(scopesOf(target)),
-      payload: published.payload as Prisma.InputJsonValue,
-      occurredAt: new Date(published.occurredAt),
-    };
-    await (options.tx ?? this.prisma).eventOutbox.create({ data: row, select: { id: true } });
+    const audiences = audiencesOf(scopesOf(target));
+    // One parameterised statement: a model `create` costs about twice the CPU in Prisma's client
+    // runtime, and every event of every feature pays it (measured with `pnpm bench`).
+    await (options.tx ?? this.prisma).$executeRaw`
+      INSERT INTO "EventOutbox" (id, type, audiences, payload, "occurredAt")
+      VALUES (${published.id}::uuid, ${event}, ${audiences}::text[], ${JSON.stringify(published.payload)}::jsonb, ${new Date(published.occurredAt)})`;
     // The relay would find the row anyway (NOTIFY or poll); telling it after commit saves that wait.
     if (!options.tx) this.relay.kick();
     else this.prisma.afterCommit(options.tx, () => this.relay.kick());

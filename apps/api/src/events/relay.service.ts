@@ -4,10 +4,33 @@ import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { DATABASE_URL } from '../prisma/prisma.service.js';
 import { EventBus } from './event-bus.js';
-import { toBusMessage, type BusMessage, type OutboxRow } from './outbox.js';
+import { toBusMessage, type OutboxRow } from './outbox.js';
 
 // Any constant works; every node must use the same one.
 const LEADER_LOCK_KEY = 7_263_524_102;
+
+/**
+ * $1: batch size; $2: the last cursor already published (recorded as delivered). Locks RelayState, numbers
+ * the oldest pending rows after its assignedCursor, advances it, and returns the rows in cursor order.
+ */
+const RELAY_BATCH = `
+  WITH state AS (
+    SELECT "assignedCursor" AS base FROM "RelayState" WHERE id = 1 FOR UPDATE
+  ), pending AS (
+    SELECT id, row_number() OVER (ORDER BY seq) AS n
+    FROM (SELECT id, seq FROM "EventOutbox" WHERE cursor IS NULL ORDER BY seq LIMIT $1) AS oldest
+  ), assigned AS (
+    UPDATE "EventOutbox" AS o SET cursor = state.base + pending.n
+    FROM pending, state
+    WHERE o.id = pending.id
+    RETURNING o.id, o.type, o.audiences, o.payload, o."occurredAt", o.cursor
+  ), advanced AS (
+    UPDATE "RelayState"
+    SET "assignedCursor" = "assignedCursor" + (SELECT count(*) FROM pending),
+        "deliveredCursor" = GREATEST("deliveredCursor", $2)
+    WHERE id = 1
+  )
+  SELECT * FROM assigned ORDER BY cursor`;
 
 /**
  * Moves committed outbox rows to the sockets. Every node runs one; the node holding a PostgreSQL session
@@ -24,6 +47,9 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
   private campaign: Promise<void> | undefined;
   private draining: Promise<void> | undefined;
   private drainAgain = false;
+  /** The last cursor this leader published, and the last one recorded as delivered in RelayState. */
+  private published = 0;
+  private recorded = 0;
   /** Resolves when stop() is called; everything the relay waits on races it, so a stop is never missed. */
   private stopped: Promise<void> = Promise.resolve();
   private signalStop: () => void = () => undefined;
@@ -95,6 +121,8 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
   private async lead(client: pg.Client, lost: Promise<void>): Promise<void> {
     this.client = client;
     this.leader = true;
+    this.published = 0;
+    this.recorded = 0;
     this.logger.log('this node is the relay leader');
     client.on('notification', () => this.kick());
     await client.query('LISTEN operate_outbox');
@@ -126,6 +154,7 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
           this.drainAgain = false;
           while (this.leader && this.client && (await this.relayBatch(this.client)) === this.config.relay.batchSize);
         } while (this.drainAgain && this.leader);
+        if (this.client) await this.recordDelivered(this.client);
       } catch (error) {
         this.logger.error({ msg: 'relay batch failed; it will be retried', error: error instanceof Error ? error.message : String(error) });
       } finally {
@@ -135,40 +164,27 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
     return this.draining;
   }
 
-  /** Assigns the next cursors to pending rows in insertion order, commits, publishes. Returns the count. */
+  /**
+   * Assigns the next cursors to pending rows in insertion order, commits, publishes; returns the count. One
+   * statement (one round trip, its own transaction) does the assignment and records the previous batch as
+   * delivered: under load the relay's latency is its round trips to the database.
+   */
   private async relayBatch(client: pg.Client): Promise<number> {
-    let messages: BusMessage[];
-    await client.query('BEGIN');
-    try {
-      const state = await client.query<{ assignedCursor: string }>('SELECT "assignedCursor" FROM "RelayState" WHERE id = 1 FOR UPDATE');
-      const assigned = Number(state.rows[0]?.assignedCursor ?? 0);
-      const pending = await client.query<{ id: string }>('SELECT id FROM "EventOutbox" WHERE cursor IS NULL ORDER BY seq LIMIT $1', [
-        this.config.relay.batchSize,
-      ]);
-      if (pending.rows.length === 0) {
-        await client.query('COMMIT');
-        return 0;
-      }
-      const ids = pending.rows.map((row) => row.id);
-      const cursors = ids.map((_, index) => String(assigned + index + 1));
-      const updated = await client.query<OutboxRow>(
-        `UPDATE "EventOutbox" AS o SET cursor = v.cursor
-         FROM unnest($1::uuid[], $2::bigint[]) AS v(id, cursor)
-         WHERE o.id = v.id
-         RETURNING o.id, o.type, o.audiences, o.payload, o."occurredAt", o.cursor`,
-        [ids, cursors],
-      );
-      await client.query('UPDATE "RelayState" SET "assignedCursor" = $1 WHERE id = 1', [assigned + ids.length]);
-      await client.query('COMMIT');
-      messages = updated.rows.map(toBusMessage).sort((a, b) => (a.envelope.cursor as number) - (b.envelope.cursor as number));
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
+    const { rows } = await client.query<OutboxRow>(RELAY_BATCH, [this.config.relay.batchSize, this.published]);
+    this.recorded = Math.max(this.recorded, this.published);
+    if (rows.length === 0) return 0;
+    const messages = rows.map(toBusMessage);
     this.bus.publish(messages);
-    const last = messages.at(-1)?.envelope.cursor as number;
-    await client.query('UPDATE "RelayState" SET "deliveredCursor" = GREATEST("deliveredCursor", $1) WHERE id = 1', [last]);
+    this.published = messages.at(-1)?.envelope.cursor as number;
     return messages.length;
+  }
+
+  /** When the relay goes idle: record the last batch as delivered (a busy relay does it in its next batch). */
+  private async recordDelivered(client: pg.Client): Promise<void> {
+    if (this.published <= this.recorded) return;
+    const published = this.published;
+    await client.query('UPDATE "RelayState" SET "deliveredCursor" = GREATEST("deliveredCursor", $1) WHERE id = 1', [published]);
+    this.recorded = Math.max(this.recorded, published);
   }
 
   /** A new leader first re-sends what the previous one assigned but did not record as delivered. */
