@@ -9,6 +9,8 @@ import { invoicePayload } from './support/fixtures.js';
 import type { RecordingClient } from './support/socket-client.js';
 
 const REPLAY_LIMIT = 150;
+// Smaller than the 100-event replay below, so that one is read from the database and then from memory.
+const REPLAY_BUFFER = 60;
 
 describe('delivery guarantees (e2e): resume, reset, tokens on live sockets', () => {
   let ctx: RunningApp;
@@ -16,7 +18,7 @@ describe('delivery guarantees (e2e): resume, reset, tokens on live sockets', () 
   let watcher: RecordingClient;
 
   beforeAll(async () => {
-    ctx = await startApp({ REPLAY_MAX_EVENTS: String(REPLAY_LIMIT) });
+    ctx = await startApp({ REPLAY_MAX_EVENTS: String(REPLAY_LIMIT), REPLAY_BUFFER_EVENTS: String(REPLAY_BUFFER) });
     events = ctx.app.get(EventsService);
     // Stays connected in organization A throughout: when it has an event, the relay has delivered it.
     watcher = await ctx.connect(ctx.tenants.a2);
@@ -64,6 +66,34 @@ describe('delivery guarantees (e2e): resume, reset, tokens on live sockets', () 
     const [live] = await publishToA('LIVE', 1);
     const liveEvent = await resumed.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceNumber === live);
     expect(liveEvent.cursor).toBeGreaterThan(confirmation.payload.cursor);
+  });
+
+  it('resumes while events keep coming: every client catches up, each event exactly once and in order', async () => {
+    const from = watcher.lastCursor();
+    const sent: string[] = [];
+    let streaming = true;
+    const stream = (async () => {
+      for (let index = 1; streaming; index++) {
+        const number = `STREAM-${String(index).padStart(4, '0')}`;
+        await events.toOrganization(ctx.tenants.orgA).emit(InvoiceEvent.Created, invoicePayload(ctx.tenants.orgA, number));
+        sent.push(number);
+      }
+    })();
+    let resumed: RecordingClient[];
+    try {
+      await watcher.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceNumber === 'STREAM-0020');
+      resumed = await Promise.all(Array.from({ length: 8 }, () => ctx.connect(ctx.tenants.a1, { cursor: from })));
+      const later = `STREAM-${String(sent.length + 20).padStart(4, '0')}`;
+      await watcher.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceNumber === later);
+    } finally {
+      streaming = false;
+      await stream;
+    }
+    for (const client of resumed) {
+      await client.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceNumber === sent.at(-1));
+      expect(createdNumbers(client)).toEqual(sent);
+      expect(client.ofType(ProtocolEvent.Reset)).toHaveLength(0);
+    }
   });
 
   it('resumes with nothing to replay when nothing was missed', async () => {

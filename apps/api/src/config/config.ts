@@ -54,6 +54,7 @@ const appSchema = databaseSchema
     EVENT_RETENTION_DAYS: z.coerce.number().positive().default(7),
     RETENTION_PRUNE_INTERVAL_MS: positiveInt.default(60 * 60 * 1000),
     REPLAY_MAX_EVENTS: positiveInt.max(100_000).default(1_000),
+    REPLAY_BUFFER_EVENTS: positiveInt.max(1_000_000).default(10_000),
     SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
     PAYMENT_WEBHOOK_SECRET: secret.optional(),
     PAYMENT_WEBHOOK_TOLERANCE_SECONDS: positiveInt.max(3_600).default(300),
@@ -91,6 +92,8 @@ export interface AppConfig {
   };
   readonly retention: { readonly days: number; readonly pruneIntervalMs: number };
   readonly replayMaxEvents: number;
+  /** How many recently delivered events each node keeps in memory to replay from without a query. */
+  readonly replayBufferEvents: number;
   readonly shutdownTimeoutMs: number;
   readonly paymentWebhook: {
     /** Unset outside production: the webhook then answers 503 and changes nothing. */
@@ -165,6 +168,7 @@ export function loadConfig(env: Env): AppConfig {
     },
     retention: { days: values.EVENT_RETENTION_DAYS, pruneIntervalMs: values.RETENTION_PRUNE_INTERVAL_MS },
     replayMaxEvents: values.REPLAY_MAX_EVENTS,
+    replayBufferEvents: values.REPLAY_BUFFER_EVENTS,
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS,
     paymentWebhook: { secret: values.PAYMENT_WEBHOOK_SECRET, toleranceSeconds: values.PAYMENT_WEBHOOK_TOLERANCE_SECONDS },
     analyticsMinIntervalMs: values.ANALYTICS_MIN_INTERVAL_MS,

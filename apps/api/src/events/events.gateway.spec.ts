@@ -25,13 +25,13 @@ const active = {
 };
 const inactive = { ...active, id: '9e107d9d-372b-4b68-8f5a-6c1c2b3d4e5f' };
 
+// AuthService's batched account query: the ids asked for → their rows (the active user was promoted to ADMIN).
+const accounts = [
+  { id: active.id, organizationId: active.organizationId, active: true, role: 'ADMIN' },
+  { id: inactive.id, organizationId: inactive.organizationId, active: false, role: 'MEMBER' },
+];
 const prisma = {
-  user: {
-    findFirst: ({ where }: { where: { id: string } }) =>
-      Promise.resolve(
-        where.id === active.id ? { active: true, role: 'ADMIN' } : where.id === inactive.id ? { active: false, role: 'MEMBER' } : null,
-      ),
-  },
+  $queryRaw: (_sql: TemplateStringsArray, ids: string[]) => Promise.resolve(accounts.filter((account) => ids.includes(account.id))),
 } as unknown as PrismaService;
 const auth = new AuthService(prisma, tokens);
 

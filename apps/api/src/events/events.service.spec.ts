@@ -53,7 +53,7 @@ describe(EventsService.name, () => {
       return true;
     },
   } as unknown as PrismaService;
-  const relay = { kick: () => void kicks++ } as unknown as RelayService;
+  const relay = { committed: () => void kicks++ } as unknown as RelayService;
   const events = new EventsService(prisma, relay);
 
   beforeEach(() => {

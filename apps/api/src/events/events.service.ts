@@ -155,9 +155,9 @@ export class EventsService extends ScopedPublisher {
     await (options.tx ?? this.prisma).$executeRaw`
       INSERT INTO "EventOutbox" (id, type, audiences, payload, "occurredAt")
       VALUES (${published.id}::uuid, ${event}, ${audiences}::text[], ${JSON.stringify(published.payload)}::jsonb, ${new Date(published.occurredAt)})`;
-    // The relay would find the row anyway (NOTIFY or poll); telling it after commit saves that wait.
-    if (!options.tx) this.relay.kick();
-    else this.prisma.afterCommit(options.tx, () => this.relay.kick());
+    // After the commit, never before: a rolled-back row must not be looked for (see RelayService.committed).
+    if (!options.tx) this.relay.committed();
+    else this.prisma.afterCommit(options.tx, () => this.relay.committed());
     return published;
   }
 }

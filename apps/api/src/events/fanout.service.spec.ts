@@ -1,13 +1,14 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { EventEnvelope } from '@operate/shared';
+import { loadConfig } from '../config/config.js';
 import { EventFanout } from './fanout.service.js';
 import type { BusMessage, EventStore } from './outbox.js';
 import { SocketServerRef } from './socket-server.ref.js';
 import type { OperateServer } from './socket-types.js';
 
-const message = (cursor: number): BusMessage => ({
-  audiences: ['org:o1'],
+const message = (cursor: number, audiences: readonly string[] = ['org:o1']): BusMessage => ({
+  audiences,
   envelope: {
     id: `e${cursor}`,
     type: 'invoice.overdue',
@@ -17,7 +18,10 @@ const message = (cursor: number): BusMessage => ({
   } as unknown as EventEnvelope,
 });
 
-function node(store: Pick<EventStore, 'range'>) {
+const config = (bufferEvents: number) =>
+  loadConfig({ JWT_ACCESS_SECRET: 'a'.repeat(32), JWT_REFRESH_SECRET: 'r'.repeat(32), REPLAY_BUFFER_EVENTS: String(bufferEvents) });
+
+function node(store: Pick<EventStore, 'range'>, bufferEvents = 10) {
   const delivered: number[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   const audience = {
@@ -29,7 +33,7 @@ function node(store: Pick<EventStore, 'range'>) {
   };
   const ref = new SocketServerRef();
   ref.set({ local: { ...audience, to: () => audience } } as unknown as OperateServer);
-  const fanout = new EventFanout(ref, store as EventStore);
+  const fanout = new EventFanout(ref, store as EventStore, config(bufferEvents));
   const waitFor = (count: number) =>
     new Promise<void>((resolve) => (delivered.length >= count ? resolve() : waiters.push({ count, resolve })));
   return { fanout, delivered, waitFor };
@@ -65,5 +69,48 @@ describe(EventFanout.name, () => {
     await waitFor(5);
     expect(delivered).toEqual([1, 2, 3, 4, 5]);
     expect(failures).toBe(-1);
+  });
+
+  it('answers "delivered since" from memory while it holds the whole run, and defers to the store beyond', async () => {
+    const { fanout, waitFor } = node({ range: () => Promise.resolve([]) }, 4);
+    expect(fanout.deliveredSince(0, ['org:o1'])).toEqual([]);
+    fanout.receive([1, 2, 3, 4, 5, 6].map((cursor) => message(cursor)));
+    await waitFor(6);
+    const cursorsSince = (cursor: number) => fanout.deliveredSince(cursor, ['org:o1'])?.map((entry) => entry.envelope.cursor);
+    // Six delivered; four kept (trimmed in chunks, so up to five may still be there).
+    expect(cursorsSince(6)).toEqual([]);
+    expect(cursorsSince(3)).toEqual([4, 5, 6]);
+    expect(cursorsSince(0)).toBeUndefined();
+  });
+
+  it('answers from memory only the audiences asked for, each event once, in cursor order, also after trimming', async () => {
+    const { fanout, waitFor } = node({ range: () => Promise.resolve([]) }, 4);
+    fanout.receive([
+      message(1, ['org:o2']),
+      message(2, ['org:o1', 'user:u1']),
+      message(3, ['*']),
+      message(4, ['org:o2']),
+      message(5, ['user:u1']),
+      message(6, ['org:o1']),
+      message(7, ['org:o2']),
+    ]);
+    await waitFor(7);
+    const mine = ['user:u1', 'org:o1', '*'];
+    expect(fanout.deliveredSince(2, mine)?.map((entry) => entry.envelope.cursor)).toEqual([3, 5, 6]);
+    expect(fanout.deliveredSince(1, ['org:o2'])).toBeUndefined();
+    expect(fanout.deliveredSince(3, ['org:o2'])?.map((entry) => entry.envelope.cursor)).toEqual([4, 7]);
+  });
+
+  it('keeps only an unbroken run: after a jump in cursors, memory answers from the jump on', async () => {
+    const { fanout, waitFor } = node({ range: () => Promise.resolve([]) });
+    fanout.receive([message(1), message(2)]);
+    await waitFor(2);
+    Object.assign(fanout, { last: 9 });
+    fanout.receive([message(10), message(11)]);
+    await waitFor(4);
+    expect(fanout.deliveredSince(9, ['org:o1'])?.map((entry) => entry.envelope.cursor)).toEqual([10, 11]);
+    expect(fanout.deliveredSince(1, ['org:o1'])).toBeUndefined();
+    expect(fanout.holdsSince(9)).toBe(true);
+    expect(fanout.holdsSince(1)).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
-import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { BROADCAST_AUDIENCE, type EventName } from '@operate/shared';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { EventStore, type BusMessage } from './outbox.js';
 import { SocketServerRef } from './socket-server.ref.js';
 
@@ -7,7 +8,8 @@ import { SocketServerRef } from './socket-server.ref.js';
  * This node's delivery to its own sockets. Messages arrive from the relay leader in cursor order; the
  * node keeps the last cursor it delivered, drops repeats (a new leader re-sends what it cannot prove was
  * delivered) and fetches any gap from the database first — retrying, in order, while the database is
- * unreachable — so a lost bus message is never a lost event.
+ * unreachable — so a lost bus message is never a lost event. The last REPLAY_BUFFER_EVENTS delivered
+ * events stay in memory, so a client resuming from a recent cursor is replayed without a query.
  */
 @Injectable()
 export class EventFanout implements OnModuleInit, OnModuleDestroy {
@@ -17,10 +19,15 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
   private last = 0;
   private repairAttempts = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Delivered events in cursor order, the newest last; trimmed in chunks to stay near the configured size. */
+  private recent: BusMessage[] = [];
+  /** The same events by audience (room or *), each list in cursor order: a resume reads only its rooms' lists. */
+  private recentByAudience = new Map<string, BusMessage[]>();
 
   constructor(
     private readonly serverRef: SocketServerRef,
     private readonly store: EventStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -30,6 +37,30 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
   /** The last cursor this node delivered to its sockets; everything up to it has been emitted here. */
   get lastCursor(): number {
     return this.last;
+  }
+
+  /** True if memory holds every event this node delivered after `cursor`. */
+  holdsSince(cursor: number): boolean {
+    if (cursor >= this.last) return true;
+    const oldest = this.recent[0]?.envelope.cursor as number | undefined;
+    return oldest !== undefined && oldest <= cursor + 1;
+  }
+
+  /**
+   * The delivered events after `cursor` (up to lastCursor) for any of these audiences, in cursor order, if
+   * memory still holds all of them; otherwise undefined and the caller reads the database.
+   */
+  deliveredSince(cursor: number, audiences: Iterable<string>): BusMessage[] | undefined {
+    if (!this.holdsSince(cursor)) return undefined;
+    const found = new Map<number, BusMessage>();
+    for (const audience of audiences) {
+      const list = this.recentByAudience.get(audience) ?? [];
+      for (let index = firstAfter(list, cursor); index < list.length; index++) {
+        const message = list[index] as BusMessage;
+        found.set(message.envelope.cursor as number, message);
+      }
+    }
+    return [...found.values()].sort((a, b) => (a.envelope.cursor as number) - (b.envelope.cursor as number));
   }
 
   receive(messages: readonly BusMessage[]): void {
@@ -88,7 +119,8 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
     clearTimeout(this.retryTimer);
   }
 
-  private emit({ audiences, envelope }: BusMessage): void {
+  private emit(message: BusMessage): void {
+    const { audiences, envelope } = message;
     const cursor = envelope.cursor as number;
     if (cursor <= this.last) return;
     const server = this.serverRef.get();
@@ -99,5 +131,47 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
       (target.emit as (event: EventName, payload: unknown) => boolean).call(target, envelope.type, envelope);
     }
     this.last = cursor;
+    this.remember(message);
   }
+
+  private remember(message: BusMessage): void {
+    const previous = this.recent.at(-1)?.envelope.cursor as number | undefined;
+    // Only an unbroken run can answer "everything since": after a jump, start the run again.
+    if (previous !== undefined && (message.envelope.cursor as number) !== previous + 1) {
+      this.recent = [];
+      this.recentByAudience.clear();
+    }
+    this.recent.push(message);
+    for (const audience of message.audiences) {
+      const list = this.recentByAudience.get(audience);
+      if (list) list.push(message);
+      else this.recentByAudience.set(audience, [message]);
+    }
+    const capacity = this.config.replayBufferEvents;
+    if (this.recent.length > capacity + Math.ceil(capacity / 4)) this.forget(this.recent.length - capacity);
+  }
+
+  /** Drops the oldest `count` remembered events; they are the oldest of each audience's list too. */
+  private forget(count: number): void {
+    for (const message of this.recent.splice(0, count)) {
+      for (const audience of message.audiences) {
+        const list = this.recentByAudience.get(audience);
+        if (!list) continue;
+        list.shift();
+        if (list.length === 0) this.recentByAudience.delete(audience);
+      }
+    }
+  }
+}
+
+/** Index of the first message with a cursor above `cursor` in a cursor-ordered list. */
+function firstAfter(list: readonly BusMessage[], cursor: number): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((list[middle]?.envelope.cursor as number) <= cursor) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }

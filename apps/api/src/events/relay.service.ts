@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import pg from 'pg';
@@ -47,6 +48,8 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
   private campaign: Promise<void> | undefined;
   private draining: Promise<void> | undefined;
   private drainAgain = false;
+  /** Whether this leader's LISTEN connection was seen to receive a NOTIFY sent from another connection. */
+  private notificationsArrive = false;
   /** The last cursor this leader published, and the last one recorded as delivered in RelayState. */
   private published = 0;
   private recorded = 0;
@@ -84,6 +87,29 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
     this.running = false;
     this.signalStop();
     await this.campaign;
+  }
+
+  /**
+   * An outbox row was committed on this node. Where the commit's NOTIFY is seen to reach the leader (real
+   * PostgreSQL), it wakes the relay, and waking it here too would mostly add a batch that finds nothing —
+   * under load that was a wasted round trip per event. Until a probe proved notifications arrive (and on a
+   * database where they do not), the relay is woken here.
+   */
+  committed(): void {
+    if (!this.notificationsArrive) this.kick();
+  }
+
+  /** Sends a NOTIFY from another connection; the listener marks notifications as working when it arrives. */
+  private async probeNotifications(probe: string): Promise<void> {
+    const client = new pg.Client({ connectionString: this.databaseUrl });
+    try {
+      await client.connect();
+      await client.query('SELECT pg_notify($1, $2)', ['operate_outbox', probe]);
+    } catch (error) {
+      this.logger.warn({ msg: 'could not probe NOTIFY; the relay is woken after each local commit', error: String(error) });
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   }
 
   /** Something was committed: publish it now if this node leads (other nodes hear it via NOTIFY/poll). */
@@ -124,8 +150,14 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
     this.published = 0;
     this.recorded = 0;
     this.logger.log('this node is the relay leader');
-    client.on('notification', () => this.kick());
+    this.notificationsArrive = false;
+    const probe = randomUUID();
+    client.on('notification', ({ payload }) => {
+      if (payload === probe) this.notificationsArrive = true;
+      else this.kick();
+    });
     await client.query('LISTEN operate_outbox');
+    void this.probeNotifications(probe);
     await this.redeliverUnconfirmed(client);
     const poll = setInterval(() => this.kick(), this.config.relay.pollIntervalMs);
     try {

@@ -3,7 +3,7 @@ import { BROADCAST_AUDIENCE, ResetReason, type EventName } from '@operate/shared
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { AuthUser } from '../auth/token.service.js';
 import { EventFanout } from './fanout.service.js';
-import { EventStore } from './outbox.js';
+import { EventStore, type BusMessage } from './outbox.js';
 import { SocketRoomRegistry } from './socket-rooms.js';
 import type { OperateSocket } from './socket-types.js';
 
@@ -19,11 +19,15 @@ export function parseCursor(value: unknown): number | 'invalid' | undefined {
   return typeof cursor === 'number' && Number.isSafeInteger(cursor) && cursor >= 0 ? cursor : 'invalid';
 }
 
+/** Database rounds a resume may take before the client is told to refetch instead (see attach). */
+const MAX_REPLAY_ROUNDS = 5;
+
 /**
- * Puts a socket into its rooms, replaying first what it missed since `from`. Replay reads the stored
- * stream up to what this node has already delivered (its fan-out cursor) and repeats until that cursor
- * stops moving; the rooms are then joined in the same synchronous step, so every later event arrives
- * live, after the replayed ones, and none falls between the two.
+ * Puts a socket into its rooms, replaying first what it missed since `from`. The recent tail comes from the
+ * fan-out's memory of delivered events; what is older is read from the stored stream, up to what this node
+ * has delivered. The tail is read, emitted and the rooms joined in one synchronous step, so every later
+ * event arrives live, after the replayed ones, and none falls between the two — and under a steady stream
+ * of events the resume still ends (a replay that only read the database would have to chase it).
  */
 @Injectable()
 export class ReplayService {
@@ -45,27 +49,41 @@ export class ReplayService {
     if (from === undefined) return this.join(socket, roomNames, { kind: 'live', cursor: this.fanout.lastCursor });
     if (from === 'invalid') return this.reset(socket, roomNames, ResetReason.Invalid);
 
-    const progress = await this.store.progress();
-    if (from > progress.assignedCursor) return this.reset(socket, roomNames, ResetReason.Invalid);
-    if (from < progress.prunedThrough) return this.reset(socket, roomNames, ResetReason.Pruned);
+    // A cursor this node delivered and still holds the events after is valid and replayable as it stands;
+    // only an older (or unknown) one needs the stored stream's bounds.
+    if (from > this.fanout.lastCursor || !this.fanout.holdsSince(from)) {
+      const progress = await this.store.progress();
+      if (from > progress.assignedCursor) return this.reset(socket, roomNames, ResetReason.Invalid);
+      if (from < progress.prunedThrough) return this.reset(socket, roomNames, ResetReason.Pruned);
+    }
 
-    const audiences = [...roomNames, BROADCAST_AUDIENCE];
+    const audiences = new Set([...roomNames, BROADCAST_AUDIENCE]);
     const max = this.config.replayMaxEvents;
     let covered = from;
     let replayed = 0;
-    for (;;) {
-      const upTo = this.fanout.lastCursor;
-      if (upTo > covered) {
-        const missed = await this.store.range(covered, upTo, { audiences, limit: max - replayed + 1 });
-        if (replayed + missed.length > max) return this.reset(socket, roomNames, ResetReason.TooFarBehind);
-        for (const { envelope } of missed) {
-          (socket.emit as (event: EventName, payload: unknown) => boolean).call(socket, envelope.type, envelope);
-        }
-        replayed += missed.length;
-        covered = upTo;
+    for (let round = 0; ; round++) {
+      // No await from here to the join: nothing can be delivered in between.
+      const tail = this.fanout.deliveredSince(covered, audiences);
+      if (tail) {
+        if (replayed + tail.length > max) return this.reset(socket, roomNames, ResetReason.TooFarBehind);
+        this.emitAll(socket, tail);
+        const cursor = Math.max(covered, this.fanout.lastCursor);
+        return this.join(socket, roomNames, { kind: 'resumed', cursor, replayed: replayed + tail.length });
       }
-      // No await between this check and the join: nothing can be delivered in between.
-      if (this.fanout.lastCursor <= covered) return this.join(socket, roomNames, { kind: 'resumed', cursor: covered, replayed });
+      if (round === MAX_REPLAY_ROUNDS) return this.reset(socket, roomNames, ResetReason.TooFarBehind);
+      // Older than memory holds: read the stored stream up to what this node has delivered, then look again.
+      const upTo = this.fanout.lastCursor;
+      const missed = await this.store.range(covered, upTo, { audiences: [...audiences], limit: max - replayed + 1 });
+      if (replayed + missed.length > max) return this.reset(socket, roomNames, ResetReason.TooFarBehind);
+      this.emitAll(socket, missed);
+      replayed += missed.length;
+      covered = upTo;
+    }
+  }
+
+  private emitAll(socket: OperateSocket, messages: readonly BusMessage[]): void {
+    for (const { envelope } of messages) {
+      (socket.emit as (event: EventName, payload: unknown) => boolean).call(socket, envelope.type, envelope);
     }
   }
 

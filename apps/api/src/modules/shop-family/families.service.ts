@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '../../auth/token.service.js';
+import { BatchLoader } from '../../common/batch-loader.js';
 import { PrismaService } from '../../prisma/prisma.service.js';
 
 export interface FamilyView {
@@ -13,6 +14,16 @@ export interface FamilyView {
 
 @Injectable()
 export class FamiliesService {
+  /** Asked at every socket handshake: batched like the account check. */
+  private readonly memberships = new BatchLoader<string, string[]>(async (userIds) => {
+    // One plain statement: this runs on every socket handshake (see AuthService's account check).
+    const rows = await this.prisma.$queryRaw<{ userId: string; familyId: string }[]>`
+      SELECT "userId", "familyId" FROM "FamilyMember" WHERE "userId" = ANY(${[...userIds]}::uuid[])`;
+    const byUser = new Map<string, string[]>();
+    for (const { userId, familyId } of rows) byUser.set(userId, [...(byUser.get(userId) ?? []), familyId]);
+    return byUser;
+  });
+
   constructor(private readonly prisma: PrismaService) {}
 
   /** The caller's families, with the shared wallet balance and who is in them. */
@@ -34,7 +45,6 @@ export class FamiliesService {
 
   /** Family ids the user belongs to (for their socket rooms). */
   async familyIdsOf(userId: string): Promise<string[]> {
-    const rows = await this.prisma.familyMember.findMany({ where: { userId }, select: { familyId: true } });
-    return rows.map((row) => row.familyId);
+    return (await this.memberships.load(userId)) ?? [];
   }
 }
