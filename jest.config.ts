@@ -46,6 +46,8 @@ const config: Config = {
   testTimeout: 30_000,
   projects: [
     { ...base, displayName: 'shared', rootDir: '<rootDir>/packages/shared', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    // The benchmark's raw Engine.IO client against a real socket.io server (the benchmark itself is `pnpm bench`).
+    { ...base, displayName: 'bench', rootDir: '<rootDir>/bench', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     { ...web, displayName: 'web', rootDir: '<rootDir>/apps/web', testMatch: ['<rootDir>/src/**/*.spec.{ts,tsx}'] },
     { ...base, displayName: 'api-unit', rootDir: '<rootDir>/apps/api', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {

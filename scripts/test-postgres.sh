@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts a throw-away PostgreSQL 15 and Redis on loopback, runs the given command with
 # OPERATE_TEST_POSTGRES_URL and OPERATE_TEST_REDIS_URL pointing at them, then stops both.
-# Installs Debian's postgresql, redis-server and chromium first when they are missing (needs root).
+# Installs Debian's postgresql, redis-server and chromium first when they are missing (needs root;
+# OPERATE_WITHOUT_BROWSER=1 leaves chromium out).
 set -euo pipefail
 
 pg_bin() {
@@ -15,8 +16,8 @@ pg_bin() {
 missing=()
 pg_bin >/dev/null || missing+=(postgresql)
 command -v redis-server >/dev/null || missing+=(redis-server)
-# The dashboard's browser tests drive Debian's chromium (never a downloaded browser).
-command -v chromium >/dev/null || missing+=(chromium)
+# The dashboard's browser tests drive Debian's chromium (never a downloaded browser); the benchmark does not.
+[ "${OPERATE_WITHOUT_BROWSER:-}" = 1 ] || command -v chromium >/dev/null || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "test-postgres: missing ${missing[*]} and this is not root; install: apt-get install -y ${missing[*]}" >&2

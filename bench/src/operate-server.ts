@@ -1,0 +1,179 @@
+/**
+ * Operate under test: the real API (createApp, as main.ts boots it) with its gateway, JWT handshake,
+ * rooms, replay, outbox and relay, on PostgreSQL (BENCH_DATABASE_URL) or the embedded PGlite. The bench
+ * adds only its drivers: organizations and users, and loads offered at a fixed rate.
+ */
+import 'reflect-metadata';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp, createLogger } from '@operate/api/app.factory.js';
+import { TokenService } from '@operate/api/auth/token.service.js';
+import { loadConfig } from '@operate/api/config/config.js';
+import { EventBus } from '@operate/api/events/event-bus.js';
+import { EventFanout } from '@operate/api/events/fanout.service.js';
+import { EventsService } from '@operate/api/events/events.service.js';
+import type { BusMessage } from '@operate/api/events/outbox.js';
+import { SocketServerRef } from '@operate/api/events/socket-server.ref.js';
+import { InvoicesService } from '@operate/api/modules/finance/invoices.service.js';
+import { openDatabase } from '@operate/api/prisma/database.js';
+import { applyMigrations } from '@operate/api/prisma/migrator.js';
+import { PrismaService } from '@operate/api/prisma/prisma.service.js';
+import { InvoiceEvent, rooms, type EventEnvelope } from '@operate/shared';
+import { serve } from './ipc.js';
+import { pace } from './pace.js';
+import {
+  CommitLoad,
+  invoicePayload,
+  ORGANIZATIONS,
+  OrganizationCycle,
+  processUsage,
+  USERS_PER_ORGANIZATION,
+  type ClientSpec,
+  type ServerUnderTest,
+  WindowProfiler,
+} from './workload.js';
+
+const databaseUrl = process.env.BENCH_DATABASE_URL;
+const dataDir = databaseUrl ? undefined : mkdtempSync(join(tmpdir(), 'operate-bench-pglite-'));
+const secret = () => randomBytes(32).toString('hex');
+const config = loadConfig({
+  NODE_ENV: 'production',
+  HOST: '127.0.0.1',
+  PORT: '0',
+  JWT_ACCESS_SECRET: secret(),
+  JWT_REFRESH_SECRET: secret(),
+  PAYMENT_WEBHOOK_SECRET: secret(),
+  ACCESS_TOKEN_TTL_SECONDS: '3600',
+  ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { PGLITE_DATA_DIR: dataDir }),
+});
+const database = await openDatabase(config.database);
+await applyMigrations(database.url);
+const app = await createApp({ config, databaseUrl: database.url, logger: createLogger(config, ['error', 'warn']) });
+const prisma = app.get(PrismaService);
+const tokens = app.get(TokenService, { strict: false });
+const invoices = app.get(InvoicesService, { strict: false });
+const bus = app.get(EventBus, { strict: false });
+const events = app.get(EventsService, { strict: false });
+const fanout = app.get(EventFanout, { strict: false });
+const serverRef = app.get(SocketServerRef, { strict: false });
+
+interface Member {
+  readonly id: string;
+  readonly organizationId: string;
+  readonly role: 'OWNER' | 'MEMBER';
+}
+
+/** 1,000 organizations × 5 users, written directly (nobody logs in: tokens are issued below). */
+async function seed(): Promise<Member[]> {
+  const organizations = Array.from({ length: ORGANIZATIONS }, (_, index) => ({
+    id: randomUUID(),
+    name: `Bench organization ${index + 1}`,
+    slug: `bench-${index + 1}`,
+  }));
+  const members: Member[] = organizations.flatMap(({ id: organizationId }) =>
+    Array.from({ length: USERS_PER_ORGANIZATION }, (_, index) => ({
+      id: randomUUID(),
+      organizationId,
+      role: index === 0 ? ('OWNER' as const) : ('MEMBER' as const),
+    })),
+  );
+  await prisma.organization.createMany({ data: organizations });
+  await prisma.user.createMany({
+    data: members.map((member, index) => ({
+      ...member,
+      email: `user${index + 1}@bench.operate.test`,
+      name: `Bench user ${index + 1}`,
+      // Not a hash of any password: these users only ever hold tokens issued here.
+      passwordHash: '!',
+    })),
+  });
+  return members;
+}
+
+const members = await seed();
+const owners = new Map(members.filter((member) => member.role === 'OWNER').map((member) => [member.organizationId, member]));
+const organizations = [...owners.keys()];
+const cycle = new OrganizationCycle(organizations);
+let sequence = 0;
+
+/** One committed event per write: EventsService.publish in its own transaction, as any feature's publish without `tx`. */
+const eventLoad = new CommitLoad(organizations, async (organizationId, sequence) => {
+  const invoiceId = randomUUID();
+  await events.toOrganization(organizationId).emit(InvoiceEvent.Created, invoicePayload(invoiceId, organizationId, sequence, new Date()));
+  return invoiceId;
+});
+
+/** A feature's whole transaction: InvoicesService.create (number, invoice row, event) as POST /invoices runs it. */
+const serviceLoad = new CommitLoad(organizations, async (organizationId) => {
+  const owner = owners.get(organizationId);
+  if (!owner) throw new Error(`no owner for organization ${organizationId}`);
+  const caller = { userId: owner.id, organizationId, role: owner.role, expiresAt: Math.floor(Date.now() / 1000) + 3600 };
+  const invoice = await invoices.create(caller, {
+    customerName: 'Globex Corporation',
+    total: '1250.00',
+    currency: 'EUR',
+    dueAt: '2026-12-31T00:00:00.000Z',
+  });
+  return invoice.invoiceId;
+});
+let running: CommitLoad | undefined;
+
+/** Scenario 1's events enter where the relay hands committed events to this node: the bus, with real cursors. */
+function fanoutBatch(count: number): void {
+  let cursor = fanout.lastCursor;
+  const messages: BusMessage[] = [];
+  for (let i = 0; i < count; i++) {
+    const organizationId = cycle.take();
+    const at = new Date();
+    const envelope: EventEnvelope<typeof InvoiceEvent.Created> = {
+      id: randomUUID(),
+      type: InvoiceEvent.Created,
+      occurredAt: at.toISOString(),
+      cursor: ++cursor,
+      payload: invoicePayload(randomUUID(), organizationId, ++sequence, at),
+    };
+    messages.push({ audiences: [rooms.organization(organizationId)], envelope });
+  }
+  bus.publish(messages);
+}
+
+const profiler = new WindowProfiler();
+
+export const api = {
+  async prepare() {
+    await app.listen(0, '127.0.0.1');
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    const clients: ClientSpec[] = [];
+    for (const member of members) {
+      const { accessToken } = await tokens.issue(member);
+      clients.push({ auth: { token: accessToken }, organizationId: member.organizationId, userId: member.id });
+    }
+    return { port, clients };
+  },
+  usage: ({ collect }) => processUsage(serverRef.get()?.engine.clientsCount ?? 0, collect),
+  async fanout({ rate, durationMs }) {
+    return { emitted: await pace(rate, fanoutBatch, durationMs).done };
+  },
+  startLoad({ rate, kind }) {
+    running = kind === 'event' ? eventLoad : serviceLoad;
+    running.start(rate);
+  },
+  async stopLoad() {
+    if (!running) throw new Error('no load is running');
+    const result = await running.stop();
+    running = undefined;
+    return result;
+  },
+  profileStart: () => profiler.start(),
+  profileStop: ({ path }) => profiler.stop(path),
+  async close() {
+    await app.close();
+    await database.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  },
+} satisfies ServerUnderTest;
+
+serve(api);
