@@ -47,6 +47,8 @@ const config = loadConfig({
   JWT_REFRESH_SECRET: secret(),
   PAYMENT_WEBHOOK_SECRET: secret(),
   ACCESS_TOKEN_TTL_SECONDS: '3600',
+  // For experiments only (e.g. how the replay memory weighs on GC); unset, the API's default applies.
+  REPLAY_BUFFER_EVENTS: process.env.BENCH_REPLAY_BUFFER_EVENTS,
   ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { PGLITE_DATA_DIR: dataDir }),
 });
 const database = await openDatabase(config.database);
