@@ -136,6 +136,8 @@ describe('dashboard in a real browser', () => {
 
     await bob.getByTestId('toast').filter({ hasText: 'Family purchase' }).waitFor({ timeout: 5_000 });
     await alice.getByTestId('family-feed').locator('li').first().waitFor({ timeout: 5_000 });
+    // The feed shows the event itself; the balance is refetched after it (batched invalidation, then HTTP).
+    await alice.getByTestId('family-balance').filter({ hasNotText: before }).waitFor({ timeout: 5_000 });
     expect(await alice.getByTestId('family-balance').innerText()).not.toBe(before);
     await screenshot(bob, 'toast-family-purchase');
 
@@ -182,7 +184,12 @@ describe('dashboard in a real browser', () => {
     for (const path of ['invoices', 'escrows', 'family', 'seller', 'marketplace']) {
       await phone.goto(`${stack.webUrl}/${path}`);
       await phone.locator('h1').waitFor();
-      await phone.locator('[role="status"]', { hasText: 'Loading…' }).waitFor({ state: 'detached', timeout: 10_000 });
+      // Several sections may be loading at once: wait until none is.
+      await phone.waitForFunction(
+        () => ![...document.querySelectorAll('[role="status"]')].some((element) => element.textContent?.includes('Loading…')),
+        undefined,
+        { timeout: 10_000 },
+      );
       const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       expect({ path, overflow }).toEqual({ path, overflow: 0 });
       await screenshot(phone, `phone-${path}`);
