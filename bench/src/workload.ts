@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { rooms, type InvoiceSummary } from '@operate/shared';
+import { sampleInvoice } from '@operate/shared/client/testing';
 import { now, pace, type Pacer } from './pace.js';
 
 /** The population every scenario uses: 1,000 organizations of 5 users, one connection per user. */
@@ -15,21 +16,9 @@ export interface ClientSpec {
   readonly userId: string;
 }
 
-/** One organization-scoped business fact, the same bytes for both servers: an invoice as the catalog carries it. */
+/** One organization-scoped business fact, the same bytes for both servers: the catalog's sample invoice, made unique. */
 export function invoicePayload(invoiceId: string, organizationId: string, sequence: number, at: Date): InvoiceSummary {
-  return {
-    invoiceId,
-    organizationId,
-    invoiceNumber: `INV-${String(sequence).padStart(5, '0')}`,
-    customerName: 'Globex Corporation',
-    total: '1250.00',
-    currency: 'EUR',
-    status: 'DRAFT',
-    dueAt: '2026-12-31T00:00:00.000Z',
-    sentAt: null,
-    paidAt: null,
-    updatedAt: at.toISOString(),
-  };
+  return { ...sampleInvoice(`INV-${String(sequence).padStart(5, '0')}`), invoiceId, organizationId, updatedAt: at.toISOString() };
 }
 
 /** The rooms a connection joins on both servers: its organization's and its own. */
