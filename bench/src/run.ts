@@ -342,7 +342,7 @@ async function main(): Promise<void> {
   let fanout: Record<Name, FanoutStep[]>;
   try {
     for (const name of ['bare', 'operate'] as const) targets.push(await startTarget(name, await createDatabase(adminUrl, `bench_${name}`)));
-    for (const target of targets) memory[target.name] = await connect(target);
+    for (const target of targets) memory[target.name] = await scenario(target, 'connect', () => connect(target));
     if (runs('commit'))
       for (const target of targets) commits[target.name].push(await scenario(target, 'commit', () => commitToClient(target, 'PostgreSQL')));
     if (runs('service')) {

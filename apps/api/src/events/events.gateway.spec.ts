@@ -31,7 +31,7 @@ const accounts = [
   { id: inactive.id, organizationId: inactive.organizationId, active: false, role: 'MEMBER' },
 ];
 const prisma = {
-  $queryRaw: (_sql: TemplateStringsArray, ids: string[]) => Promise.resolve(accounts.filter((account) => ids.includes(account.id))),
+  rows: (_sql: string, [ids]: [string[]]) => Promise.resolve(accounts.filter((account) => ids.includes(account.id))),
 } as unknown as PrismaService;
 const auth = new AuthService(prisma, tokens);
 

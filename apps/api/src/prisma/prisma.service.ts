@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { Prisma, PrismaClient } from '../generated/prisma/client.js';
 
 /** Injection token for the PostgreSQL connection string the app uses (embedded or real). */
@@ -19,13 +20,29 @@ type AfterCommit = () => void | Promise<void>;
 export class PrismaService extends PrismaClient implements OnApplicationShutdown {
   private readonly logger = new Logger(PrismaService.name);
   private readonly afterCommitHooks = new WeakMap<Tx, AfterCommit[]>();
+  /** The connections Prisma's adapter uses, shared with `rows` (owned here: ended at shutdown). */
+  private readonly pool: pg.Pool;
 
   constructor(@Inject(DATABASE_URL) url: string) {
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
     super({
-      adapter: new PrismaPg({ connectionString: url, max: 10 }),
+      adapter: new PrismaPg(pool),
       // The embedded database runs one transaction at a time, so others queue: wait rather than fail.
       transactionOptions: { maxWait: 10_000, timeout: 20_000 },
     });
+    this.pool = pool;
+    // An idle connection the server drops must not take the process with it; the next query reconnects.
+    pool.on('error', (error) => this.logger.warn({ msg: 'idle database connection failed', error: error.message }));
+  }
+
+  /**
+   * One parameterised read straight through the driver, outside any transaction, for the few lookups on
+   * every socket handshake: Prisma's client runtime costs several times the CPU of the query itself there.
+   * Values come back as node-postgres parses them (uuid and text as strings, bigint as a string).
+   */
+  async rows<T>(text: string, values: readonly unknown[]): Promise<T[]> {
+    const result = await this.pool.query<T & pg.QueryResultRow>(text, [...values]);
+    return result.rows;
   }
 
   /**
@@ -60,5 +77,6 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
   // After the HTTP and socket servers have closed, so in-flight work can still finish its queries.
   async onApplicationShutdown(): Promise<void> {
     await this.$disconnect();
+    await this.pool.end();
   }
 }

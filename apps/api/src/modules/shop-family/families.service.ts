@@ -16,9 +16,10 @@ export interface FamilyView {
 export class FamiliesService {
   /** Asked at every socket handshake: batched like the account check. */
   private readonly memberships = new BatchLoader<string, string[]>(async (userIds) => {
-    // One plain statement: this runs on every socket handshake (see AuthService's account check).
-    const rows = await this.prisma.$queryRaw<{ userId: string; familyId: string }[]>`
-      SELECT "userId", "familyId" FROM "FamilyMember" WHERE "userId" = ANY(${[...userIds]}::uuid[])`;
+    const rows = await this.prisma.rows<{ userId: string; familyId: string }>(
+      'SELECT "userId", "familyId" FROM "FamilyMember" WHERE "userId" = ANY($1::uuid[])',
+      [userIds],
+    );
     const byUser = new Map<string, string[]>();
     for (const { userId, familyId } of rows) byUser.set(userId, [...(byUser.get(userId) ?? []), familyId]);
     return byUser;
