@@ -1,15 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import type { INestApplication, INestApplicationContext, LoggerService, LogLevel } from '@nestjs/common';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createAdapter } from '@socket.io/redis-adapter';
+import type { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
 import { createClient } from 'redis';
 import type { Server, ServerOptions } from 'socket.io';
 import { AppModule, type AppOptions } from './app.module.js';
 import type { AppConfig } from './config/config.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { createValidationPipe } from './common/validation.js';
+import { RedisLink, type Pingable } from './operations/redis-link.js';
 
 /** Hard cap on one socket.io frame; commands are checked against a much smaller limit with a coded error. */
 const MAX_SOCKET_FRAME_BYTES = 100_000;
@@ -25,6 +29,8 @@ const REDIS_CONNECT_TIMEOUT_MS = 5_000;
 
 class OperateIoAdapter extends IoAdapter {
   private redisAdapter: ReturnType<typeof createAdapter> | undefined;
+  /** The publishing connection, once connected: `/health` pings it. */
+  publisher: Pingable | undefined;
   private readonly redisClients: { readonly isOpen: boolean; close(): Promise<unknown>; destroy(): void }[] = [];
 
   constructor(
@@ -66,6 +72,7 @@ class OperateIoAdapter extends IoAdapter {
       clearTimeout(timer);
     }
     this.redisAdapter = createAdapter(pub, sub);
+    this.publisher = pub;
   }
 
   override createIOServer(port: number, options?: ServerOptions) {
@@ -94,11 +101,41 @@ export function createLogger(config: AppConfig, levels?: LogLevel[]): LoggerServ
   return new ConsoleLogger({ json: config.env === 'production', logLevels: levels ?? ['log', 'error', 'warn'] });
 }
 
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/**
+ * Gives every request an id (the caller's `x-request-id` when it is a plain token, else a new one), returns
+ * it in the response header and logs one structured line per request when the response is sent.
+ */
+function requestLog() {
+  const logger = new Logger('Http');
+  return (request: Request, response: Response, next: NextFunction) => {
+    const given = request.header('x-request-id');
+    const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
+    const started = performance.now();
+    response.setHeader('x-request-id', requestId);
+    response.on('finish', () =>
+      logger.log({
+        msg: 'request',
+        requestId,
+        method: request.method,
+        path: request.path,
+        status: response.statusCode,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      }),
+    );
+    next();
+  };
+}
+
 /** Everything main.ts does to the app besides listening: the tests boot the same thing. */
 export async function configureApp(app: INestApplication, config: AppConfig): Promise<void> {
   const ioAdapter = new OperateIoAdapter(app, config);
   await ioAdapter.connectToRedis();
+  if (ioAdapter.publisher) app.get(RedisLink).attach(ioAdapter.publisher);
   app.useWebSocketAdapter(ioAdapter);
+  app.use(helmet());
+  app.use(requestLog());
   app.enableCors({ origin: [...config.corsOrigins], credentials: true });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());

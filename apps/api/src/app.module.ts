@@ -8,6 +8,7 @@ import { NotificationsModule } from './modules/notifications/notifications.modul
 import { SellerModule } from './modules/seller/seller.module.js';
 import { ShopFamilyModule } from './modules/shop-family/shop-family.module.js';
 import { UsersModule } from './modules/users/users.module.js';
+import { OperationsModule } from './operations/operations.module.js';
 import { PrismaModule } from './prisma/prisma.module.js';
 import { DATABASE_URL } from './prisma/prisma.service.js';
 
@@ -41,6 +42,7 @@ export class AppModule {
       imports: [
         CoreModule.forRoot(options),
         PrismaModule,
+        OperationsModule,
         AuthModule,
         EventsModule,
         NotificationsModule,

@@ -84,6 +84,10 @@ export const ErrorCode = {
   UnknownCommand: 'unknown_command',
   AckRequired: 'ack_required',
   TooManySubscriptions: 'too_many_subscriptions',
+  /** Messages came faster than the socket's rate limit; sustained, the socket is disconnected. */
+  RateLimited: 'rate_limited',
+  /** The user already holds as many sockets as one node allows. */
+  TooManyConnections: 'too_many_connections',
   Internal: 'internal_error',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

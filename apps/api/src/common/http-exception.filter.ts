@@ -19,11 +19,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
-    const body = this.toBody(exception);
+    const body = this.toBody(exception, response.getHeader('x-request-id'));
     response.status(body.statusCode).json(body);
   }
 
-  private toBody(exception: unknown): ErrorBody {
+  private toBody(exception: unknown, requestId: unknown): ErrorBody {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const raw = exception.getResponse();
@@ -38,7 +38,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
             : exception.message;
       return { statusCode: status, code: codeForStatus[status] ?? 'error', message };
     }
-    this.logger.error({ msg: 'unhandled error', error: exception instanceof Error ? exception.stack : String(exception) });
+    this.logger.error({ msg: 'unhandled error', requestId, error: exception instanceof Error ? exception.stack : String(exception) });
     return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, code: 'internal_error', message: 'Internal server error' };
   }
 }

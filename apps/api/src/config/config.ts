@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MAX_CLIENT_MESSAGE_BYTES, MAX_SUBSCRIPTIONS } from '@operate/shared';
 import { z } from 'zod';
 
 const apiRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -59,6 +60,13 @@ const appSchema = databaseSchema
     PAYMENT_WEBHOOK_SECRET: secret.optional(),
     PAYMENT_WEBHOOK_TOLERANCE_SECONDS: positiveInt.max(3_600).default(300),
     ANALYTICS_MIN_INTERVAL_MS: positiveInt.default(1_000),
+    SOCKET_MESSAGES_PER_SECOND: positiveInt.max(10_000).default(20),
+    SOCKET_MESSAGE_BURST: positiveInt.max(10_000).default(40),
+    SOCKET_ABUSE_DISCONNECT_AFTER: positiveInt.max(100_000).default(100),
+    SOCKET_MAX_MESSAGE_BYTES: positiveInt.max(MAX_CLIENT_MESSAGE_BYTES).default(MAX_CLIENT_MESSAGE_BYTES),
+    SOCKET_MAX_SUBSCRIPTIONS: positiveInt.max(MAX_SUBSCRIPTIONS).default(MAX_SUBSCRIPTIONS),
+    SOCKETS_PER_USER_MAX: positiveInt.max(10_000).default(20),
+    LOGIN_ATTEMPTS_PER_MINUTE: positiveInt.max(10_000).default(10),
   })
   .refine((values) => values.NODE_ENV !== 'production' || values.PAYMENT_WEBHOOK_SECRET !== undefined, {
     path: ['PAYMENT_WEBHOOK_SECRET'],
@@ -102,6 +110,24 @@ export interface AppConfig {
   };
   /** Seller analytics are published at most once per this interval per seller. */
   readonly analyticsMinIntervalMs: number;
+  readonly sockets: SocketLimits;
+  /** Login attempts per client address per minute before `429 too_many_requests`. */
+  readonly loginAttemptsPerMinute: number;
+}
+
+/** What one client connection may do; every refusal carries a stable code. */
+export interface SocketLimits {
+  /** Token bucket: client messages refilled per second, and how many may come at once. */
+  readonly messagesPerSecond: number;
+  readonly messageBurst: number;
+  /** Messages refused for rate in a row before the socket is disconnected. */
+  readonly abuseDisconnectAfter: number;
+  /** Largest client message, as its JSON text (the shared protocol's limit is the ceiling). */
+  readonly maxMessageBytes: number;
+  /** Subscriptions (entity rooms such as one escrow, or the marketplace) one socket may hold. */
+  readonly maxSubscriptions: number;
+  /** Sockets one user may hold open on one API node (tabs, devices). */
+  readonly perUserMax: number;
 }
 
 export class ConfigError extends Error {
@@ -172,6 +198,15 @@ export function loadConfig(env: Env): AppConfig {
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS,
     paymentWebhook: { secret: values.PAYMENT_WEBHOOK_SECRET, toleranceSeconds: values.PAYMENT_WEBHOOK_TOLERANCE_SECONDS },
     analyticsMinIntervalMs: values.ANALYTICS_MIN_INTERVAL_MS,
+    sockets: {
+      messagesPerSecond: values.SOCKET_MESSAGES_PER_SECOND,
+      messageBurst: values.SOCKET_MESSAGE_BURST,
+      abuseDisconnectAfter: values.SOCKET_ABUSE_DISCONNECT_AFTER,
+      maxMessageBytes: values.SOCKET_MAX_MESSAGE_BYTES,
+      maxSubscriptions: values.SOCKET_MAX_SUBSCRIPTIONS,
+      perUserMax: values.SOCKETS_PER_USER_MAX,
+    },
+    loginAttemptsPerMinute: values.LOGIN_ATTEMPTS_PER_MINUTE,
   };
 }
 

@@ -5,6 +5,7 @@ import { ErrorCode, type Ack, type EventEnvelope } from '@operate/shared';
 import { AuthService } from '../auth/auth.service.js';
 import { TokenService, type AuthUser } from '../auth/token.service.js';
 import { loadConfig } from '../config/config.js';
+import { Metrics } from '../operations/metrics.service.js';
 import type { PrismaService } from '../prisma/prisma.service.js';
 import type { EventBus } from './event-bus.js';
 import { EventsGateway } from './events.gateway.js';
@@ -48,7 +49,17 @@ const fanout = { lastCursor: 7 } as unknown as EventFanout;
 
 function setup(options: { registerPing?: boolean } = {}) {
   const registry = new SocketCommandRegistry();
-  const gateway = new EventsGateway(tokens, auth, new SocketServerRef(), registry, replay, bus, new SocketSubscriptions(fanout));
+  const gateway = new EventsGateway(
+    tokens,
+    auth,
+    new SocketServerRef(),
+    registry,
+    replay,
+    bus,
+    new SocketSubscriptions(fanout, config),
+    config,
+    new Metrics(),
+  );
   if (options.registerPing !== false) gateway.onModuleInit();
   let middleware: Middleware | undefined;
   const announced: string[] = [];

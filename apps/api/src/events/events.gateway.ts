@@ -1,12 +1,10 @@
-import { type BeforeApplicationShutdown, Logger, type OnModuleInit } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Logger, type OnModuleInit } from '@nestjs/common';
 import { type OnGatewayConnection, type OnGatewayDisconnect, type OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import {
   ClientCommand,
   commandCatalog,
   ErrorCode,
   isClientCommand,
-  MAX_CLIENT_MESSAGE_BYTES,
-  MAX_SUBSCRIPTIONS,
   subscription,
   subscriptionRoom,
   ProtocolEvent,
@@ -17,10 +15,13 @@ import type { ExtendedError } from 'socket.io';
 import { z } from 'zod';
 import { AuthService } from '../auth/auth.service.js';
 import { InvalidTokenError, TokenService } from '../auth/token.service.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { Metrics } from '../operations/metrics.service.js';
 import { protocolEnvelope } from './envelope.js';
 import { EventBus } from './event-bus.js';
 import { parseCursor, ReplayService } from './replay.service.js';
 import { CommandError, SocketCommandRegistry } from './socket-commands.js';
+import { ConnectionCounter, MessageAllowance } from './socket-limits.js';
 import { SocketServerRef } from './socket-server.ref.js';
 import { SocketSubscriptions } from './socket-subscriptions.js';
 import type { OperateServer, OperateSocket } from './socket-types.js';
@@ -29,7 +30,7 @@ type AckFn = (response: Ack<unknown>) => void;
 
 /** A connect_error whose message is the stable code; `data` repeats it with a human message. */
 function handshakeError(
-  code: 'unauthorized' | 'token_expired' | 'shutting_down' | 'invalid_payload' | 'too_many_subscriptions',
+  code: 'unauthorized' | 'token_expired' | 'shutting_down' | 'invalid_payload' | 'too_many_subscriptions' | 'too_many_connections',
   message: string,
 ): ExtendedError {
   const error: ExtendedError = new Error(code);
@@ -39,16 +40,16 @@ function handshakeError(
 
 const handshakeSubscriptions = z.array(subscription);
 
-/** `auth.subscriptions`: absent, or a list of at most MAX_SUBSCRIPTIONS valid subscriptions (else a coded connect_error). */
-function requestedSubscriptions(value: unknown) {
+/** `auth.subscriptions`: absent, or a list of at most `max` valid subscriptions (else a coded connect_error). */
+function requestedSubscriptions(value: unknown, max: number) {
   if (value === undefined || value === null) return [];
   const parsed = handshakeSubscriptions.safeParse(value);
   if (!parsed.success) {
     const detail = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(list)'}: ${issue.message}`).join('; ');
     throw handshakeError('invalid_payload', `auth.subscriptions is not a valid list of subscriptions: ${detail}`);
   }
-  if (parsed.data.length > MAX_SUBSCRIPTIONS) {
-    throw handshakeError('too_many_subscriptions', `auth.subscriptions may hold at most ${MAX_SUBSCRIPTIONS} subscriptions`);
+  if (parsed.data.length > max) {
+    throw handshakeError('too_many_subscriptions', `auth.subscriptions may hold at most ${max} subscriptions`);
   }
   return parsed.data;
 }
@@ -81,6 +82,7 @@ export class EventsGateway
 {
   private readonly logger = new Logger(EventsGateway.name);
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly connections: ConnectionCounter;
   private closing = false;
 
   constructor(
@@ -91,7 +93,11 @@ export class EventsGateway
     private readonly replay: ReplayService,
     private readonly bus: EventBus,
     private readonly subscriptions: SocketSubscriptions,
-  ) {}
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: Metrics,
+  ) {
+    this.connections = new ConnectionCounter(config.sockets.perUserMax);
+  }
 
   onModuleInit(): void {
     this.commands.register(ClientCommand.Ping, () => ({ serverTime: new Date().toISOString() }));
@@ -116,6 +122,13 @@ export class EventsGateway
 
   async handleConnection(socket: OperateSocket): Promise<void> {
     const { user } = socket.data;
+    // Checked in the handshake too; here the place is taken, so two handshakes at once cannot both pass.
+    if (!this.connections.tryTake(user.userId)) {
+      this.refuseConnection(socket);
+      return;
+    }
+    socket.data.counted = true;
+    this.metrics.socketsConnected.inc();
     // Listen before the first await, so no command sent right after connecting goes unanswered.
     socket.onAny((event: unknown, ...args: unknown[]) => {
       void this.dispatch(socket, event, args);
@@ -141,12 +154,15 @@ export class EventsGateway
       socket.disconnect(true);
       return;
     }
+    if (attachment.kind !== 'live') this.metrics.replays.inc({ outcome: attachment.kind });
     if (attachment.kind === 'resumed') {
+      this.metrics.replayedEvents.inc(attachment.replayed);
       socket.emit(
         ProtocolEvent.Resumed,
         protocolEnvelope(ProtocolEvent.Resumed, { cursor: attachment.cursor, replayed: attachment.replayed }),
       );
     } else if (attachment.kind === 'reset') {
+      this.metrics.resets.inc({ reason: attachment.reason });
       socket.emit(ProtocolEvent.Reset, protocolEnvelope(ProtocolEvent.Reset, { cursor: attachment.cursor, reason: attachment.reason }));
     }
     // Sent once the rooms are joined: from here on the client misses no event of its scopes.
@@ -167,6 +183,23 @@ export class EventsGateway
   handleDisconnect(socket: OperateSocket): void {
     clearTimeout(this.expiryTimers.get(socket.id));
     this.expiryTimers.delete(socket.id);
+    if (socket.data.counted) {
+      socket.data.counted = false;
+      this.connections.release(socket.data.user.userId);
+      this.metrics.socketsConnected.dec();
+    }
+  }
+
+  private refuseConnection(socket: OperateSocket): void {
+    socket.emit(
+      ProtocolEvent.Error,
+      protocolEnvelope(ProtocolEvent.Error, { code: ErrorCode.TooManyConnections, message: this.tooManyConnectionsMessage() }),
+    );
+    socket.disconnect(true);
+  }
+
+  private tooManyConnectionsMessage(): string {
+    return `A user may hold at most ${this.config.sockets.perUserMax} connections to one server; close a tab or device`;
   }
 
   /** Before the server closes: tell this node's clients to reconnect (they resume elsewhere or here later). */
@@ -187,7 +220,12 @@ export class EventsGateway
       if (error instanceof InvalidTokenError) throw handshakeError(error.code, error.message);
       throw error;
     }
-    socket.data.requestedSubscriptions = requestedSubscriptions(field(socket.handshake.auth, 'subscriptions'));
+    if (this.connections.count(socket.data.user.userId) >= this.config.sockets.perUserMax)
+      throw handshakeError('too_many_connections', this.tooManyConnectionsMessage());
+    socket.data.requestedSubscriptions = requestedSubscriptions(
+      field(socket.handshake.auth, 'subscriptions'),
+      this.config.sockets.maxSubscriptions,
+    );
   }
 
   private async refreshToken(socket: OperateSocket, token: string) {
@@ -240,6 +278,22 @@ export class EventsGateway
       else socket.emit(ProtocolEvent.Error, protocolEnvelope(ProtocolEvent.Error, error));
     };
 
+    socket.data.allowance ??= new MessageAllowance(this.config.sockets, Date.now());
+    const verdict = socket.data.allowance.take(Date.now());
+    if (verdict === 'disconnect') {
+      this.logger.warn({ msg: 'socket disconnected for flooding', socketId: socket.id, userId: socket.data.user.userId });
+      socket.emit(
+        ProtocolEvent.Error,
+        protocolEnvelope(ProtocolEvent.Error, { code: ErrorCode.RateLimited, message: 'Too many messages; disconnected' }),
+      );
+      socket.disconnect(true);
+      return;
+    }
+    if (verdict === 'refuse') {
+      const { messagesPerSecond, messageBurst } = this.config.sockets;
+      fail({ code: ErrorCode.RateLimited, message: `At most ${messagesPerSecond} messages a second (bursts of ${messageBurst})` });
+      return;
+    }
     if (!isClientCommand(event)) {
       fail({ code: ErrorCode.UnknownCommand, message: `Unknown command: ${String(event).slice(0, 64)}` });
       return;
@@ -252,8 +306,9 @@ export class EventsGateway
       fail({ code: ErrorCode.InvalidPayload, message: `${event} takes one argument, got ${params.length}` });
       return;
     }
-    if (jsonSize(params[0] ?? null) > MAX_CLIENT_MESSAGE_BYTES) {
-      fail({ code: ErrorCode.PayloadTooLarge, message: `Messages are limited to ${MAX_CLIENT_MESSAGE_BYTES} bytes` });
+    const maxBytes = this.config.sockets.maxMessageBytes;
+    if (jsonSize(params[0] ?? null) > maxBytes) {
+      fail({ code: ErrorCode.PayloadTooLarge, message: `Messages are limited to ${maxBytes} bytes` });
       return;
     }
     const parsed = commandCatalog[event].request.safeParse(params[0]);

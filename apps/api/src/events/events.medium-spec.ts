@@ -6,6 +6,7 @@ import { invoicePayload } from '../../test/support/fixtures.js';
 import { recordingServer } from '../../test/support/recording-server.js';
 import { startRelayModule } from '../../test/support/relay-module.js';
 import { APP_CONFIG } from '../config/config.js';
+import { Metrics } from '../operations/metrics.service.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 import { EventsService } from './events.service.js';
 import { EventFanout } from './fanout.service.js';
@@ -121,7 +122,7 @@ describe('transactional outbox and relay', () => {
     const otherNode = recordingServer();
     const ref = new SocketServerRef();
     ref.set(otherNode.server);
-    const fanout = new EventFanout(ref, moduleRef.get(EventStore), moduleRef.get(APP_CONFIG));
+    const fanout = new EventFanout(ref, moduleRef.get(EventStore), moduleRef.get(APP_CONFIG), new Metrics());
     // This node has seen everything before G-1, then only G-3 reaches it.
     Object.assign(fanout, { last: (first?.cursor as number) - 1 });
     fanout.receive([{ audiences: [`org:${organizationId}`], envelope: third! }]);

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { EventEnvelope } from '@operate/shared';
 import { loadConfig } from '../config/config.js';
+import { Metrics } from '../operations/metrics.service.js';
 import { EventFanout } from './fanout.service.js';
 import type { BusMessage, EventStore } from './outbox.js';
 import { SocketServerRef } from './socket-server.ref.js';
@@ -33,7 +34,7 @@ function node(store: Pick<EventStore, 'range'>, bufferEvents = 10) {
   };
   const ref = new SocketServerRef();
   ref.set({ local: { ...audience, to: () => audience } } as unknown as OperateServer);
-  const fanout = new EventFanout(ref, store as EventStore, config(bufferEvents));
+  const fanout = new EventFanout(ref, store as EventStore, config(bufferEvents), new Metrics());
   const waitFor = (count: number) =>
     new Promise<void>((resolve) => (delivered.length >= count ? resolve() : waiters.push({ count, resolve })));
   return { fanout, delivered, waitFor };

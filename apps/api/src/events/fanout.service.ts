@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { BROADCAST_AUDIENCE, type EventName } from '@operate/shared';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { Metrics } from '../operations/metrics.service.js';
 import { EventStore, type BusMessage } from './outbox.js';
 import { SocketServerRef } from './socket-server.ref.js';
 
@@ -28,6 +29,7 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
     private readonly serverRef: SocketServerRef,
     private readonly store: EventStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -129,6 +131,7 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
       const target = audiences.includes(BROADCAST_AUDIENCE) ? server.local : server.local.to([...audiences]);
       // socket.io's typed emit wants one concrete event name; the envelope was checked at publish.
       (target.emit as (event: EventName, payload: unknown) => boolean).call(target, envelope.type, envelope);
+      this.metrics.delivered(envelope.type, envelope.occurredAt, audiences);
     }
     this.last = cursor;
     this.remember(message);

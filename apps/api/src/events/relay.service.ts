@@ -3,9 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { Metrics } from '../operations/metrics.service.js';
 import { DATABASE_URL } from '../prisma/prisma.service.js';
 import { EventBus } from './event-bus.js';
-import { toBusMessage, type OutboxRow } from './outbox.js';
+import { toBusMessage, type BusMessage, type OutboxRow } from './outbox.js';
 
 // Any constant works; every node must use the same one.
 const LEADER_LOCK_KEY = 7_263_524_102;
@@ -61,6 +62,7 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
     @Inject(DATABASE_URL) private readonly databaseUrl: string,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly bus: EventBus,
+    private readonly metrics: Metrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -207,8 +209,15 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
     if (rows.length === 0) return 0;
     const messages = rows.map(toBusMessage);
     this.bus.publish(messages);
+    this.recordPublished(messages);
     this.published = messages.at(-1)?.envelope.cursor as number;
     return messages.length;
+  }
+
+  private recordPublished(messages: readonly BusMessage[]): void {
+    for (const { envelope } of messages) this.metrics.eventsPublished.inc({ type: envelope.type });
+    const oldest = messages[0]?.envelope.occurredAt;
+    if (oldest) this.metrics.relayLag.set(Math.max(0, (Date.now() - Date.parse(oldest)) / 1000));
   }
 
   /** When the relay goes idle: record the last batch as delivered (a busy relay does it in its next batch). */

@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
-import { MAX_SUBSCRIPTIONS, subscriptionRoom, Topic, type Subscription } from '@operate/shared';
+import { Inject, Injectable } from '@nestjs/common';
+import { subscriptionRoom, Topic, type Subscription } from '@operate/shared';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { AuthUser } from '../auth/token.service.js';
 import { EventFanout } from './fanout.service.js';
 import { CommandError } from './socket-commands.js';
@@ -25,7 +26,10 @@ export interface SubscriptionRefusal {
 export class SocketSubscriptions {
   private readonly authorizers = new Map<Topic, TopicAuthorizer<Topic>>();
 
-  constructor(private readonly fanout: EventFanout) {}
+  constructor(
+    private readonly fanout: EventFanout,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   registerTopic<T extends Topic>(topic: T, authorize: TopicAuthorizer<T>): void {
     if (this.authorizers.has(topic)) throw new Error(`An authorizer for ${topic} is already registered`);
@@ -51,8 +55,9 @@ export class SocketSubscriptions {
   async subscribe(socket: OperateSocket, subscription: Subscription): Promise<{ cursor: number }> {
     const room = subscriptionRoom(subscription);
     const held = this.held(socket);
-    if (!held.has(room) && held.size >= MAX_SUBSCRIPTIONS) {
-      throw new CommandError('too_many_subscriptions', `A socket may hold at most ${MAX_SUBSCRIPTIONS} subscriptions`);
+    const max = this.config.sockets.maxSubscriptions;
+    if (!held.has(room) && held.size >= max) {
+      throw new CommandError('too_many_subscriptions', `A socket may hold at most ${max} subscriptions`);
     }
     if (!(await this.allows(socket.data.user, subscription))) throw new CommandError('forbidden', refusal(subscription).message);
     // The socket may have gone while the check ran; joining then would leave a room behind.

@@ -1,6 +1,7 @@
 import type { ClientToServerEvents, ServerToClientEvents, Subscription } from '@operate/shared';
 import type { Server, Socket } from 'socket.io';
 import type { AuthUser } from '../auth/token.service.js';
+import type { MessageAllowance } from './socket-limits.js';
 
 export interface SocketData {
   user: AuthUser;
@@ -8,6 +9,10 @@ export interface SocketData {
   requestedSubscriptions?: Subscription[];
   /** Subscriptions held, by room. */
   subscriptions?: Map<string, Subscription>;
+  /** The socket's message rate allowance, made at its first message (idle sockets carry none). */
+  allowance?: MessageAllowance;
+  /** True once the socket holds one of its user's places on this node (given back at disconnect). */
+  counted?: boolean;
 }
 
 type InterServerEvents = Record<string, never>;

@@ -8,6 +8,7 @@ import { RelayService } from '../../src/events/relay.service.js';
 import { RetentionService } from '../../src/events/retention.service.js';
 import { SocketServerRef } from '../../src/events/socket-server.ref.js';
 import type { OperateServer } from '../../src/events/socket-types.js';
+import { Metrics } from '../../src/operations/metrics.service.js';
 import { DATABASE_URL, PrismaService } from '../../src/prisma/prisma.service.js';
 import { testConfig } from './config.js';
 
@@ -26,6 +27,7 @@ export async function startRelayModule(
       EventStore,
       RetentionService,
       SocketServerRef,
+      Metrics,
       PrismaService,
       { provide: DATABASE_URL, useValue: databaseUrl },
       { provide: APP_CONFIG, useValue: testConfig(databaseUrl, { RELAY_POLL_INTERVAL_MS: '100', RELAY_LEADER_RETRY_MS: '100', ...env }) },

@@ -63,6 +63,21 @@ export class RecordingClient {
     });
   }
 
+  /** One handshake: 'connected' (then closed again) or the connect_error's code. */
+  static attempt(url: string, token: string): Promise<string> {
+    const socket: ClientSocket = io(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+    return new Promise((resolve) => {
+      socket.once('connect_error', (error) => {
+        socket.close();
+        resolve(error.message);
+      });
+      socket.once('connect', () => {
+        socket.close();
+        resolve('connected');
+      });
+    });
+  }
+
   /** Waits (generously) for the next envelope of this type matching `where`, or one already received. */
   waitFor<E extends EventName>(
     type: E,

@@ -469,6 +469,19 @@ describe(RealtimeClient.name, () => {
       expect(h.socket.active).toBe(false);
     });
 
+    it('reports a refusal for too many connections with its code and tries again later (a tab may close)', async () => {
+      const h = harness();
+      h.client.start();
+      await h.socket.refuse(ErrorCode.TooManyConnections);
+      expect(h.problems.map((problem) => problem.code)).toEqual([ErrorCode.TooManyConnections]);
+      expect(h.client.status).toBe('offline');
+      await jest.advanceTimersByTimeAsync(2_000);
+      expect(h.socket.connectCalls).toBe(2);
+      await h.socket.accept();
+      h.socket.sendConnected({ cursor: 0 });
+      expect(h.client.status).toBe('live');
+    });
+
     it('stops with auth_failed when the token provider fails (the session ended)', async () => {
       const fake = FakeRealtimeSocket.factory();
       const client = new RealtimeClient({

@@ -357,7 +357,9 @@ export class RealtimeClient {
       this.retrySoon();
       return;
     }
-    this.problemEmitter.emit(new RealtimeError(ErrorCode.Internal, `The server refused the connection: ${code}`));
+    // A known refusal (too many tabs open, a bad subscription list) keeps its code; it may clear, so retry.
+    const known = (Object.values(ErrorCode) as string[]).includes(code) ? (code as ErrorCode) : ErrorCode.Internal;
+    this.problemEmitter.emit(new RealtimeError(known, `The server refused the connection: ${code}`));
     this.retrySoon();
   }
 

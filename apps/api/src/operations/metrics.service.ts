@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+const ORGANIZATION_ROOM = 'org:';
+
+/**
+ * What `/metrics` reports, in its own registry (several apps can share a process in tests). The event
+ * layer records as it works; nothing here reads the database.
+ */
+@Injectable()
+export class Metrics {
+  readonly registry = new Registry();
+  readonly socketsConnected = new Gauge({
+    name: 'operate_sockets_connected',
+    help: 'Client sockets connected to this node.',
+    registers: [this.registry],
+  });
+  readonly eventsPublished = new Counter({
+    name: 'operate_events_published_total',
+    help: 'Events the relay took from the outbox and sent to every node (counted on the leader), by type.',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly eventsDelivered = new Counter({
+    name: 'operate_events_delivered_total',
+    help: "Events this node emitted to its sockets' rooms, by type.",
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly relayLag = new Gauge({
+    name: 'operate_relay_lag_seconds',
+    help: 'Age of the oldest event in the last batch the relay published (commit to relay).',
+    registers: [this.registry],
+  });
+  readonly replays = new Counter({
+    name: 'operate_replays_total',
+    help: 'Resuming sockets, by outcome: resumed (missed events replayed) or reset (told to refetch).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly resets = new Counter({
+    name: 'operate_resets_total',
+    help: 'Resets sent to resuming sockets, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly replayedEvents = new Counter({
+    name: 'operate_replayed_events_total',
+    help: 'Events sent again to resuming sockets.',
+    registers: [this.registry],
+  });
+  readonly deliveryLag = new Histogram({
+    name: 'operate_delivery_lag_seconds',
+    help: 'From publish to emit on this node, by organization, for organization events.',
+    labelNames: ['organization'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'operate_' });
+  }
+
+  /** One event emitted on this node to `audiences`, published at `occurredAt`. */
+  delivered(type: string, occurredAt: string, audiences: readonly string[], now = Date.now()): void {
+    this.eventsDelivered.inc({ type });
+    const lag = Math.max(0, (now - Date.parse(occurredAt)) / 1000);
+    for (const audience of audiences)
+      if (audience.startsWith(ORGANIZATION_ROOM)) this.deliveryLag.observe({ organization: audience.slice(ORGANIZATION_ROOM.length) }, lag);
+  }
+}
