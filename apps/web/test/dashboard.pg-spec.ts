@@ -80,6 +80,9 @@ describe('dashboard in a real browser', () => {
     await login.context().close();
 
     [alice, bob, carol] = await Promise.all([signIn('alice@acme.test'), signIn('bob@acme.test'), signIn('carol@globex.test')]);
+    // Presence: Alice sees Bob online; Carol (another organization) sees nobody.
+    await alice.locator('[data-testid="presence"][data-online="1"][title="Bob Member"]').waitFor({ timeout: 5_000 });
+    await carol.locator('[data-testid="presence"][data-online="0"]').waitFor({ timeout: 5_000 });
 
     await alice.getByLabel('Customer').fill('Initech (browser)');
     await alice.getByLabel('Total').fill('1250.00');
@@ -165,6 +168,23 @@ describe('dashboard in a real browser', () => {
     await bob.getByTestId('escrow-list').waitFor();
     await screenshot(bob, 'escrows');
   }, 120_000);
+
+  it('shows a person with two tabs once, and offline once both are closed', async () => {
+    const second = await bob.context().newPage();
+    await second.goto(`${stack.webUrl}/invoices`);
+    await waitForStatus(second, 'live');
+    const aliceSees = (online: number) => alice.locator(`[data-testid="presence"][data-online="${online}"]`);
+    await aliceSees(1).waitFor({ timeout: 5_000 });
+    await second.close();
+    // One tab left: still online (no flicker through the grace period either).
+    await alice.waitForTimeout(1_500);
+    expect(await aliceSees(1).count()).toBe(1);
+    await screenshot(alice, 'presence');
+    await bob.close();
+    await aliceSees(0).waitFor({ timeout: 10_000 });
+    bob = await signIn('bob@acme.test');
+    await aliceSees(1).waitFor({ timeout: 5_000 });
+  }, 60_000);
 
   it('renders the seller and marketplace pages, and every page at phone width', async () => {
     await carol.goto(`${stack.webUrl}/seller`);

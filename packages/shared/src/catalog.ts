@@ -55,6 +55,10 @@ export const MarketplaceEvent = {
   ListingSold: 'marketplace.listing_sold',
 } as const;
 
+export const PresenceEvent = {
+  Changed: 'presence.changed',
+} as const;
+
 export const ProtocolEvent = {
   Connected: 'connected',
   Error: 'error',
@@ -73,6 +77,7 @@ export type EventName =
   | ValuesOf<typeof SellerEvent>
   | ValuesOf<typeof OrderEvent>
   | ValuesOf<typeof MarketplaceEvent>
+  | ValuesOf<typeof PresenceEvent>
   | ValuesOf<typeof ProtocolEvent>;
 
 interface EventDefinition {
@@ -129,6 +134,11 @@ export const eventCatalog = {
   [MarketplaceEvent.ListingUpdated]: define([ScopeKind.Marketplace], p.listingSummary, 'A listing changed (price, title, stock).'),
   [MarketplaceEvent.ListingCancelled]: define([ScopeKind.Marketplace], p.listingSummary, 'The seller withdrew a listing.'),
   [MarketplaceEvent.ListingSold]: define([ScopeKind.Marketplace], p.listingSummary, 'The last unit of a listing was ordered.'),
+  [PresenceEvent.Changed]: define(
+    [ScopeKind.Organization],
+    p.presenceChanged,
+    'A member came online (first tab or device) or went offline (last one gone for PRESENCE_OFFLINE_GRACE_MS).',
+  ),
   [ProtocolEvent.Connected]: define([ScopeKind.Connection], p.connected, 'The handshake succeeded; rooms are joined.'),
   [ProtocolEvent.Error]: define([ScopeKind.Connection], p.protocolError, 'A problem with this connection, with a stable code.'),
   [ProtocolEvent.Resumed]: define([ScopeKind.Connection], p.resumed, 'Every missed event since the given cursor was replayed.'),

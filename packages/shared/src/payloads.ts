@@ -72,6 +72,12 @@ export const notificationCreated = z.object({
 /** A position in the event stream; every delivered event carries one, in increasing order. */
 export const cursor = z.number().int().nonnegative();
 
+/** A person (any number of tabs and devices, on any node) came online or went offline. */
+export const presenceChanged = z.object({
+  userId: uuid,
+  online: z.boolean(),
+});
+
 export const notificationRead = z.object({
   /** The notifications just marked read (empty when `allRead`). */
   notificationIds: z.array(uuid).max(100),

@@ -10,6 +10,12 @@ export interface Page<T> {
   readonly total: number;
 }
 
+/** Who in the caller's organization is online now (`GET /presence`), across every API node. */
+export interface PresenceView {
+  /** One entry per person, however many tabs and devices: `connections` counts their sockets. */
+  readonly online: { readonly userId: string; readonly connections: number }[];
+}
+
 /** A seller's public profile (`GET /sellers/:id`). */
 export interface SellerView {
   readonly sellerId: string;

@@ -67,6 +67,8 @@ const appSchema = databaseSchema
     SOCKET_MAX_SUBSCRIPTIONS: positiveInt.max(MAX_SUBSCRIPTIONS).default(MAX_SUBSCRIPTIONS),
     SOCKETS_PER_USER_MAX: positiveInt.max(10_000).default(20),
     LOGIN_ATTEMPTS_PER_MINUTE: positiveInt.max(10_000).default(10),
+    PRESENCE_SETTLE_MS: positiveInt.max(60_000).default(250),
+    PRESENCE_OFFLINE_GRACE_MS: positiveInt.max(600_000).default(10_000),
   })
   .refine((values) => values.NODE_ENV !== 'production' || values.PAYMENT_WEBHOOK_SECRET !== undefined, {
     path: ['PAYMENT_WEBHOOK_SECRET'],
@@ -111,8 +113,14 @@ export interface AppConfig {
   /** Seller analytics are published at most once per this interval per seller. */
   readonly analyticsMinIntervalMs: number;
   readonly sockets: SocketLimits;
-  /** Login attempts per client address per minute before `429 too_many_requests`. */
+  /** Login attempts per client address and email per minute before `429 rate_limited`. */
   readonly loginAttemptsPerMinute: number;
+  readonly presence: {
+    /** A person's first socket is announced this long after it joins (tabs opening together: one check). */
+    readonly settleMs: number;
+    /** A person is announced offline once their last socket has been gone this long. */
+    readonly offlineGraceMs: number;
+  };
 }
 
 /** What one client connection may do; every refusal carries a stable code. */
@@ -207,6 +215,7 @@ export function loadConfig(env: Env): AppConfig {
       perUserMax: values.SOCKETS_PER_USER_MAX,
     },
     loginAttemptsPerMinute: values.LOGIN_ATTEMPTS_PER_MINUTE,
+    presence: { settleMs: values.PRESENCE_SETTLE_MS, offlineGraceMs: values.PRESENCE_OFFLINE_GRACE_MS },
   };
 }
 

@@ -9,6 +9,7 @@ import { Metrics } from '../operations/metrics.service.js';
 import type { PrismaService } from '../prisma/prisma.service.js';
 import type { EventBus } from './event-bus.js';
 import { EventsGateway } from './events.gateway.js';
+import type { PresenceService } from './presence.service.js';
 import type { ReplayService } from './replay.service.js';
 import { SocketRoomRegistry } from './socket-rooms.js';
 import { CommandError, SocketCommandRegistry } from './socket-commands.js';
@@ -59,6 +60,7 @@ function setup(options: { registerPing?: boolean } = {}) {
     new SocketSubscriptions(fanout, config),
     config,
     new Metrics(),
+    { connected: () => undefined, disconnected: () => undefined } as unknown as PresenceService,
   );
   if (options.registerPing !== false) gateway.onModuleInit();
   let middleware: Middleware | undefined;

@@ -19,6 +19,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { Metrics } from '../operations/metrics.service.js';
 import { protocolEnvelope } from './envelope.js';
 import { EventBus } from './event-bus.js';
+import { PresenceService } from './presence.service.js';
 import { parseCursor, ReplayService } from './replay.service.js';
 import { CommandError, SocketCommandRegistry } from './socket-commands.js';
 import { ConnectionCounter, MessageAllowance } from './socket-limits.js';
@@ -95,6 +96,7 @@ export class EventsGateway
     private readonly subscriptions: SocketSubscriptions,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: Metrics,
+    private readonly presence: PresenceService,
   ) {
     this.connections = new ConnectionCounter(config.sockets.perUserMax);
   }
@@ -178,6 +180,7 @@ export class EventsGateway
         subscriptions,
       }),
     );
+    this.presence.connected(user, this.connections.count(user.userId));
   }
 
   handleDisconnect(socket: OperateSocket): void {
@@ -187,6 +190,7 @@ export class EventsGateway
       socket.data.counted = false;
       this.connections.release(socket.data.user.userId);
       this.metrics.socketsConnected.dec();
+      this.presence.disconnected(socket.data.user, this.connections.count(socket.data.user.userId));
     }
   }
 

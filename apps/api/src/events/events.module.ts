@@ -5,6 +5,8 @@ import { EventsGateway } from './events.gateway.js';
 import { EventsService } from './events.service.js';
 import { EventFanout } from './fanout.service.js';
 import { EventStore } from './outbox.js';
+import { PresenceController } from './presence.controller.js';
+import { PresenceService } from './presence.service.js';
 import { RelayService } from './relay.service.js';
 import { ReplayService } from './replay.service.js';
 import { RetentionService } from './retention.service.js';
@@ -21,7 +23,9 @@ import { SocketSubscriptions } from './socket-subscriptions.js';
  */
 @Module({
   imports: [AuthModule],
+  controllers: [PresenceController],
   providers: [
+    PresenceService,
     EventsGateway,
     EventsService,
     SocketServerRef,

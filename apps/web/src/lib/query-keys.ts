@@ -9,4 +9,6 @@ export const queryKeys = {
   seller: ['seller'] as const,
   orders: ['orders'] as const,
   listings: ['listings'] as const,
+  presence: ['presence'] as const,
+  users: ['users'] as const,
 };

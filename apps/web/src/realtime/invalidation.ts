@@ -6,6 +6,7 @@ import {
   MarketplaceEvent,
   NotificationEvent,
   OrderEvent,
+  PresenceEvent,
   SellerEvent,
   ShopEvent,
   type EventEnvelope,
@@ -49,6 +50,8 @@ export const invalidations = {
   [MarketplaceEvent.ListingUpdated]: () => [queryKeys.listings],
   [MarketplaceEvent.ListingCancelled]: () => [queryKeys.listings],
   [MarketplaceEvent.ListingSold]: () => [queryKeys.listings],
+  // The server's list is the truth (tabs, other nodes): a change refetches it.
+  [PresenceEvent.Changed]: () => [queryKeys.presence],
 } satisfies { readonly [E in DomainEventName]: (payload: EventPayload<E>) => readonly QueryKey[] };
 
 export function keysToInvalidate(envelope: EventEnvelope): readonly QueryKey[] {

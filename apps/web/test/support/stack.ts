@@ -110,6 +110,7 @@ export class Stack {
       CORS_ORIGINS: `http://127.0.0.1:${webPort}`,
       RELAY_POLL_INTERVAL_MS: '100',
       SHUTDOWN_TIMEOUT_MS: '3000',
+      PRESENCE_OFFLINE_GRACE_MS: '1000',
     };
   }
 

@@ -7,6 +7,7 @@ import { useApi } from '@/lib/hooks';
 import { useHydrated, useSession } from '@/lib/use-session';
 import { LiveIndicator } from '@/realtime/LiveIndicator';
 import { NotificationCenter } from '@/realtime/NotificationCenter';
+import { PresenceIndicator } from '@/realtime/PresenceIndicator';
 
 const nav = [
   { href: '/invoices', label: 'Invoices' },
@@ -41,6 +42,7 @@ export default function AppLayout({ children }: { children: ReactNode }) {
         </nav>
         <div className="topbar-end">
           <LiveIndicator />
+          <PresenceIndicator selfId={session.user.id} />
           <NotificationCenter />
           <span className="who" title={session.user.email}>
             {session.user.name} · {session.user.organization.name}
