@@ -180,7 +180,7 @@ export class EventsGateway
         subscriptions,
       }),
     );
-    this.presence.connected(user, this.connections.count(user.userId));
+    this.presence.connected(user);
   }
 
   handleDisconnect(socket: OperateSocket): void {

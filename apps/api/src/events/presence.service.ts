@@ -33,9 +33,10 @@ export class PresenceService implements OnModuleDestroy {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** A socket of `user` joined on this node; `local` counts the user's sockets here, this one included. */
-  connected(user: AuthUser, local: number): void {
-    if (local > 1 && this.published.get(user.userId) === true) return;
+  /** A socket of `user` joined on this node. */
+  connected(user: AuthUser): void {
+    // Already online (a second tab, a reconnect within the grace): another socket changes nothing.
+    if (this.published.get(user.userId) === true) return;
     this.schedule(user, this.config.presence.settleMs);
   }
 
