@@ -21,6 +21,8 @@ step "typecheck (sources and tests)"
 pnpm typecheck
 step "db:check: schema.prisma matches the committed migrations"
 pnpm db:check
+step "docs: the committed AsyncAPI document matches the event catalog"
+node scripts/docs-events.mjs --check
 
 jest() { node --experimental-vm-modules node_modules/jest/bin/jest.js --ci "$@"; }
 

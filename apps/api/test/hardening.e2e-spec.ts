@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import jwt from 'jsonwebtoken';
 import { io } from 'socket.io-client';
-import { ErrorCode, InvoiceEvent, ProtocolEvent, type Ack } from '@operate/shared';
+import { commandCatalog, ErrorCode, eventNames, InvoiceEvent, ProtocolEvent, type Ack } from '@operate/shared';
 import { EventsService } from '../src/events/events.service.js';
 import { startApp, type RunningApp } from './support/app.js';
 import { TEST_ACCESS_SECRET } from './support/config.js';
@@ -94,6 +94,18 @@ describe('hardening (e2e)', () => {
       expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
       const bystander = await seedUser(ctx.prisma, { name: 'bystander', organizationId: ctx.tenants.orgA });
       await ctx.http().post('/auth/login').send({ email: bystander.email, password: TEST_PASSWORD }).expect(200);
+    });
+
+    it('serves the AsyncAPI document and a readable page of every event and command, without a token', async () => {
+      const json = (await ctx.http().get('/docs/events.json').expect(200)).body as { asyncapi: string; components: { messages: object } };
+      expect(json.asyncapi).toBe('3.0.0');
+      expect(Object.keys(json.components.messages)).toEqual(expect.arrayContaining([...eventNames]));
+      const page = await ctx
+        .http()
+        .get('/docs/events')
+        .expect(200)
+        .expect('content-type', /text\/html/);
+      for (const name of [...eventNames, ...Object.keys(commandCatalog)]) expect(page.text).toContain(`<code>${name}</code>`);
     });
 
     it('/health reports the database (and Redis when used) up', async () => {

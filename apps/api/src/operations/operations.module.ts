@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { EventsDocsController } from './events-docs.controller.js';
 import { Metrics } from './metrics.service.js';
 import { OperationsController } from './operations.controller.js';
 import { RedisLink } from './redis-link.js';
@@ -8,7 +9,7 @@ import { RedisLink } from './redis-link.js';
 @Global()
 @Module({
   imports: [TerminusModule.forRoot()],
-  controllers: [OperationsController],
+  controllers: [OperationsController, EventsDocsController],
   providers: [Metrics, RedisLink],
   exports: [Metrics, RedisLink],
 })
