@@ -1,4 +1,4 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Header, HttpException, HttpStatus, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Public } from '../auth/decorators.js';
 import { PrismaService } from '../prisma/prisma.service.js';
@@ -30,7 +30,22 @@ export class OperationsController {
   /** 200 when the database (and Redis, when this node uses it) answer; 503 with which one did not. */
   @Get('health')
   @HealthCheck()
-  check() {
+  async check() {
+    try {
+      return await this.runChecks();
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      // Terminus's report, in the API's error shape: the code, what is down, then its details.
+      const report = error.getResponse() as { error?: Record<string, unknown> };
+      const down = Object.keys(report.error ?? {});
+      throw new HttpException(
+        { statusCode: HttpStatus.SERVICE_UNAVAILABLE, code: 'unhealthy', message: `Down: ${down.join(', ')}`, ...report },
+        HttpStatus.SERVICE_UNAVAILABLE,
+      );
+    }
+  }
+
+  private runChecks() {
     return this.health.check([
       async () => {
         const database = this.indicators.check('database');
