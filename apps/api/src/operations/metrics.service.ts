@@ -61,11 +61,23 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'operate_' });
   }
 
+  // The labelled children, kept: on the delivery path a lookup by label values costs more than the count.
+  private readonly deliveredByType = new Map<string, { inc(): void }>();
+  private readonly lagByAudience = new Map<string, { observe(value: number): void }>();
+
   /** One event emitted on this node to `audiences`, published at `occurredAt`. */
   delivered(type: string, occurredAt: string, audiences: readonly string[], now = Date.now()): void {
-    this.eventsDelivered.inc({ type });
-    const lag = Math.max(0, (now - Date.parse(occurredAt)) / 1000);
-    for (const audience of audiences)
-      if (audience.startsWith(ORGANIZATION_ROOM)) this.deliveryLag.observe({ organization: audience.slice(ORGANIZATION_ROOM.length) }, lag);
+    let counter = this.deliveredByType.get(type);
+    if (!counter) this.deliveredByType.set(type, (counter = this.eventsDelivered.labels({ type })));
+    counter.inc();
+    let lag: number | undefined;
+    for (const audience of audiences) {
+      if (!audience.startsWith(ORGANIZATION_ROOM)) continue;
+      let histogram = this.lagByAudience.get(audience);
+      if (!histogram)
+        this.lagByAudience.set(audience, (histogram = this.deliveryLag.labels({ organization: audience.slice(ORGANIZATION_ROOM.length) })));
+      lag ??= Math.max(0, (now - Date.parse(occurredAt)) / 1000);
+      histogram.observe(lag);
+    }
   }
 }
