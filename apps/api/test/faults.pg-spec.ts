@@ -8,9 +8,10 @@ import { PrismaClient } from '../src/generated/prisma/client.js';
 import { ApiProcess } from './support/api-process.js';
 import { TEST_ACCESS_SECRET, TEST_REFRESH_SECRET } from './support/config.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { seedTenants, TEST_PASSWORD, type Tenants, type TestUser } from './support/fixtures.js';
+import { seedTenants, type Tenants, type TestUser } from './support/fixtures.js';
 import { PrivatePostgres, PrivateRedis } from './support/servers.js';
-import { RecordingClient } from './support/socket-client.js';
+import { connectAt, loginAt } from './support/remote.js';
+import type { RecordingClient } from './support/socket-client.js';
 
 jest.setTimeout(180_000);
 
@@ -40,16 +41,8 @@ describe('faults (PostgreSQL + Redis restarted under the API)', () => {
     return node.url();
   }
 
-  async function login(url: string, user: TestUser): Promise<string> {
-    const response = await request(url).post('/auth/login').send({ email: user.email, password: TEST_PASSWORD }).expect(200);
-    return (response.body as { accessToken: string }).accessToken;
-  }
-
-  async function connect(url: string, user: TestUser, cursor?: number): Promise<RecordingClient> {
-    const client = await RecordingClient.connect(url, await login(url, user), cursor === undefined ? {} : { cursor });
-    clients.push(client);
-    return client;
-  }
+  const login = loginAt;
+  const connect = (url: string, user: TestUser, cursor?: number) => connectAt(url, user, clients, cursor);
 
   /** Creates an invoice, retrying (as a client would) while the API answers 5xx or cannot be reached; bounded. */
   async function createInvoice(url: string, token: string, customerName: string, tally: { failures: number }): Promise<void> {

@@ -6,8 +6,9 @@ import { PrismaClient } from '../src/generated/prisma/client.js';
 import { ApiProcess } from './support/api-process.js';
 import { TEST_ACCESS_SECRET, TEST_REFRESH_SECRET } from './support/config.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { seedTenants, seedUser, TEST_PASSWORD, type Tenants, type TestUser } from './support/fixtures.js';
-import { RecordingClient } from './support/socket-client.js';
+import { seedTenants, seedUser, type Tenants, type TestUser } from './support/fixtures.js';
+import { connectAt, loginAt } from './support/remote.js';
+import type { RecordingClient } from './support/socket-client.js';
 
 jest.setTimeout(180_000);
 
@@ -35,16 +36,8 @@ describe('several API nodes (PostgreSQL + Redis)', () => {
     PRESENCE_OFFLINE_GRACE_MS: '500',
   });
 
-  async function login(url: string, user: TestUser): Promise<string> {
-    const response = await request(url).post('/auth/login').send({ email: user.email, password: TEST_PASSWORD }).expect(200);
-    return (response.body as { accessToken: string }).accessToken;
-  }
-
-  async function connect(url: string, user: TestUser, cursor?: number): Promise<RecordingClient> {
-    const client = await RecordingClient.connect(url, await login(url, user), cursor === undefined ? {} : { cursor });
-    clients.push(client);
-    return client;
-  }
+  const login = loginAt;
+  const connect = (url: string, user: TestUser, cursor?: number) => connectAt(url, user, clients, cursor);
 
   async function createInvoice(url: string, token: string, customerName: string): Promise<InvoiceSummary> {
     const response = await request(url)
