@@ -153,6 +153,8 @@ describe('escrow (e2e)', () => {
   it('keeps an admin subscription across a reconnect (auth.subscriptions) and replays what it missed; refuses a stranger', async () => {
     const escrow = await openEscrow();
     await webhook(paymentEvent(escrow, 'payment.captured')).expect(200);
+    // Delivered on this node before the admin connects: its cursor is then after them, and they are not missed.
+    await seller.waitFor(EscrowEvent.Updated, (e) => e.payload.escrowId === escrow.escrowId && e.payload.status === 'HELD');
     const subscriptions = [{ topic: Topic.Escrow, escrowId: escrow.escrowId }];
     const admin = await ctx.connect(ctx.tenants.a1, { subscriptions });
     expect((await admin.waitFor(ProtocolEvent.Connected)).payload.subscriptions).toEqual({ granted: subscriptions, refused: [] });
