@@ -146,7 +146,7 @@ export function renderMarkdown(result: BenchResult): string {
     ...stormRows(storms),
     `| Highest fan-out rate with p99 ≤ 100 ms (events/s; × 5 deliveries) | ${int(highestSustained(fanout.bare))} | ${int(highestSustained(fanout.operate))} | | reported | |`,
     '',
-    "Fan-out steps (scenario 1): server CPU per delivered event (median of 3 rounds; the ratio is the median of the rounds' paired ratios), latency from emit to client, generator CPU (flagged ⚠ above 90% of its core).",
+    "Fan-out steps (scenario 1): server CPU per delivered event (median of 5 rounds; the ratio is the median of the rounds' paired ratios), latency from emit to client, generator CPU (flagged ⚠ above 90% of its core).",
     '',
     '| Offered events/s | bare µs/delivery | Operate µs/delivery | Ratio | bare p50 / p99 | Operate p50 / p99 | Server CPU bare / Operate | Generator CPU bare / Operate |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',

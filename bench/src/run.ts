@@ -28,7 +28,7 @@ const STORM_STEADY_MS = 2_000;
 const FANOUT_RATES = [1_000, 2_000, 4_000, 6_000, 8_000];
 const FANOUT_WARMUP_MS = 2_000;
 const FANOUT_STEP_MS = 4_000;
-const FANOUT_ROUNDS = 3;
+const FANOUT_ROUNDS = 5;
 const SUSTAINED_P99_MS = 100;
 /** A generator above this share of its one core may be what limits a step: the step is flagged. */
 const GENERATOR_BOUND_SHARE = 0.9;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 const ORGANIZATION_ROOM = 'org:';
 
@@ -57,9 +57,38 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'operate_' });
-  }
+  // The process's own figures, read when scraped. prom-client's default set is not used: its GC observer and
+  // event-loop monitor run all the time and cost ~10 µs per delivered event at 1,000 events/s (pnpm bench).
+  readonly processCpu = new Gauge({
+    name: 'operate_process_cpu_seconds_total',
+    help: 'User and system CPU time spent by this process.',
+    registers: [this.registry],
+    collect() {
+      const { user, system } = process.cpuUsage();
+      this.set((user + system) / 1e6);
+    },
+  });
+  readonly processMemory = new Gauge({
+    name: 'operate_process_memory_bytes',
+    help: 'Memory of this process: resident set, V8 heap used and total, external.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+    collect() {
+      const memory = process.memoryUsage();
+      this.set({ kind: 'rss' }, memory.rss);
+      this.set({ kind: 'heap_used' }, memory.heapUsed);
+      this.set({ kind: 'heap_total' }, memory.heapTotal);
+      this.set({ kind: 'external' }, memory.external);
+    },
+  });
+  readonly uptime = new Gauge({
+    name: 'operate_process_uptime_seconds',
+    help: 'Seconds since this process started.',
+    registers: [this.registry],
+    collect() {
+      this.set(process.uptime());
+    },
+  });
 
   // The labelled children, kept: on the delivery path a lookup by label values costs more than the count.
   private readonly deliveredByType = new Map<string, { inc(): void }>();
