@@ -105,17 +105,20 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /**
  * Gives every request an id (the caller's `x-request-id` when it is a plain token, else a new one), returns
- * it in the response header and logs one structured line per request when the response is sent.
+ * it in the response header and logs one structured line per request when the response is sent (at debug
+ * level outside production).
  */
-function requestLog() {
+function requestLog(config: AppConfig) {
   const logger = new Logger('Http');
+  // A line per request belongs in production's JSON stream; in a development console it would bury the rest.
+  const write = config.env === 'production' ? logger.log.bind(logger) : logger.debug.bind(logger);
   return (request: Request, response: Response, next: NextFunction) => {
     const given = request.header('x-request-id');
     const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
     const started = performance.now();
     response.setHeader('x-request-id', requestId);
     response.on('finish', () =>
-      logger.log({
+      write({
         msg: 'request',
         requestId,
         method: request.method,
@@ -135,7 +138,7 @@ export async function configureApp(app: INestApplication, config: AppConfig): Pr
   if (ioAdapter.publisher) app.get(RedisLink).attach(ioAdapter.publisher);
   app.useWebSocketAdapter(ioAdapter);
   app.use(helmet());
-  app.use(requestLog());
+  app.use(requestLog(config));
   app.enableCors({ origin: [...config.corsOrigins], credentials: true });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
