@@ -282,8 +282,9 @@ export class EventsGateway
       else socket.emit(ProtocolEvent.Error, protocolEnvelope(ProtocolEvent.Error, error));
     };
 
-    socket.data.allowance ??= new MessageAllowance(this.config.sockets, Date.now());
-    const verdict = socket.data.allowance.take(Date.now());
+    const now = Date.now();
+    socket.data.allowance ??= new MessageAllowance(this.config.sockets, now);
+    const verdict = socket.data.allowance.take(now);
     if (verdict === 'disconnect') {
       this.logger.warn({ msg: 'socket disconnected for flooding', socketId: socket.id, userId: socket.data.user.userId });
       socket.emit(

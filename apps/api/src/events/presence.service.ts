@@ -81,12 +81,23 @@ export class PresenceService implements OnModuleDestroy {
     this.checks.set(user.userId, { timer, dueAt });
   }
 
+  private forget(userId: string): void {
+    this.published.delete(userId);
+    this.lastGone.delete(userId);
+  }
+
   private async check(user: AuthUser): Promise<void> {
     const server = this.serverRef.get();
     if (!server) return;
     try {
       const sockets = await server.in(rooms.user(user.userId)).fetchSockets();
       const online = sockets.length > 0;
+      if (online && !sockets.some((socket) => server.sockets.sockets.has(socket.id))) {
+        // Online on other nodes only: they hold the person now and will tell when that changes. Forget them
+        // here, or a return to this node after an offline announced elsewhere would look like no change.
+        this.forget(user.userId);
+        return;
+      }
       if (online && this.published.get(user.userId) !== true) {
         // One node announces a person: the one holding their earliest socket (every node agrees on which).
         const earliest = sockets.reduce((a, b) =>
@@ -107,12 +118,9 @@ export class PresenceService implements OnModuleDestroy {
       }
       if (this.published.get(user.userId) === online) return;
       await this.events.toOrganization(user.organizationId).emit(PresenceEvent.Changed, { userId: user.userId, online });
+      // Offline is where a person starts: nothing to remember for them.
       if (online) this.published.set(user.userId, true);
-      else {
-        // Offline is where a person starts: nothing to remember for them.
-        this.published.delete(user.userId);
-        this.lastGone.delete(user.userId);
-      }
+      else this.forget(user.userId);
     } catch (error) {
       this.logger.warn({
         msg: 'presence check failed; retrying',

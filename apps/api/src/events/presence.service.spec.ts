@@ -1,0 +1,89 @@
+import { describe, expect, it } from '@jest/globals';
+import { PresenceEvent } from '@operate/shared';
+import type { AuthUser } from '../auth/token.service.js';
+import { loadConfig } from '../config/config.js';
+import type { EventsService } from './events.service.js';
+import { PresenceService } from './presence.service.js';
+import { SocketServerRef } from './socket-server.ref.js';
+import type { OperateServer } from './socket-types.js';
+import { FakeEventsService } from './testing/index.js';
+
+const person: AuthUser = {
+  userId: '6f1c2b3d-4e5f-4a43-9f0e-2b7f3f1a2c11',
+  organizationId: '5b0c1f62-1e4b-4a43-9f0e-2b7f3f1a2c11',
+  role: 'MEMBER',
+  expiresAt: 0,
+};
+const settle = () => new Promise((resolve) => setTimeout(resolve, 40));
+
+/**
+ * One node's PresenceService over a fake cluster: `cluster` is every socket of the person on any node (what
+ * the adapter's fetchSockets answers), `here` the ids held by this node.
+ */
+function node() {
+  const cluster: { id: string; handshake: { issued: number } }[] = [];
+  const here = new Set<string>();
+  const server = {
+    in: () => ({ fetchSockets: () => Promise.resolve([...cluster]) }),
+    sockets: { sockets: { has: (id: string) => here.has(id) } },
+  } as unknown as OperateServer;
+  const ref = new SocketServerRef();
+  ref.set(server);
+  const events = new FakeEventsService();
+  const config = loadConfig({
+    JWT_ACCESS_SECRET: 'a'.repeat(32),
+    JWT_REFRESH_SECRET: 'r'.repeat(32),
+    PRESENCE_SETTLE_MS: '5',
+    PRESENCE_OFFLINE_GRACE_MS: '10',
+  });
+  const presence = new PresenceService(ref, events as unknown as EventsService, config);
+  const announced = () => events.payloadsOf(PresenceEvent.Changed).map((payload) => payload.online);
+  return { cluster, here, presence, announced };
+}
+
+describe(PresenceService.name, () => {
+  it('announces a person once however many sockets they open, and offline after the last has gone for the grace', async () => {
+    const { cluster, here, presence, announced } = node();
+    for (const id of ['s1', 's2']) {
+      cluster.push({ id, handshake: { issued: cluster.length } });
+      here.add(id);
+      presence.connected(person);
+      await settle();
+    }
+    expect(announced()).toEqual([true]);
+    cluster.splice(0);
+    here.clear();
+    presence.disconnected(person, 1);
+    presence.disconnected(person, 0);
+    await settle();
+    expect(announced()).toEqual([true, false]);
+  });
+
+  it('leaves the announcement to the node holding the earliest socket', async () => {
+    const { cluster, here, presence, announced } = node();
+    cluster.push({ id: 'elsewhere', handshake: { issued: 1 } }, { id: 'mine', handshake: { issued: 2 } });
+    here.add('mine');
+    presence.connected(person);
+    await settle();
+    expect(announced()).toEqual([]);
+  });
+
+  it('forgets a person who left for another node, so their return after an offline announced there is announced', async () => {
+    const { cluster, here, presence, announced } = node();
+    cluster.push({ id: 'mine', handshake: { issued: 1 } });
+    here.add('mine');
+    presence.connected(person);
+    await settle();
+    // The tab moves to another node; this node sees them online there and steps back.
+    cluster.splice(0, 1, { id: 'other-node', handshake: { issued: 2 } });
+    here.clear();
+    presence.disconnected(person, 0);
+    await settle();
+    // They leave that node too (it announces offline), then come back here.
+    cluster.splice(0, 1, { id: 'back', handshake: { issued: 3 } });
+    here.add('back');
+    presence.connected(person);
+    await settle();
+    expect(announced()).toEqual([true, true]);
+  });
+});
