@@ -1,5 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
-import { commandCatalog, eventCatalog, eventNames, type ClientCommandName } from '@operate/shared';
+import { commandCatalog, eventNames } from '@operate/shared';
 import { buildAsyncApi } from '@operate/shared/asyncapi';
 import { Public } from '../auth/decorators.js';
 
@@ -11,28 +11,24 @@ function schemaBlock(schema: unknown): string {
   return `<details><summary>payload schema</summary><pre>${escape(JSON.stringify(schema, null, 2))}</pre></details>`;
 }
 
-/** The socket protocol, readable: every event and command of the catalog, from the same AsyncAPI document. */
-function renderPage(): string {
-  const document = buildAsyncApi() as {
-    info: { title: string; description: string };
-    components: { messages: Record<string, { description?: string; payload: unknown }> };
-  };
+type Document = {
+  info: { title: string; description: string };
+  components: { messages: Record<string, { summary?: string; description?: string; payload: unknown }> };
+};
+
+/** The socket protocol, readable: every event and command, rendered from the AsyncAPI document itself. */
+function renderPage(document: Document): string {
   const messages = document.components.messages;
-  const events = eventNames
-    .map((name) => {
-      const message = messages[name];
-      return `<tr id="${escape(name)}"><td><code>${escape(name)}</code></td><td>${escape(eventCatalog[name].summary)}<br><small>${escape(
-        message?.description ?? '',
-      )}</small>${schemaBlock(message?.payload)}</td></tr>`;
-    })
-    .join('\n');
-  const commands = (Object.keys(commandCatalog) as ClientCommandName[])
-    .map((name) => {
-      const definition = commandCatalog[name];
-      return `<tr id="command-${escape(name)}"><td><code>${escape(name)}</code></td><td>${escape(definition.summary)}${
-        definition.idempotent ? ' <small>(idempotent)</small>' : ''
-      }${schemaBlock(messages[`command.${name}`]?.payload)}${schemaBlock(messages[`ack.${name}`]?.payload)}</td></tr>`;
-    })
+  const row = (id: string, name: string, keys: string[]) => {
+    const first = messages[keys[0] ?? ''];
+    const schemas = keys.map((key) => schemaBlock(messages[key]?.payload)).join('');
+    return `<tr id="${escape(id)}"><td><code>${escape(name)}</code></td><td>${escape(first?.summary ?? '')}<br><small>${escape(
+      first?.description ?? '',
+    )}</small>${schemas}</td></tr>`;
+  };
+  const events = eventNames.map((name) => row(name, name, [name])).join('\n');
+  const commands = Object.keys(commandCatalog)
+    .map((name) => row(`command-${name}`, name, [`command.${name}`, `ack.${name}`]))
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -56,8 +52,8 @@ td:first-child{white-space:nowrap}pre{background:#f4f6fa;padding:.5rem;overflow:
 @Public()
 @Controller('docs')
 export class EventsDocsController {
-  private readonly page = renderPage();
   private readonly document = buildAsyncApi();
+  private readonly page = renderPage(this.document as Document);
 
   @Get('events')
   @Header('content-type', 'text/html; charset=utf-8')
