@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { CountedHistogram, type HistogramSeries } from './counted-histogram.js';
 
 const ORGANIZATION_ROOM = 'org:';
 
@@ -10,6 +11,9 @@ const ORGANIZATION_ROOM = 'org:';
 @Injectable()
 export class Metrics {
   readonly registry = new Registry();
+  /** Delivered events by type since start, counted on the delivery path and handed to the counter when scraped. */
+  private readonly deliveredCounts = new Map<string, number>();
+  private readonly deliveredReported = new Map<string, number>();
   readonly socketsConnected = new Gauge({
     name: 'operate_sockets_connected',
     help: 'Client sockets connected to this node.',
@@ -26,6 +30,13 @@ export class Metrics {
     help: "Events this node emitted to its sockets' rooms, by type.",
     labelNames: ['type'] as const,
     registers: [this.registry],
+    collect: () => {
+      for (const [type, count] of this.deliveredCounts) {
+        const reported = this.deliveredReported.get(type) ?? 0;
+        if (count > reported) this.eventsDelivered.inc({ type }, count - reported);
+        this.deliveredReported.set(type, count);
+      }
+    },
   });
   readonly relayLag = new Gauge({
     name: 'operate_relay_lag_seconds',
@@ -49,7 +60,7 @@ export class Metrics {
     help: 'Events sent again to resuming sockets.',
     registers: [this.registry],
   });
-  readonly deliveryLag = new Histogram({
+  readonly deliveryLag = new CountedHistogram({
     name: 'operate_delivery_lag_seconds',
     help: 'From publish to emit on this node, by organization, for organization events.',
     labelNames: ['organization'] as const,
@@ -90,23 +101,22 @@ export class Metrics {
     },
   });
 
-  // The labelled children, kept: on the delivery path a lookup by label values costs more than the count.
-  private readonly deliveredByType = new Map<string, { inc(): void }>();
-  private readonly lagByAudience = new Map<string, { observe(value: number): void }>();
+  // The delivery path (once per delivered event) only counts: prom-client's label lookups cost more than that.
+  private readonly lagByAudience = new Map<string, HistogramSeries>();
 
   /** One event emitted on this node to `audiences`, published at `occurredAt`. */
   delivered(type: string, occurredAt: string, audiences: readonly string[], now = Date.now()): void {
-    let counter = this.deliveredByType.get(type);
-    if (!counter) this.deliveredByType.set(type, (counter = this.eventsDelivered.labels({ type })));
-    counter.inc();
+    this.deliveredCounts.set(type, (this.deliveredCounts.get(type) ?? 0) + 1);
     let lag: number | undefined;
     for (const audience of audiences) {
       if (!audience.startsWith(ORGANIZATION_ROOM)) continue;
-      let histogram = this.lagByAudience.get(audience);
-      if (!histogram)
-        this.lagByAudience.set(audience, (histogram = this.deliveryLag.labels({ organization: audience.slice(ORGANIZATION_ROOM.length) })));
+      let series = this.lagByAudience.get(audience);
+      if (!series) {
+        series = this.deliveryLag.series(audience, { organization: audience.slice(ORGANIZATION_ROOM.length) });
+        this.lagByAudience.set(audience, series);
+      }
       lag ??= Math.max(0, (now - Date.parse(occurredAt)) / 1000);
-      histogram.observe(lag);
+      series.observe(lag);
     }
   }
 }

@@ -1,0 +1,70 @@
+import { describe, expect, it } from '@jest/globals';
+import { Histogram, Registry } from 'prom-client';
+import { CountedHistogram } from './counted-histogram.js';
+import { Metrics } from './metrics.service.js';
+
+const buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+// On a bound, past the last one, zero, and in between: every branch of the bucket search.
+const observations: [string, number][] = [
+  ['a', 0],
+  ['a', 0.005],
+  ['a', 0.0051],
+  ['b', 0.3],
+  ['a', 11],
+  ['b', 10],
+  ['b', 0.07],
+  ['a', 0.07],
+];
+
+function both() {
+  const reference = new Registry();
+  const counted = new Registry();
+  const config = { name: 'lag_seconds', help: 'Lag.', labelNames: ['organization'] as const, buckets };
+  const plain = new Histogram({ ...config, registers: [reference] });
+  const fast = new CountedHistogram({ ...config, registers: [counted] });
+  for (const [organization, value] of observations) {
+    plain.observe({ organization }, value);
+    fast.series(organization, { organization }).observe(value);
+  }
+  return { reference, counted, fast };
+}
+
+describe(CountedHistogram.name, () => {
+  it("exports, as text and as JSON, exactly what prom-client's Histogram exports for the same observations", async () => {
+    const { reference, counted } = both();
+    expect(await counted.metrics()).toBe(await reference.metrics());
+    expect(await counted.getMetricsAsJSON()).toEqual(await reference.getMetricsAsJSON());
+    expect(await counted.metrics()).toContain('lag_seconds_bucket{le="0.005",organization="a"} 2');
+  });
+
+  it('keeps one series per key and forgets them all on reset', async () => {
+    const { counted, fast } = both();
+    expect(fast.series('a', { organization: 'a' })).toBe(fast.series('a', { organization: 'a' }));
+    fast.reset();
+    expect(await counted.metrics()).not.toContain('lag_seconds_bucket');
+  });
+});
+
+describe(`${Metrics.name} on the delivery path`, () => {
+  it('reports delivered events by type and the delivery lag by organization when scraped, and counts on between scrapes', async () => {
+    const metrics = new Metrics();
+    const now = Date.parse('2026-11-22T10:00:00.000Z');
+    metrics.delivered('invoice.created', '2026-11-22T09:59:59.980Z', ['org:o1'], now);
+    metrics.delivered('invoice.created', '2026-11-22T09:59:59.700Z', ['org:o1', 'user:u1'], now);
+    metrics.delivered('invoice.paid', '2026-11-22T10:00:00.000Z', ['user:u1'], now);
+    const first = await metrics.registry.metrics();
+    expect(first).toContain('operate_events_delivered_total{type="invoice.created"} 2');
+    expect(first).toContain('operate_events_delivered_total{type="invoice.paid"} 1');
+    expect(first).toContain('operate_delivery_lag_seconds_bucket{le="0.025",organization="o1"} 1');
+    expect(first).toContain('operate_delivery_lag_seconds_bucket{le="0.5",organization="o1"} 2');
+    expect(first).toContain('operate_delivery_lag_seconds_count{organization="o1"} 2');
+    expect(first).not.toContain('organization="u1"');
+
+    metrics.delivered('invoice.created', '2026-11-22T10:00:00.000Z', ['org:o2'], now);
+    const second = await metrics.registry.metrics();
+    // Scraping twice never counts an event twice.
+    expect(second).toContain('operate_events_delivered_total{type="invoice.created"} 3');
+    expect(second).toContain('operate_events_delivered_total{type="invoice.paid"} 1');
+    expect(second).toContain('operate_delivery_lag_seconds_count{organization="o2"} 1');
+  });
+});
