@@ -53,8 +53,13 @@ interface Target {
 
 const entry = (file: string) => new URL(`./${file}`, import.meta.url);
 
+/**
+ * BENCH_CALIBRATE=1: the fan-out against a second bare server in Operate's place — what the machine reads
+ * when there is no difference, to judge the fan-out's ratios by.
+ */
+const calibrating = process.env.BENCH_CALIBRATE === '1';
 /** BENCH_ONLY=memory,commit,storm,fanout,embedded runs a subset (memory is always taken: it comes with connecting). */
-const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
+const only = new Set(calibrating ? ['fanout'] : (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
 const runs = (scenario: string) => only.size === 0 || only.has(scenario);
 /** BENCH_PROFILE=operate:commit (server:scenario) writes that server's CPU profile of that scenario to bench/results/profiles/. */
 const [profiledServer, profiledScenario] = (process.env.BENCH_PROFILE ?? '').split(':');
@@ -75,15 +80,19 @@ async function scenario<T>(target: Target, name: string, run: () => Promise<T>):
 
 async function startTarget(name: Name, databaseUrl: string | undefined): Promise<Target> {
   const env = { ...process.env, BENCH_DATABASE_URL: databaseUrl ?? '' };
-  const server = await spawnBenchProcess<ServerUnderTest>(name, entry(name === 'bare' ? 'bare-server.js' : 'operate-server.js'), {
-    execArgv: ['--expose-gc'],
-    env,
-    callTimeoutMs: CALL_TIMEOUT_MS,
-  });
+  const server = await spawnBenchProcess<ServerUnderTest>(
+    name,
+    entry(name === 'bare' || calibrating ? 'bare-server.js' : 'operate-server.js'),
+    {
+      execArgv: ['--expose-gc'],
+      env,
+      callTimeoutMs: CALL_TIMEOUT_MS,
+    },
+  );
   const generator = await spawnBenchProcess<typeof GeneratorApi>(`${name} generator`, entry('generator.js'), {
     callTimeoutMs: CALL_TIMEOUT_MS,
   });
-  return { name, server, generator, protocol: name, url: '', clients: [], members: new Map() };
+  return { name, server, generator, protocol: calibrating ? 'bare' : name, url: '', clients: [], members: new Map() };
 }
 
 async function stopTarget(target: Target): Promise<void> {
@@ -246,6 +255,9 @@ async function fanoutStep(target: Target, rate: number, durationMs: number): Pro
     delivered: measured.deliveries,
     cpuUsPerDelivery: serverCpuUs / Math.max(1, measured.deliveries),
     serverCpuShare: serverCpuUs / (measured.wallMs * 1000),
+    systemShare: (after.systemUs - before.systemUs) / Math.max(1, serverCpuUs),
+    gcUsPerDelivery: ((after.gcMs - before.gcMs) * 1000) / Math.max(1, measured.deliveries),
+    majorGcs: after.majorGcs - before.majorGcs,
     generatorCpuShare: generatorShare,
     generatorBound: generatorShare > GENERATOR_BOUND_SHARE,
     latencyMs: measured.latencyMs,
@@ -274,10 +286,16 @@ async function fanoutSteps(targets: readonly Target[]): Promise<Record<Name, Fan
       const sorted = [...measured].sort((a, b) => a.cpuUsPerDelivery - b.cpuUsPerDelivery);
       const median = sorted[Math.floor(sorted.length / 2)] as FanoutStep;
       const sustained = measured.filter((step) => step.sustained).length > measured.length / 2;
-      const step = { ...median, sustained, rounds: measured.map((each) => Number(each.cpuUsPerDelivery.toFixed(2))) };
+      const step = {
+        ...median,
+        sustained,
+        rounds: measured.map((each) => Number(each.cpuUsPerDelivery.toFixed(2))),
+        roundDeliveries: measured.map((each) => each.delivered),
+      };
+      const gc = measured.map((each) => `${each.gcUsPerDelivery.toFixed(1)}`).join(', ');
       steps[target.name].push(step);
       log(
-        `${target.name} fan-out ${rate}/s: ${step.cpuUsPerDelivery.toFixed(2)} µs/delivery (rounds ${step.rounds.join(', ')}), p99 ${step.latencyMs.p99.toFixed(1)} ms, server ${(step.serverCpuShare * 100).toFixed(0)}%, generator ${(step.generatorCpuShare * 100).toFixed(0)}%${sustained ? '' : ' — not sustained'}`,
+        `${target.name} fan-out ${rate}/s: ${step.cpuUsPerDelivery.toFixed(2)} µs/delivery (rounds ${step.rounds.join(', ')}; of it in GC pauses ${gc}), p99 ${step.latencyMs.p99.toFixed(1)} ms, server ${(step.serverCpuShare * 100).toFixed(0)}%, generator ${(step.generatorCpuShare * 100).toFixed(0)}%${sustained ? '' : ' — not sustained'}`,
       );
       // Higher loads would only be further past saturation.
       if (!sustained) active.delete(target);
@@ -332,6 +350,7 @@ async function main(): Promise<void> {
     cores: cpus().length,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     postgres: await postgresVersion(adminUrl),
+    calibration: calibrating,
   };
   log(`${environment.cores} × ${environment.cpu}, Node ${environment.node}, PostgreSQL ${environment.postgres}`);
 

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { constants as perf, PerformanceObserver } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { rooms, type InvoiceSummary } from '@operate/shared';
 import { sampleInvoice } from '@operate/shared/client/testing';
@@ -42,10 +43,24 @@ export class OrganizationCycle {
 export interface ProcessUsage {
   /** User + system CPU time of the process so far, µs. */
   readonly cpuUs: number;
+  /** The system (kernel) part of it, µs: on loopback the sender's writes carry much of the receiving side's TCP work. */
+  readonly systemUs: number;
+  /** Time spent in garbage collection pauses so far, ms (minor and major), and how many major ones. */
+  readonly gcMs: number;
+  readonly majorGcs: number;
   readonly heapUsed: number;
   readonly rss: number;
   readonly sockets: number;
 }
+
+const gc = { ms: 0, major: 0 };
+// One callback per collection, in both servers alike: where a step's CPU went when it differs.
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gc.ms += entry.duration;
+    if ((entry as { detail?: { kind?: number } }).detail?.kind === perf.NODE_PERFORMANCE_GC_MAJOR) gc.major++;
+  }
+}).observe({ entryTypes: ['gc'] });
 
 /** This process's CPU and memory; with `collect`, after full garbage collections (needs --expose-gc). */
 export function processUsage(sockets: number, collect = false): ProcessUsage {
@@ -55,7 +70,15 @@ export function processUsage(sockets: number, collect = false): ProcessUsage {
   }
   const cpu = process.cpuUsage();
   const memory = process.memoryUsage();
-  return { cpuUs: cpu.user + cpu.system, heapUsed: memory.heapUsed, rss: memory.rss, sockets };
+  return {
+    cpuUs: cpu.user + cpu.system,
+    systemUs: cpu.system,
+    gcMs: gc.ms,
+    majorGcs: gc.major,
+    heapUsed: memory.heapUsed,
+    rss: memory.rss,
+    sockets,
+  };
 }
 
 /** A write-then-deliver load's record: each committed business fact, when its commit returned. */

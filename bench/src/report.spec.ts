@@ -1,0 +1,82 @@
+import { describe, expect, it } from '@jest/globals';
+import { pairedRatio, pooledCpuPerDelivery, renderMarkdown, type BenchResult, type FanoutStep } from './report.js';
+
+function step(offeredPerSecond: number, rounds: number[], roundDeliveries: number[], sustained = true): FanoutStep {
+  const sorted = [...rounds].sort((a, b) => a - b);
+  return {
+    offeredPerSecond,
+    emitted: offeredPerSecond * 4,
+    expected: offeredPerSecond * 20,
+    delivered: offeredPerSecond * 20,
+    cpuUsPerDelivery: sorted[Math.floor(sorted.length / 2)] as number,
+    serverCpuShare: 0.5,
+    systemShare: 0.4,
+    gcUsPerDelivery: 1,
+    majorGcs: 0,
+    generatorCpuShare: 0.3,
+    generatorBound: false,
+    latencyMs: { count: 1, p50: 1, p99: 2, max: 3 },
+    sustained,
+    rounds,
+    roundDeliveries,
+  };
+}
+
+const memory = { connections: 5000, heapPerConnection: 8000, rssPerConnection: 10000, connectSeconds: 5 };
+
+function result(bare: FanoutStep[], operate: FanoutStep[], calibration = false): BenchResult {
+  return {
+    environment: {
+      date: '2026-11-22T12:00:00.000Z',
+      commit: 'abc1234',
+      node: 'v20',
+      cpu: 'test',
+      cores: 2,
+      memoryGiB: 24,
+      postgres: '15',
+      calibration,
+    },
+    seconds: 1,
+    memory: { bare: memory, operate: memory },
+    commits: { bare: [], operate: [] },
+    storms: {},
+    fanout: { bare, operate },
+  };
+}
+
+describe(pooledCpuPerDelivery.name, () => {
+  it('is all CPU over all deliveries of every round, each round weighed by its deliveries', () => {
+    // (10 × 100 + 20 × 300 + 40 × 600) / 1,000 deliveries
+    expect(pooledCpuPerDelivery([step(1000, [10, 20], [100, 300]), step(2000, [40], [600])])).toBeCloseTo(31, 10);
+  });
+});
+
+describe(renderMarkdown.name, () => {
+  it('judges delivery CPU on the pooled figure of the loads both servers sustained, and shows each load with its spread', () => {
+    const bare = [
+      step(1000, [50, 40, 45], [5000, 5000, 5000]),
+      step(2000, [40, 40, 40], [10000, 10000, 10000]),
+      step(4000, [30, 30, 30], [20000, 20000, 20000]),
+    ];
+    const operate = [
+      step(1000, [60, 42, 45], [5000, 5000, 5000]),
+      step(2000, [42, 41, 44], [10000, 10000, 10000]),
+      // Not sustained: left out of the comparison.
+      step(4000, [90, 90, 90], [20000, 20000, 20000], false),
+    ];
+    const markdown = renderMarkdown(result(bare, operate));
+    // bare (50+40+45)×5,000 + 3×40×10,000 over 45,000 = 41.67; Operate (147×5,000 + 127×10,000) / 45,000 = 44.56
+    expect(markdown).toContain(
+      '| Delivery CPU per event, every round of the loads both sustained (1,000, 2,000/s) | 41.67 µs | 44.56 µs | 1.07× | ≤ 1.10× | yes |',
+    );
+    expect(markdown).toContain('| 1,000 | 45.00 | 45.00 | 1.05× (1.00–1.20) |');
+    expect(pairedRatio(bare[1] as FanoutStep, operate[1] as FanoutStep)).toBeCloseTo(1.05, 10);
+    expect(markdown).not.toContain('Calibration run');
+  });
+
+  it('says a calibration run is one, and a pooled ratio over the limit is not met', () => {
+    const markdown = renderMarkdown(result([step(1000, [40], [5000])], [step(1000, [48], [5000])], true));
+    expect(markdown).toContain('**Calibration run (`BENCH_CALIBRATE=1`)');
+    expect(markdown).toContain('| 40.00 µs | 48.00 µs | 1.20× | ≤ 1.10× | **no** |');
+  });
+});
