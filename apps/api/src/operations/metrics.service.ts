@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Registry } from 'prom-client';
-import { CountedHistogram, type HistogramSeries } from './counted-histogram.js';
+import { CountedHistogram } from './counted-histogram.js';
 
 const ORGANIZATION_ROOM = 'org:';
 
@@ -65,6 +65,8 @@ export class Metrics {
     help: 'From publish to emit on this node, by organization, for organization events.',
     labelNames: ['organization'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    // Recorded by room: `org:<id>` → { organization: <id> }.
+    labelsOf: (room) => ({ organization: room.slice(ORGANIZATION_ROOM.length) }),
     registers: [this.registry],
   });
 
@@ -101,22 +103,15 @@ export class Metrics {
     },
   });
 
-  // The delivery path (once per delivered event) only counts: prom-client's label lookups cost more than that.
-  private readonly lagByAudience = new Map<string, HistogramSeries>();
-
+  // The delivery path (once per delivered event) only counts: prom-client's label look-ups cost more than that.
   /** One event emitted on this node to `audiences`, published at `occurredAt`. */
   delivered(type: string, occurredAt: string, audiences: readonly string[], now = Date.now()): void {
     this.deliveredCounts.set(type, (this.deliveredCounts.get(type) ?? 0) + 1);
     let lag: number | undefined;
     for (const audience of audiences) {
       if (!audience.startsWith(ORGANIZATION_ROOM)) continue;
-      let series = this.lagByAudience.get(audience);
-      if (!series) {
-        series = this.deliveryLag.series(audience, { organization: audience.slice(ORGANIZATION_ROOM.length) });
-        this.lagByAudience.set(audience, series);
-      }
       lag ??= Math.max(0, (now - Date.parse(occurredAt)) / 1000);
-      series.observe(lag);
+      this.deliveryLag.record(audience, lag);
     }
   }
 }
