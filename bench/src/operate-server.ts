@@ -66,6 +66,8 @@ interface Member {
   readonly id: string;
   readonly organizationId: string;
   readonly role: 'OWNER' | 'MEMBER';
+  /** The member's one signed-in session, which their token names. */
+  readonly sessionId: string;
 }
 
 /** 1,000 organizations × 5 users, written directly (nobody logs in: tokens are issued below). */
@@ -80,11 +82,12 @@ async function seed(): Promise<Member[]> {
       id: randomUUID(),
       organizationId,
       role: index === 0 ? ('OWNER' as const) : ('MEMBER' as const),
+      sessionId: randomUUID(),
     })),
   );
   await prisma.organization.createMany({ data: organizations });
   await prisma.user.createMany({
-    data: members.map((member, index) => ({
+    data: members.map(({ sessionId: _sessionId, ...member }, index) => ({
       ...member,
       email: `user${index + 1}@bench.operate.test`,
       name: `Bench user ${index + 1}`,
@@ -92,6 +95,8 @@ async function seed(): Promise<Member[]> {
       passwordHash: '!',
     })),
   });
+  const expiresAt = new Date(Date.now() + config.jwt.refreshTtlSeconds * 1000);
+  await prisma.session.createMany({ data: members.map((member) => ({ id: member.sessionId, userId: member.id, expiresAt })) });
   return members;
 }
 
@@ -112,7 +117,13 @@ const eventLoad = new CommitLoad(organizations, async (organizationId, sequence)
 const serviceLoad = new CommitLoad(organizations, async (organizationId) => {
   const owner = owners.get(organizationId);
   if (!owner) throw new Error(`no owner for organization ${organizationId}`);
-  const caller = { userId: owner.id, organizationId, role: owner.role, expiresAt: Math.floor(Date.now() / 1000) + 3600 };
+  const caller = {
+    userId: owner.id,
+    organizationId,
+    role: owner.role,
+    sessionId: owner.sessionId,
+    expiresAt: Math.floor(Date.now() / 1000) + 3600,
+  };
   const invoice = await invoices.create(caller, {
     customerName: 'Globex Corporation',
     total: '1250.00',
@@ -150,7 +161,7 @@ export const api = {
     const { port } = app.getHttpServer().address() as AddressInfo;
     const clients: ClientSpec[] = [];
     for (const member of members) {
-      const { accessToken } = await tokens.issue(member);
+      const { accessToken } = tokens.issue(member, { id: member.sessionId, refreshGeneration: 0 });
       clients.push({ auth: { token: accessToken }, organizationId: member.organizationId, userId: member.id });
     }
     return { port, clients };

@@ -126,7 +126,8 @@ describe('delivery guarantees (e2e): resume, reset, tokens on live sockets', () 
   });
 
   it('disconnects a socket whose token expires with token_expired, and keeps one refreshed in-band', async () => {
-    const claims = { sub: ctx.tenants.a1.id, org: ctx.tenants.orgA, role: 'OWNER', typ: 'access' };
+    const { sessionId } = await ctx.signIn(ctx.tenants.a1);
+    const claims = { sub: ctx.tenants.a1.id, org: ctx.tenants.orgA, role: 'OWNER', sid: sessionId, typ: 'access' };
     const options = { issuer: ctx.config.jwt.issuer, audience: ctx.config.jwt.audience };
     const shortLived = jwt.sign(claims, TEST_ACCESS_SECRET, { ...options, expiresIn: 3 });
     const expiring = await ctx.connect(ctx.tenants.a1, { token: shortLived });
@@ -151,7 +152,7 @@ describe('delivery guarantees (e2e): resume, reset, tokens on live sockets', () 
     expect(refreshed.ofType(ProtocolEvent.Error)).toHaveLength(0);
   });
 
-  it("ends a deactivated user's sockets at once and refuses them afterwards", async () => {
+  it("ends a deactivated user's sessions and sockets at once; reactivated, they sign in anew", async () => {
     const member = await ctx.connect(ctx.tenants.a2);
     const memberToken = await ctx.login(ctx.tenants.a2);
     const ownerToken = await ctx.login(ctx.tenants.a1);
@@ -165,7 +166,14 @@ describe('delivery guarantees (e2e): resume, reset, tokens on live sockets', () 
     await ctx.http().get('/invoices').set('authorization', `Bearer ${memberToken}`).expect(401);
 
     await ctx.http().patch(`/users/${ctx.tenants.a2.id}`).set('authorization', `Bearer ${ownerToken}`).send({ active: true }).expect(200);
-    await ctx.http().get('/invoices').set('authorization', `Bearer ${memberToken}`).expect(200);
+    // Reactivation does not revive the sessions deactivation ended.
+    const stale = await ctx.http().get('/invoices').set('authorization', `Bearer ${memberToken}`).expect(401);
+    expect(stale.body).toMatchObject({ code: 'session_revoked' });
+    await ctx
+      .http()
+      .get('/invoices')
+      .set('authorization', `Bearer ${await ctx.login(ctx.tenants.a2)}`)
+      .expect(200);
   });
 
   it('answers reset (cursor_pruned) when resuming from before what retention removed', async () => {

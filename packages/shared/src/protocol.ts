@@ -77,6 +77,8 @@ export const ErrorCode = {
   Unauthorized: 'unauthorized',
   TokenExpired: 'token_expired',
   AccountDeactivated: 'account_deactivated',
+  /** The session was ended (sign-out, another device ended it, or its refresh token was reused). */
+  SessionRevoked: 'session_revoked',
   ShuttingDown: 'shutting_down',
   Forbidden: 'forbidden',
   InvalidPayload: 'invalid_payload',

@@ -1,31 +1,104 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { forbidden, notFound, unauthorized } from '../common/http-errors.js';
+import { uuidParam } from '../common/uuid-param.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { AuthService } from './auth.service.js';
 import { CurrentUser, Public } from './decorators.js';
-import { LoginDto, RefreshDto } from './dto/auth.dto.js';
+import { LoginDto, RefreshDto, type RefreshTokenIn } from './dto/auth.dto.js';
 import { LoginThrottleGuard } from './login-throttle.guard.js';
-import type { AuthUser } from './token.service.js';
+import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from './refresh-cookie.js';
+import { RefreshRefused, SessionService, type Device } from './session.service.js';
+import type { AuthUser, TokenPair } from './token.service.js';
+
+const deviceOf = (request: Request): Device => ({ userAgent: request.get('user-agent'), ipAddress: request.ip });
 
 @Controller('auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly sessions: SessionService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
+  /** Starts a session. `refreshTokenIn: 'cookie'` (the dashboard) keeps the refresh token out of the body. */
   @Public()
   @UseGuards(LoginThrottleGuard)
   @Post('login')
   @HttpCode(HttpStatus.OK)
-  login(@Body() body: LoginDto) {
-    return this.auth.login(body.email, body.password);
+  async login(@Body() body: LoginDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    const pair = await this.auth.login(body.email, body.password, deviceOf(request));
+    return this.deliver(pair, body.refreshTokenIn ?? 'body', request, response);
   }
 
+  /** Rotates the refresh token given in the body, or else the refresh cookie's (answering in the same place). */
   @Public()
   @Post('refresh')
   @HttpCode(HttpStatus.OK)
-  refresh(@Body() body: RefreshDto) {
-    return this.auth.refresh(body.refreshToken);
+  async refresh(@Body() body: RefreshDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    const from: RefreshTokenIn = body.refreshToken === undefined ? 'cookie' : 'body';
+    const token = body.refreshToken ?? readRefreshCookie(request);
+    if (token === undefined) throw unauthorized('unauthorized', 'Send refreshToken in the body, or sign in to get the refresh cookie');
+    if (from === 'cookie') this.checkOrigin(request);
+    try {
+      return this.deliver(await this.sessions.refresh(token, deviceOf(request)), from, request, response);
+    } catch (error) {
+      if (!(error instanceof RefreshRefused)) throw error;
+      if (from === 'cookie') clearRefreshCookie(request, response);
+      throw unauthorized(error.code, error.message);
+    }
+  }
+
+  /** Ends this session: its refresh token and access tokens are refused from now on, its sockets are cut. */
+  @Post('logout')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async logout(@CurrentUser() user: AuthUser, @Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<void> {
+    await this.sessions.end(user, user.sessionId, 'logout');
+    clearRefreshCookie(request, response);
+  }
+
+  /** Ends every session of the caller, this one included. */
+  @Post('logout-all')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async logoutAll(@CurrentUser() user: AuthUser, @Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<void> {
+    await this.sessions.endAll(user.userId, 'logout_all');
+    clearRefreshCookie(request, response);
+  }
+
+  @Get('sessions')
+  listSessions(@CurrentUser() user: AuthUser) {
+    return this.sessions.list(user);
+  }
+
+  /** Ends one of the caller's sessions (another device, or this one). */
+  @Delete('sessions/:id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async endSession(
+    @CurrentUser() user: AuthUser,
+    @Param('id', uuidParam('id')) id: string,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<void> {
+    if (!(await this.sessions.end(user, id, 'ended'))) throw notFound('Session');
+    if (id === user.sessionId) clearRefreshCookie(request, response);
   }
 
   @Get('me')
   me(@CurrentUser() user: AuthUser) {
     return this.auth.me(user);
+  }
+
+  private deliver(pair: TokenPair, to: RefreshTokenIn, request: Request, response: Response) {
+    if (to === 'body') return pair;
+    const { refreshToken, ...rest } = pair;
+    setRefreshCookie(request, response, refreshToken, this.config.jwt.refreshTtlSeconds);
+    return rest;
+  }
+
+  /** The cookie rides on any request the browser makes: only the configured dashboard origins may use it. */
+  private checkOrigin(request: Request): void {
+    const origin = request.get('origin');
+    if (origin !== undefined && !this.config.corsOrigins.includes(origin))
+      throw forbidden(`Origin ${origin} may not use the refresh cookie (CORS_ORIGINS)`);
   }
 }

@@ -1,35 +1,31 @@
 import { type ExecutionContext, Injectable, type CanActivate } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
 import type { Role } from '../generated/prisma/enums.js';
 import { forbidden, unauthorized } from '../common/http-errors.js';
 import { IS_PUBLIC, ROLES } from './decorators.js';
-import { AuthService } from './auth.service.js';
-import { InvalidTokenError, type AuthUser } from './token.service.js';
+import { InvalidTokenError, tokenProblem, type AuthUser } from './token.service.js';
 
-const BEARER = /^Bearer ([^\s]+)$/i;
-
-/** Every route needs a valid access token (`Authorization: Bearer …`) unless marked @Public(); the socket handshake checks the same way. */
+/** Every route needs a valid access token (`Authorization: Bearer …`) unless marked @Public(); see JwtStrategy. */
 @Injectable()
-export class JwtAuthGuard implements CanActivate {
-  constructor(
-    private readonly reflector: Reflector,
-    private readonly auth: AuthService,
-  ) {}
+export class JwtAuthGuard extends AuthGuard('jwt') {
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  override canActivate(context: ExecutionContext) {
     const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
-    if (isPublic) return true;
-    const request = context.switchToHttp().getRequest<Request & { user?: AuthUser }>();
-    const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
-    if (!token) throw unauthorized('unauthorized', 'A valid bearer token is required');
-    try {
-      request.user = await this.auth.authenticate(token);
-    } catch (error) {
-      if (!(error instanceof InvalidTokenError)) throw error;
-      throw unauthorized(error.code, error.code === 'token_expired' ? 'The access token has expired' : error.message);
-    }
-    return true;
+    return isPublic ? true : super.canActivate(context);
+  }
+
+  /** passport's verdict → a coded 401: the strategy's own refusal, jsonwebtoken's, or no token at all. */
+  override handleRequest<TUser = AuthUser>(error: unknown, user: TUser | false, info: unknown): TUser {
+    if (user && !error) return user;
+    if (error instanceof Error && !(error instanceof InvalidTokenError)) throw error;
+    if (info instanceof Error && info.message === 'No auth token') throw unauthorized('unauthorized', 'A valid bearer token is required');
+    const problem = tokenProblem(error ?? info);
+    throw unauthorized(problem.code, problem.code === 'token_expired' ? 'The access token has expired' : problem.message);
   }
 }
 

@@ -1,36 +1,39 @@
-import { createSecretKey, type KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import jwt from 'jsonwebtoken';
+import { JwtService } from '@nestjs/jwt';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { Role } from '../generated/prisma/enums.js';
+import { JwtKeys } from './jwt-keys.js';
 
 /** What an authenticated caller is, on HTTP requests and on sockets alike. */
 export interface AuthUser {
   readonly userId: string;
   readonly organizationId: string;
   readonly role: Role;
+  /** The signed-in device this token belongs to (a row of Session); ending it refuses the token. */
+  readonly sessionId: string;
   /** Access token expiry, epoch seconds. */
   readonly expiresAt: number;
 }
 
-interface AccessClaims {
-  sub: string;
-  org: string;
-  role: Role;
-  typ: 'access';
+/** What a refresh token names: its session and which of the session's refresh tokens it is. */
+export interface RefreshClaims {
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly generation: number;
 }
 
-interface RefreshClaims {
-  sub: string;
-  typ: 'refresh';
-}
+export type TokenProblem = 'token_expired' | 'unauthorized' | 'session_revoked';
 
-export type TokenProblem = 'token_expired' | 'unauthorized';
+const MESSAGES: Record<TokenProblem, string> = {
+  token_expired: 'The token has expired',
+  unauthorized: 'The token is missing, malformed or not signed by us',
+  session_revoked: 'This session was ended; sign in again',
+};
 
 export class InvalidTokenError extends Error {
   constructor(
     readonly code: TokenProblem,
-    message = code === 'token_expired' ? 'The token has expired' : 'The token is missing, malformed or not signed by us',
+    message = MESSAGES[code],
   ) {
     super(message);
     this.name = 'InvalidTokenError';
@@ -42,62 +45,83 @@ export interface TokenPair {
   readonly refreshToken: string;
   readonly tokenType: 'Bearer';
   readonly expiresIn: number;
+  readonly sessionId: string;
 }
 
+const MAX_TOKEN_LENGTH = 4096;
+const isUuid = (value: unknown): value is string =>
+  typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value);
+
 /**
- * Signs and verifies tokens; the HTTP guard and the socket handshake both go through it. The secrets are
- * turned into key objects once: given a string, jsonwebtoken first tries (and fails) to parse it as a
- * PEM key on every call, which made each verification cost more than the rest of a socket handshake.
+ * Signs and verifies tokens with @nestjs/jwt: access tokens through the app's JwtService (the socket
+ * handshake verifies here; the HTTP guard's passport-jwt strategy uses the same key and options and the
+ * same `accessClaims`), refresh tokens through a second JwtService on their own key.
  */
 @Injectable()
 export class TokenService {
-  private readonly accessKey: KeyObject;
-  private readonly refreshKey: KeyObject;
+  private readonly refreshJwt: JwtService;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    this.accessKey = createSecretKey(Buffer.from(config.jwt.accessSecret));
-    this.refreshKey = createSecretKey(Buffer.from(config.jwt.refreshSecret));
+  constructor(
+    private readonly accessJwt: JwtService,
+    keys: JwtKeys,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.refreshJwt = new JwtService({ secret: keys.refresh, signOptions: keys.signOptions, verifyOptions: keys.verifyOptions });
   }
 
-  async issue(user: { id: string; organizationId: string; role: Role }): Promise<TokenPair> {
-    const { issuer, audience, accessTtlSeconds, refreshTtlSeconds } = this.config.jwt;
-    const common = { issuer, audience, algorithm: 'HS256' as const };
-    const access: AccessClaims = { sub: user.id, org: user.organizationId, role: user.role, typ: 'access' };
-    const refresh: RefreshClaims = { sub: user.id, typ: 'refresh' };
+  issue(user: { id: string; organizationId: string; role: Role }, session: { id: string; refreshGeneration: number }): TokenPair {
+    const { accessTtlSeconds, refreshTtlSeconds } = this.config.jwt;
     return {
-      accessToken: jwt.sign(access, this.accessKey, { ...common, expiresIn: accessTtlSeconds }),
-      refreshToken: jwt.sign(refresh, this.refreshKey, { ...common, expiresIn: refreshTtlSeconds }),
+      accessToken: this.accessJwt.sign(
+        { sub: user.id, org: user.organizationId, role: user.role, sid: session.id, typ: 'access' },
+        { expiresIn: accessTtlSeconds },
+      ),
+      refreshToken: this.refreshJwt.sign(
+        { sub: user.id, sid: session.id, gen: session.refreshGeneration, typ: 'refresh' },
+        { expiresIn: refreshTtlSeconds },
+      ),
       tokenType: 'Bearer',
       expiresIn: accessTtlSeconds,
+      sessionId: session.id,
     };
   }
 
   async verifyAccess(token: unknown): Promise<AuthUser> {
-    const claims = this.verify<AccessClaims & { exp: number }>(token, this.accessKey);
-    if (claims.typ !== 'access' || typeof claims.org !== 'string') throw new InvalidTokenError('unauthorized');
-    return { userId: claims.sub, organizationId: claims.org, role: claims.role, expiresAt: claims.exp };
+    return accessClaims(this.verify(this.accessJwt, token));
   }
 
-  async verifyRefresh(token: unknown): Promise<string> {
-    const claims = this.verify<RefreshClaims>(token, this.refreshKey);
-    if (claims.typ !== 'refresh') throw new InvalidTokenError('unauthorized');
-    return claims.sub;
-  }
-
-  private verify<T extends { sub: string }>(token: unknown, key: KeyObject): T {
-    if (typeof token !== 'string' || token.length === 0 || token.length > 4096) throw new InvalidTokenError('unauthorized');
-    try {
-      const claims = jwt.verify(token, key, {
-        algorithms: ['HS256'],
-        issuer: this.config.jwt.issuer,
-        audience: this.config.jwt.audience,
-      }) as T | string;
-      if (typeof claims !== 'object' || typeof claims.sub !== 'string') throw new InvalidTokenError('unauthorized');
-      return claims;
-    } catch (error) {
-      if (error instanceof InvalidTokenError) throw error;
-      if (error instanceof Error && error.name === 'TokenExpiredError') throw new InvalidTokenError('token_expired');
+  async verifyRefresh(token: unknown): Promise<RefreshClaims> {
+    const claims = this.verify(this.refreshJwt, token);
+    if (claims.typ !== 'refresh' || !isUuid(claims.sid) || !Number.isSafeInteger(claims.gen) || (claims.gen as number) < 0)
       throw new InvalidTokenError('unauthorized');
-    }
+    return { userId: claims.sub as string, sessionId: claims.sid, generation: claims.gen as number };
   }
+
+  private verify(jwt: JwtService, token: unknown): Record<string, unknown> {
+    if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) throw new InvalidTokenError('unauthorized');
+    let claims: unknown;
+    try {
+      claims = jwt.verify(token);
+    } catch (error) {
+      throw tokenProblem(error);
+    }
+    if (typeof claims !== 'object' || claims === null || !isUuid((claims as { sub?: unknown }).sub))
+      throw new InvalidTokenError('unauthorized');
+    return claims as Record<string, unknown>;
+  }
+}
+
+/** Verified access-token claims → the caller; the socket handshake and the passport-jwt strategy both map through here. */
+export function accessClaims(claims: Record<string, unknown>): AuthUser {
+  const { sub, org, role, sid, typ, exp } = claims;
+  if (typ !== 'access' || !isUuid(sub) || !isUuid(org) || !isUuid(sid) || typeof role !== 'string' || typeof exp !== 'number')
+    throw new InvalidTokenError('unauthorized');
+  return { userId: sub, organizationId: org, role: role as Role, sessionId: sid, expiresAt: exp };
+}
+
+/** A jsonwebtoken failure → our coded problem (an expired token is told apart so clients refresh). */
+export function tokenProblem(error: unknown): InvalidTokenError {
+  if (error instanceof InvalidTokenError) return error;
+  if (error instanceof Error && error.name === 'TokenExpiredError') return new InvalidTokenError('token_expired');
+  return new InvalidTokenError('unauthorized');
 }

@@ -17,6 +17,8 @@ export class ApiError extends HttpException {
 
 export const notFound = (what: string) => new ApiError(HttpStatus.NOT_FOUND, 'not_found', `${what} not found`);
 export const conflict = (code: string, message: string) => new ApiError(HttpStatus.CONFLICT, code, message);
-export const unauthorized = (code: 'unauthorized' | 'token_expired' | 'invalid_credentials', message: string) =>
-  new ApiError(HttpStatus.UNAUTHORIZED, code, message);
+export const unauthorized = (
+  code: 'unauthorized' | 'token_expired' | 'invalid_credentials' | 'session_revoked' | 'refresh_token_reused',
+  message: string,
+) => new ApiError(HttpStatus.UNAUTHORIZED, code, message);
 export const forbidden = (message: string) => new ApiError(HttpStatus.FORBIDDEN, 'forbidden', message);

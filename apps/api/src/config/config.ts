@@ -69,6 +69,7 @@ const appSchema = databaseSchema
     LOGIN_ATTEMPTS_PER_MINUTE: positiveInt.max(10_000).default(10),
     PRESENCE_SETTLE_MS: positiveInt.max(60_000).default(250),
     PRESENCE_OFFLINE_GRACE_MS: positiveInt.max(600_000).default(10_000),
+    SESSION_REVOCATION_SWEEP_MS: positiveInt.max(60_000).default(5_000),
   })
   .refine((values) => values.NODE_ENV !== 'production' || values.PAYMENT_WEBHOOK_SECRET !== undefined, {
     path: ['PAYMENT_WEBHOOK_SECRET'],
@@ -120,6 +121,10 @@ export interface AppConfig {
     readonly settleMs: number;
     /** A person is announced offline once their last socket has been gone this long. */
     readonly offlineGraceMs: number;
+  };
+  readonly sessions: {
+    /** Each node looks this often for sessions revoked elsewhere, in case the cross-node message was lost. */
+    readonly revocationSweepMs: number;
   };
 }
 
@@ -216,6 +221,7 @@ export function loadConfig(env: Env): AppConfig {
     },
     loginAttemptsPerMinute: values.LOGIN_ATTEMPTS_PER_MINUTE,
     presence: { settleMs: values.PRESENCE_SETTLE_MS, offlineGraceMs: values.PRESENCE_OFFLINE_GRACE_MS },
+    sessions: { revocationSweepMs: values.SESSION_REVOCATION_SWEEP_MS },
   };
 }
 

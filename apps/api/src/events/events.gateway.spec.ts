@@ -3,6 +3,10 @@ import { Logger } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 import { ErrorCode, type Ack, type EventEnvelope } from '@operate/shared';
 import { AuthService } from '../auth/auth.service.js';
+import { JwtService } from '@nestjs/jwt';
+import { accessJwtOptions, JwtKeys } from '../auth/jwt-keys.js';
+import { SessionRevocations } from '../auth/session-revocations.js';
+import { SessionService } from '../auth/session.service.js';
 import { TokenService, type AuthUser } from '../auth/token.service.js';
 import { loadConfig } from '../config/config.js';
 import { Metrics } from '../operations/metrics.service.js';
@@ -14,28 +18,37 @@ import type { ReplayService } from './replay.service.js';
 import { SocketRoomRegistry } from './socket-rooms.js';
 import { CommandError, SocketCommandRegistry } from './socket-commands.js';
 import { SocketServerRef } from './socket-server.ref.js';
+import { SocketSessions } from './socket-sessions.service.js';
 import { SocketSubscriptions } from './socket-subscriptions.js';
 import type { EventFanout } from './fanout.service.js';
 import type { OperateServer, OperateSocket } from './socket-types.js';
 
 const config = loadConfig({ JWT_ACCESS_SECRET: 'a'.repeat(32), JWT_REFRESH_SECRET: 'r'.repeat(32) });
-const tokens = new TokenService(config);
+const keys = new JwtKeys(config);
+const tokens = new TokenService(new JwtService(accessJwtOptions(keys, config)), keys, config);
 const active = {
   id: '0d9d6a8c-7b1e-4a43-9f0e-2b7f3f1a2c11',
   organizationId: '5b0c1f62-1e4b-4a43-9f0e-2b7f3f1a2c11',
   role: 'MEMBER' as const,
 };
 const inactive = { ...active, id: '9e107d9d-372b-4b68-8f5a-6c1c2b3d4e5f' };
+const session = {
+  active: { id: '3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c', refreshGeneration: 0 },
+  inactive: { id: '7c6b5a49-3827-4f16-a5b4-c3d2e1f0a9b8', refreshGeneration: 0 },
+  revoked: { id: 'a9b8c7d6-e5f4-4a3b-9c2d-1e0f9a8b7c6d', refreshGeneration: 0 },
+};
 
-// AuthService's batched account query: the ids asked for → their rows (the active user was promoted to ADMIN).
-const accounts = [
-  { id: active.id, organizationId: active.organizationId, active: true, role: 'ADMIN' },
-  { id: inactive.id, organizationId: inactive.organizationId, active: false, role: 'MEMBER' },
+// SessionService's batched query: the session ids asked for → their rows (the active user was promoted to ADMIN).
+const sessionRows = [
+  { id: session.active.id, userId: active.id, organizationId: active.organizationId, active: true, role: 'ADMIN', revoked: false },
+  { id: session.inactive.id, userId: inactive.id, organizationId: inactive.organizationId, active: false, role: 'MEMBER', revoked: false },
+  { id: session.revoked.id, userId: active.id, organizationId: active.organizationId, active: true, role: 'ADMIN', revoked: true },
 ];
 const prisma = {
-  rows: (_sql: string, [ids]: [string[]]) => Promise.resolve(accounts.filter((account) => ids.includes(account.id))),
+  rows: (_sql: string, [ids]: [string[]]) => Promise.resolve(sessionRows.filter((row) => ids.includes(row.id))),
 } as unknown as PrismaService;
-const auth = new AuthService(prisma, tokens);
+const revocations = new SessionRevocations();
+const auth = new AuthService(prisma, tokens, new SessionService(prisma, tokens, revocations, config));
 
 type Middleware = (socket: OperateSocket, next: (error?: Error & { data?: unknown }) => void) => void;
 
@@ -50,10 +63,12 @@ const fanout = { lastCursor: 7 } as unknown as EventFanout;
 
 function setup(options: { registerPing?: boolean } = {}) {
   const registry = new SocketCommandRegistry();
+  const serverRef = new SocketServerRef();
+  const socketSessions = new SocketSessions(serverRef, revocations, prisma, config);
   const gateway = new EventsGateway(
     tokens,
     auth,
-    new SocketServerRef(),
+    serverRef,
     registry,
     replay,
     bus,
@@ -61,6 +76,7 @@ function setup(options: { registerPing?: boolean } = {}) {
     config,
     new Metrics(),
     { connected: () => undefined, disconnected: () => undefined } as unknown as PresenceService,
+    socketSessions,
   );
   if (options.registerPing !== false) gateway.onModuleInit();
   let middleware: Middleware | undefined;
@@ -68,11 +84,14 @@ function setup(options: { registerPing?: boolean } = {}) {
   gateway.afterInit({
     use: (fn: Middleware) => (middleware = fn),
     local: { emit: (event: string) => announced.push(event) > 0 },
+    // No socket of the user is in a room yet: the handshaking one has not joined.
+    sockets: { adapter: { rooms: new Map() }, sockets: new Map() },
   } as unknown as OperateServer);
   return {
     gateway,
     registry,
     announced,
+    socketSessions,
     handshake: (socket: OperateSocket) => new Promise<(Error & { data?: unknown }) | undefined>((resolve) => middleware?.(socket, resolve)),
   };
 }
@@ -81,8 +100,10 @@ function fakeSocket(auth: Record<string, unknown>) {
   const joined: string[] = [];
   const emitted: EventEnvelope[] = [];
   let listener: ((event: unknown, ...args: unknown[]) => void) | undefined;
+  const disconnected: boolean[] = [];
   const socket = {
     id: 'socket-1',
+    disconnect: (close: boolean) => disconnected.push(close) > 0,
     handshake: { auth },
     data: {},
     join: (rooms: string[]) => {
@@ -100,7 +121,7 @@ function fakeSocket(auth: Record<string, unknown>) {
       listener?.(event, ...args, (answer: Ack<unknown>) => resolve(answer));
     });
   const sendWithoutAck = (event: unknown, ...args: unknown[]) => listener?.(event, ...args);
-  return { socket, joined, emitted, send, sendWithoutAck };
+  return { socket, joined, emitted, send, sendWithoutAck, disconnected };
 }
 
 describe(EventsGateway.name, () => {
@@ -112,7 +133,7 @@ describe(EventsGateway.name, () => {
   describe('handshake', () => {
     it('accepts a valid token and puts the user, with its current role, on socket.data', async () => {
       const { handshake } = setup();
-      const { accessToken } = await tokens.issue(active);
+      const { accessToken } = tokens.issue(active, session.active);
       const { socket } = fakeSocket({ token: accessToken });
       await expect(handshake(socket)).resolves.toBeUndefined();
       expect(socket.data.user).toMatchObject({ userId: active.id, organizationId: active.organizationId, role: 'ADMIN' });
@@ -122,13 +143,15 @@ describe(EventsGateway.name, () => {
       ['no token', {}, 'unauthorized'],
       ['a token that is not a string', { token: { forged: true } }, 'unauthorized'],
       ['an inactive user', 'inactive', 'unauthorized'],
+      ['a token of an ended session', 'revoked', 'session_revoked'],
       ['an expired token', 'expired', 'token_expired'],
     ])('refuses %s with a coded connect_error', async (_name, auth, code) => {
       const { handshake } = setup();
       let handshakeAuth: Record<string, unknown>;
-      if (auth === 'inactive') handshakeAuth = { token: (await tokens.issue(inactive)).accessToken };
+      if (auth === 'inactive') handshakeAuth = { token: tokens.issue(inactive, session.inactive).accessToken };
+      else if (auth === 'revoked') handshakeAuth = { token: tokens.issue(active, session.revoked).accessToken };
       else if (auth === 'expired') {
-        const claims = { sub: active.id, org: active.organizationId, role: 'MEMBER', typ: 'access' };
+        const claims = { sub: active.id, org: active.organizationId, role: 'MEMBER', sid: session.active.id, typ: 'access' };
         handshakeAuth = {
           token: jwt.sign(claims, config.jwt.accessSecret, {
             issuer: config.jwt.issuer,
@@ -147,21 +170,27 @@ describe(EventsGateway.name, () => {
     const { gateway, handshake, announced } = setup();
     gateway.beforeApplicationShutdown();
     expect(announced).toEqual(['shutting_down']);
-    const { accessToken } = await tokens.issue(active);
+    const { accessToken } = tokens.issue(active, session.active);
     const error = await handshake(fakeSocket({ token: accessToken }).socket);
     expect(error?.message).toBe('shutting_down');
   });
 
   describe('connection', () => {
-    async function connected(options?: { registerPing?: boolean }) {
+    async function connected(options?: {
+      registerPing?: boolean;
+      sessionId?: string;
+      before?: (context: ReturnType<typeof setup>) => void;
+    }) {
       const context = setup(options);
       const client = fakeSocket({});
       client.socket.data.user = {
         userId: active.id,
         organizationId: active.organizationId,
         role: 'MEMBER',
+        sessionId: options?.sessionId ?? session.active.id,
         expiresAt: Math.floor(Date.now() / 1000) + 600,
       };
+      options?.before?.(context);
       await context.gateway.handleConnection(client.socket);
       return { ...context, ...client };
     }
@@ -174,6 +203,23 @@ describe(EventsGateway.name, () => {
         cursor: null,
         payload: { userId: active.id, organizationId: active.organizationId, socketId: 'socket-1', cursor: 7 },
       });
+    });
+
+    it('cuts a socket whose session was ended while it was handshaking, once it has joined its rooms', async () => {
+      const ended = '0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e';
+      const { joined, emitted, disconnected, socketSessions } = await connected({
+        sessionId: ended,
+        before: ({ socketSessions }) => {
+          socketSessions.onModuleInit();
+          revocations.revoked({ userId: active.id, sessionIds: [ended], reason: 'logout' });
+        },
+      });
+      socketSessions.onApplicationShutdown();
+      expect(joined).toContain(`user:${active.id}`);
+      expect(emitted).toEqual([
+        expect.objectContaining({ type: 'error', payload: expect.objectContaining({ code: ErrorCode.SessionRevoked }) }),
+      ]);
+      expect(disconnected).toEqual([true]);
     });
 
     it('answers ping', async () => {

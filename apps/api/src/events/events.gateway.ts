@@ -24,6 +24,7 @@ import { parseCursor, ReplayService } from './replay.service.js';
 import { CommandError, SocketCommandRegistry } from './socket-commands.js';
 import { ConnectionCounter, MessageAllowance } from './socket-limits.js';
 import { SocketServerRef } from './socket-server.ref.js';
+import { SocketSessions } from './socket-sessions.service.js';
 import { SocketSubscriptions } from './socket-subscriptions.js';
 import type { OperateServer, OperateSocket } from './socket-types.js';
 
@@ -31,7 +32,14 @@ type AckFn = (response: Ack<unknown>) => void;
 
 /** A connect_error whose message is the stable code; `data` repeats it with a human message. */
 function handshakeError(
-  code: 'unauthorized' | 'token_expired' | 'shutting_down' | 'invalid_payload' | 'too_many_subscriptions' | 'too_many_connections',
+  code:
+    | 'unauthorized'
+    | 'token_expired'
+    | 'session_revoked'
+    | 'shutting_down'
+    | 'invalid_payload'
+    | 'too_many_subscriptions'
+    | 'too_many_connections',
   message: string,
 ): ExtendedError {
   const error: ExtendedError = new Error(code);
@@ -97,6 +105,7 @@ export class EventsGateway
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: Metrics,
     private readonly presence: PresenceService,
+    private readonly sessions: SocketSessions,
   ) {
     this.connections = new ConnectionCounter(config.sockets.perUserMax);
   }
@@ -109,6 +118,7 @@ export class EventsGateway
   afterInit(server: OperateServer): void {
     this.serverRef.set(server);
     this.bus.attach(server);
+    this.sessions.attach(server);
     server.use((socket, next) => {
       if (this.closing) {
         next(handshakeError('shutting_down', 'This server is stopping; connect again to reach another or the restarted one'));
@@ -156,6 +166,8 @@ export class EventsGateway
       socket.disconnect(true);
       return;
     }
+    // The rooms are joined: a revocation from now on finds the socket; one that raced the handshake is caught here.
+    if (this.sessions.endIfRevoked(socket)) return;
     if (attachment.kind !== 'live') this.metrics.replays.inc({ outcome: attachment.kind });
     if (attachment.kind === 'resumed') {
       this.metrics.replayedEvents.inc(attachment.replayed);
@@ -247,7 +259,8 @@ export class EventsGateway
     try {
       socket.data.user = await this.auth.current(claims);
     } catch (error) {
-      if (error instanceof InvalidTokenError) throw new CommandError('unauthorized', error.message);
+      if (error instanceof InvalidTokenError)
+        throw new CommandError(error.code === 'session_revoked' ? 'session_revoked' : 'unauthorized', error.message);
       throw error;
     }
     this.scheduleExpiry(socket);

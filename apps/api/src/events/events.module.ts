@@ -18,8 +18,9 @@ import { SocketSubscriptions } from './socket-subscriptions.js';
 
 /**
  * Import it to inject EventsService (publish), SocketCommandRegistry (answer a new client command),
- * SocketRoomRegistry (put sockets in a feature's rooms), SocketSubscriptions (rooms a socket opts into, such as one
- * escrow) or SocketSessions (act on live connections). Nothing outside this module touches the socket server.
+ * SocketRoomRegistry (put sockets in a feature's rooms), or SocketSubscriptions (rooms a socket opts into, such as one
+ * escrow). Nothing outside this module touches the socket server; ended sessions reach it through auth's
+ * SessionRevocations.
  */
 @Module({
   imports: [AuthModule],
@@ -40,6 +41,6 @@ import { SocketSubscriptions } from './socket-subscriptions.js';
     ReplayService,
     RetentionService,
   ],
-  exports: [EventsService, SocketCommandRegistry, SocketRoomRegistry, SocketSessions, SocketSubscriptions],
+  exports: [EventsService, SocketCommandRegistry, SocketRoomRegistry, SocketSubscriptions],
 })
 export class EventsModule {}

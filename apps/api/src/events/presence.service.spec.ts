@@ -12,6 +12,7 @@ const person: AuthUser = {
   userId: '6f1c2b3d-4e5f-4a43-9f0e-2b7f3f1a2c11',
   organizationId: '5b0c1f62-1e4b-4a43-9f0e-2b7f3f1a2c11',
   role: 'MEMBER',
+  sessionId: '3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c',
   expiresAt: 0,
 };
 const settle = () => new Promise((resolve) => setTimeout(resolve, 40));

@@ -5,7 +5,7 @@ import type { OperateSocket } from './socket-types.js';
 /** Thrown by a command handler to answer `{ ok: false, error: { code, message } }`. */
 export class CommandError extends Error {
   constructor(
-    readonly code: 'forbidden' | 'invalid_payload' | 'unauthorized' | 'too_many_subscriptions',
+    readonly code: 'forbidden' | 'invalid_payload' | 'unauthorized' | 'session_revoked' | 'too_many_subscriptions',
     message: string,
   ) {
     super(message);

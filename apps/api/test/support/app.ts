@@ -15,6 +15,12 @@ export interface AuthorizedHttp {
   delete(path: string): request.Test;
 }
 
+export interface SignedIn {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly sessionId: string;
+}
+
 export interface RunningApp {
   readonly app: NestExpressApplication;
   readonly url: string;
@@ -25,7 +31,10 @@ export interface RunningApp {
   http(): ReturnType<typeof request>;
   /** Requests with `Authorization: Bearer <token>`. */
   as(token: string): AuthorizedHttp;
+  /** Signs in (refresh token in the body); resolves with the access token. */
   login(user: TestUser): Promise<string>;
+  /** Signs in; resolves with the whole answer: access and refresh token, session id. */
+  signIn(user: TestUser, headers?: Record<string, string>): Promise<SignedIn>;
   connect(user: TestUser, extra?: { cursor?: unknown; token?: string; subscriptions?: unknown }): Promise<RecordingClient>;
   close(): Promise<void>;
 }
@@ -42,10 +51,11 @@ export async function startApp(overrides: Record<string, string> = {}): Promise<
   const tenants = await seedTenants(prisma);
   const clients: RecordingClient[] = [];
   const http = () => request(app.getHttpServer());
-  const login = async (user: TestUser) => {
-    const response = await http().post('/auth/login').send({ email: user.email, password: TEST_PASSWORD }).expect(200);
-    return (response.body as { accessToken: string }).accessToken;
+  const signIn = async (user: TestUser, headers: Record<string, string> = {}) => {
+    const response = await http().post('/auth/login').set(headers).send({ email: user.email, password: TEST_PASSWORD }).expect(200);
+    return response.body as SignedIn;
   };
+  const login = async (user: TestUser) => (await signIn(user)).accessToken;
   return {
     app,
     url,
@@ -64,6 +74,7 @@ export async function startApp(overrides: Record<string, string> = {}): Promise<
       };
     },
     login,
+    signIn,
     async connect(user, extra = {}) {
       const { token, ...auth } = extra;
       const client = await RecordingClient.connect(url, token ?? (await login(user)), auth);

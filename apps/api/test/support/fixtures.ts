@@ -45,9 +45,12 @@ export async function seedTenants(prisma: PrismaClient, tag = Math.random().toSt
   };
 }
 
+/** The session id of a caller built for a service test: services never look it up (the guard did, before them). */
+const SERVICE_TEST_SESSION = '00000000-0000-4000-8000-000000000000';
+
 /** The caller a service sees for this user (what JwtStrategy puts on the request). */
 export function asCaller(user: TestUser): AuthUser {
-  return { userId: user.id, organizationId: user.organizationId, role: user.role, expiresAt: 0 };
+  return { userId: user.id, organizationId: user.organizationId, role: user.role, sessionId: SERVICE_TEST_SESSION, expiresAt: 0 };
 }
 
 /** One more user (password TEST_PASSWORD), e.g. a member who is party to nothing. */

@@ -469,6 +469,29 @@ describe(RealtimeClient.name, () => {
       expect(h.socket.active).toBe(false);
     });
 
+    it.each([ErrorCode.SessionRevoked, ErrorCode.AccountDeactivated])(
+      'stops with auth_failed when the server ends the session (%s), and does not reconnect',
+      async (code) => {
+        const h = harness();
+        await connect(h, 2);
+        h.socket.deliver(ProtocolEvent.Error, { code, message: 'ended' });
+        h.socket.drop('io server disconnect');
+        await jest.advanceTimersByTimeAsync(5_000);
+        expect(h.problems.map((problem) => problem.code)).toEqual([code, ClientErrorCode.AuthFailed]);
+        expect(h.socket.connectCalls).toBe(1);
+        expect(h.client.status).toBe('offline');
+      },
+    );
+
+    it('stops with auth_failed when a handshake is refused for an ended session, without retrying', async () => {
+      const h = harness();
+      h.client.start();
+      await h.socket.refuse(ErrorCode.SessionRevoked);
+      await jest.advanceTimersByTimeAsync(5_000);
+      expect(h.problems.map((problem) => problem.code)).toEqual([ClientErrorCode.AuthFailed]);
+      expect(h.socket.connectCalls).toBe(1);
+    });
+
     it('reports a refusal for too many connections with its code and tries again later (a tab may close)', async () => {
       const h = harness();
       h.client.start();

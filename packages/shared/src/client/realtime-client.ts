@@ -343,6 +343,10 @@ export class RealtimeClient {
     // Still active: a transport failure; socket.io retries with backoff. Inactive: the server refused us.
     if (this.socket.active) return;
     const code = error.message;
+    if (isSessionEnded(code)) {
+      this.authFailed(error);
+      return;
+    }
     if (code === ErrorCode.Unauthorized || code === ErrorCode.TokenExpired) {
       this.authFailures += 1;
       if (this.authFailures > 2 || this.stopped) {
@@ -386,6 +390,8 @@ export class RealtimeClient {
         // The server disconnects next; the reconnect asks the provider for a fresh token.
         if (code === ErrorCode.TokenExpired) this.forceRefresh = true;
         this.problemEmitter.emit(new RealtimeError(code as ErrorCode, message));
+        // No token of this session will be accepted again: stop, and let the app sign in anew.
+        if (isSessionEnded(code)) this.authFailed(new Error(message));
         break;
       }
       default:
@@ -521,6 +527,11 @@ export class RealtimeClient {
     clearTimeout(this.retryTimer);
     this.heartbeatTimer = this.refreshTimer = this.retryTimer = undefined;
   }
+}
+
+/** Codes after which no token of the session will be accepted: retrying is pointless, the person signs in anew. */
+function isSessionEnded(code: string): boolean {
+  return code === ErrorCode.SessionRevoked || code === ErrorCode.AccountDeactivated;
 }
 
 function isEnvelope(value: unknown): value is { id: string; type: string; cursor: number | null; payload: unknown } {

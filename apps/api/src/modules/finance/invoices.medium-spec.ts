@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { InvoiceEvent, NotificationEvent, scope } from '@operate/shared';
-import { seedTenants, type Tenants } from '../../../test/support/fixtures.js';
+import { asCaller, seedTenants, type Tenants } from '../../../test/support/fixtures.js';
 import type { AuthUser } from '../../auth/token.service.js';
 import { FakeEventsService } from '../../events/testing/index.js';
 import { startServiceTest, type ServiceTest } from '../../../test/support/service-module.js';
@@ -31,8 +31,8 @@ describe(InvoicesService.name, () => {
     ctx = await startServiceTest([InvoicesService, NotificationsService], events);
     ({ prisma, tenants } = ctx);
     invoices = ctx.moduleRef.get(InvoicesService);
-    alice = { userId: tenants.a1.id, organizationId: tenants.orgA, role: 'OWNER', expiresAt: 0 };
-    bella = { userId: tenants.b1.id, organizationId: tenants.orgB, role: 'OWNER', expiresAt: 0 };
+    alice = asCaller(tenants.a1);
+    bella = asCaller(tenants.b1);
   });
 
   afterAll(async () => {
@@ -57,7 +57,7 @@ describe(InvoicesService.name, () => {
 
   it('skips generated numbers someone already chose by hand', async () => {
     const fresh = await seedTenants(prisma);
-    const owner: AuthUser = { userId: fresh.a1.id, organizationId: fresh.orgA, role: 'OWNER', expiresAt: 0 };
+    const owner: AuthUser = asCaller(fresh.a1);
     await invoices.create(owner, { ...draft(), number: 'INV-00001' });
     await invoices.create(owner, { ...draft(), number: 'INV-00002' });
     expect((await invoices.create(owner, draft())).invoiceNumber).toBe('INV-00003');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { NotificationEvent, scope } from '@operate/shared';
-import type { Tenants } from '../../../test/support/fixtures.js';
+import { asCaller, type Tenants } from '../../../test/support/fixtures.js';
 import type { AuthUser } from '../../auth/token.service.js';
 import { FakeEventsService } from '../../events/testing/index.js';
 import { startServiceTest, type ServiceTest } from '../../../test/support/service-module.js';
@@ -20,8 +20,8 @@ describe(NotificationsService.name, () => {
     ctx = await startServiceTest([NotificationsService], events);
     ({ prisma, tenants } = ctx);
     notifications = ctx.moduleRef.get(NotificationsService);
-    owner = { userId: tenants.a1.id, organizationId: tenants.orgA, role: 'OWNER', expiresAt: 0 };
-    member = { userId: tenants.a2.id, organizationId: tenants.orgA, role: 'MEMBER', expiresAt: 0 };
+    owner = asCaller(tenants.a1);
+    member = asCaller(tenants.a2);
   });
 
   afterAll(async () => {

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ErrorCode } from '@operate/shared';
 import type { AuthUser } from '../../auth/token.service.js';
 import { conflict, notFound } from '../../common/http-errors.js';
-import { SocketSessions } from '../../events/socket-sessions.service.js';
+import { SessionService } from '../../auth/session.service.js';
 import { PrismaService } from '../../prisma/prisma.service.js';
 
 const publicFields = { id: true, email: true, name: true, role: true, active: true, organizationId: true } as const;
@@ -11,14 +10,14 @@ const publicFields = { id: true, email: true, name: true, role: true, active: tr
 export class UsersService {
   constructor(
     private readonly prisma: PrismaService,
-    private readonly sessions: SocketSessions,
+    private readonly sessions: SessionService,
   ) {}
 
   list(caller: AuthUser) {
     return this.prisma.user.findMany({ where: { organizationId: caller.organizationId }, select: publicFields, orderBy: { email: 'asc' } });
   }
 
-  /** Activates or deactivates a member of the caller's organization; deactivation ends their sockets at once. */
+  /** Activates or deactivates a member of the caller's organization; deactivation ends their sessions and sockets at once. */
   async setActive(caller: AuthUser, id: string, active: boolean) {
     if (id === caller.userId && !active) throw conflict('cannot_deactivate_self', 'You cannot deactivate your own account');
     const [updated] = await this.prisma.user.updateManyAndReturn({
@@ -27,7 +26,7 @@ export class UsersService {
       select: publicFields,
     });
     if (!updated) throw notFound('User');
-    if (!active) this.sessions.disconnectUser(id, ErrorCode.AccountDeactivated, 'This account was deactivated');
+    if (!active) await this.sessions.endAll(id, 'deactivated');
     return updated;
   }
 }

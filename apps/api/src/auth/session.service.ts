@@ -1,0 +1,184 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { BatchLoader } from '../common/batch-loader.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import type { Role, SessionEndReason } from '../generated/prisma/enums.js';
+import { PrismaService } from '../prisma/prisma.service.js';
+import { SessionRevocations } from './session-revocations.js';
+import { InvalidTokenError, TokenService, type AuthUser, type RefreshClaims, type TokenPair } from './token.service.js';
+
+/** Where a session was started from, as the sessions list shows it. */
+export interface Device {
+  readonly userAgent: string | undefined;
+  readonly ipAddress: string | undefined;
+}
+
+/** A session and its user as every request and handshake needs them. */
+interface SessionState {
+  readonly userId: string;
+  readonly organizationId: string;
+  readonly active: boolean;
+  readonly role: Role;
+  readonly revoked: boolean;
+}
+
+export interface SessionView {
+  readonly id: string;
+  readonly userAgent: string | null;
+  readonly ipAddress: string | null;
+  readonly createdAt: Date;
+  readonly lastUsedAt: Date;
+  readonly expiresAt: Date;
+  /** The session the request was made with. */
+  readonly current: boolean;
+}
+
+/** A refresh that must be refused; `reused` means the whole session was just revoked for it. */
+export class RefreshRefused extends Error {
+  constructor(
+    readonly code: 'unauthorized' | 'token_expired' | 'session_revoked' | 'refresh_token_reused',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RefreshRefused';
+  }
+}
+
+const MAX_USER_AGENT = 512;
+
+/**
+ * Server-side sessions: one row per signed-in device. Access tokens name their session and are refused once
+ * it is revoked; refresh tokens name a generation and rotate on every use, and a refresh token presented
+ * after it was rotated is taken as stolen — the whole session is revoked (OAuth 2.0 Security BCP).
+ */
+@Injectable()
+export class SessionService {
+  /** Every socket handshake and HTTP request asks this; a reconnect storm is answered a few hundred at a time. */
+  private readonly states = new BatchLoader<string, SessionState>(async (ids) => {
+    const rows = await this.prisma.rows<SessionState & { id: string }>(
+      `SELECT s.id, s."userId", u."organizationId", u.active, u.role::text AS role, s."revokedAt" IS NOT NULL AS revoked
+       FROM "Session" s JOIN "User" u ON u.id = s."userId" WHERE s.id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return new Map(rows.map(({ id, ...state }) => [id, state]));
+  });
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly tokens: TokenService,
+    private readonly revocations: SessionRevocations,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Verified access-token claims → the caller as the database has it now (session live, user active, current role). */
+  async current(claims: AuthUser): Promise<AuthUser> {
+    const state = await this.states.load(claims.sessionId);
+    if (!state || state.userId !== claims.userId || state.organizationId !== claims.organizationId)
+      throw new InvalidTokenError('unauthorized');
+    if (state.revoked) throw new InvalidTokenError('session_revoked');
+    if (!state.active) throw new InvalidTokenError('unauthorized', 'The account is not active');
+    // The role is read fresh so a demotion takes effect before the token expires.
+    return { ...claims, role: state.role };
+  }
+
+  /** A new session for a user who just proved who they are. */
+  async start(user: { id: string; organizationId: string; role: Role }, device: Device): Promise<TokenPair> {
+    const session = await this.prisma.session.create({
+      data: { userId: user.id, ...this.deviceFields(device), expiresAt: this.refreshExpiry() },
+      select: { id: true, refreshGeneration: true },
+    });
+    return this.tokens.issue(user, session);
+  }
+
+  /** Trades a refresh token for a new pair, once: the next generation is the only one accepted afterwards. */
+  async refresh(token: unknown, device: Device): Promise<TokenPair> {
+    let claims: RefreshClaims;
+    try {
+      claims = await this.tokens.verifyRefresh(token);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw new RefreshRefused(error.code, error.message);
+      throw error;
+    }
+    const now = new Date();
+    const [rotated] = await this.prisma.session.updateManyAndReturn({
+      where: {
+        id: claims.sessionId,
+        userId: claims.userId,
+        refreshGeneration: claims.generation,
+        revokedAt: null,
+        expiresAt: { gt: now },
+      },
+      data: { refreshGeneration: { increment: 1 }, lastUsedAt: now, expiresAt: this.refreshExpiry(), ...this.deviceFields(device) },
+      select: { id: true, refreshGeneration: true, user: { select: { id: true, organizationId: true, role: true, active: true } } },
+    });
+    if (rotated) {
+      if (!rotated.user.active) {
+        await this.revoke({ id: rotated.id, userId: rotated.user.id }, 'deactivated');
+        throw new RefreshRefused('unauthorized', 'The account is not active');
+      }
+      return this.tokens.issue(rotated.user, rotated);
+    }
+    return this.refuse(claims, now);
+  }
+
+  /** Why a refresh token was not rotated; a rotated one presented again ends its session. */
+  private async refuse(claims: RefreshClaims, now: Date): Promise<never> {
+    const session = await this.prisma.session.findUnique({ where: { id: claims.sessionId } });
+    if (!session || session.userId !== claims.userId) throw new RefreshRefused('unauthorized', 'Unknown session');
+    if (session.revokedAt) throw new RefreshRefused('session_revoked', 'This session was ended; sign in again');
+    if (session.refreshGeneration > claims.generation) {
+      await this.revoke(session, 'refresh_reused');
+      throw new RefreshRefused(
+        'refresh_token_reused',
+        'This refresh token was already used; the session has been ended for safety. Sign in again',
+      );
+    }
+    if (session.expiresAt <= now) throw new RefreshRefused('token_expired', 'The session has expired; sign in again');
+    throw new RefreshRefused('unauthorized', 'The refresh token is not valid for this session');
+  }
+
+  /** The caller's live sessions, most recently used first. */
+  async list(caller: AuthUser): Promise<SessionView[]> {
+    const sessions = await this.prisma.session.findMany({
+      where: { userId: caller.userId, revokedAt: null, expiresAt: { gt: new Date() } },
+      select: { id: true, userAgent: true, ipAddress: true, createdAt: true, lastUsedAt: true, expiresAt: true },
+      orderBy: [{ lastUsedAt: 'desc' }, { id: 'asc' }],
+    });
+    return sessions.map((session) => ({ ...session, current: session.id === caller.sessionId }));
+  }
+
+  /** Ends one of the caller's sessions; false when there is no such live session of theirs. */
+  async end(caller: AuthUser, sessionId: string, reason: SessionEndReason): Promise<boolean> {
+    return (await this.revoke({ id: sessionId, userId: caller.userId }, reason)) > 0;
+  }
+
+  /** Ends every live session of a user (sign out everywhere, or the account was deactivated). */
+  async endAll(userId: string, reason: SessionEndReason): Promise<number> {
+    const ended = await this.prisma.session.updateManyAndReturn({
+      where: { userId, revokedAt: null },
+      data: { revokedAt: new Date(), revokedReason: reason },
+      select: { id: true },
+    });
+    this.revocations.revoked({ userId, sessionIds: ended.map((session) => session.id), reason });
+    return ended.length;
+  }
+
+  private async revoke(session: { id: string; userId: string }, reason: SessionEndReason): Promise<number> {
+    const { count } = await this.prisma.session.updateMany({
+      where: { id: session.id, userId: session.userId, revokedAt: null },
+      data: { revokedAt: new Date(), revokedReason: reason },
+    });
+    if (count > 0) this.revocations.revoked({ userId: session.userId, sessionIds: [session.id], reason });
+    return count;
+  }
+
+  private refreshExpiry(): Date {
+    return new Date(Date.now() + this.config.jwt.refreshTtlSeconds * 1000);
+  }
+
+  private deviceFields(device: Device) {
+    return {
+      ...(device.userAgent === undefined ? {} : { userAgent: device.userAgent.slice(0, MAX_USER_AGENT) }),
+      ...(device.ipAddress === undefined ? {} : { ipAddress: device.ipAddress }),
+    };
+  }
+}
