@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { InvoiceEvent, PresenceEvent, ProtocolEvent, type InvoiceSummary, type PresenceView } from '@operate/shared';
+import { ErrorCode, InvoiceEvent, PresenceEvent, ProtocolEvent, type InvoiceSummary, type PresenceView } from '@operate/shared';
 import request from 'supertest';
 import { PrismaClient } from '../src/generated/prisma/client.js';
 import { ApiProcess } from './support/api-process.js';
 import { TEST_ACCESS_SECRET, TEST_REFRESH_SECRET } from './support/config.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { seedTenants, seedUser, type Tenants, type TestUser } from './support/fixtures.js';
-import { connectAt, loginAt } from './support/remote.js';
-import type { RecordingClient } from './support/socket-client.js';
+import { connectAt, loginAt, signInAt } from './support/remote.js';
+import { RecordingClient } from './support/socket-client.js';
 
 jest.setTimeout(180_000);
 
@@ -17,6 +17,7 @@ describe('several API nodes (PostgreSQL + Redis)', () => {
   let database: TestDatabase;
   let tenants: Tenants;
   let visitor: TestUser;
+  let traveller: TestUser;
   let node1: ApiProcess;
   let node2: ApiProcess;
   let url1: string;
@@ -55,6 +56,7 @@ describe('several API nodes (PostgreSQL + Redis)', () => {
     tenants = await seedTenants(prisma);
     // Nobody else connects as this user: the presence test sees them come and go from the start.
     visitor = await seedUser(prisma, { name: 'visitor', organizationId: tenants.orgA });
+    traveller = await seedUser(prisma, { name: 'traveller', organizationId: tenants.orgB });
     await prisma.$disconnect();
     // Node 1 starts first and so leads the relay; node 2 waits for the lock.
     node1 = ApiProcess.start(env());
@@ -105,6 +107,56 @@ describe('several API nodes (PostgreSQL + Redis)', () => {
     onNode2.close();
     await watcher.waitFor(PresenceEvent.Changed, (e) => e.payload.userId === visitor.id && !e.payload.online, 30_000);
     for (const url of [url1, url2]) expect((await presence(url)).map((entry) => entry.userId)).not.toContain(visitor.id);
+  });
+
+  it('ends a session on every node: logout on node 1 cuts its sockets on both nodes within 1 s, nothing else', async () => {
+    const leaving = await signInAt(url1, traveller);
+    const staying = await signInAt(url2, traveller);
+    const cut = [await RecordingClient.connect(url1, leaving.accessToken), await RecordingClient.connect(url2, leaving.accessToken)];
+    const kept = await RecordingClient.connect(url2, staying.accessToken);
+    clients.push(...cut, kept);
+
+    const started = Date.now();
+    await request(url1).post('/auth/logout').set('authorization', `Bearer ${leaving.accessToken}`).expect(204);
+    await Promise.all(
+      cut.map(async (client) => {
+        await client.waitFor(ProtocolEvent.Error, (e) => e.payload.code === ErrorCode.SessionRevoked, 1_000);
+        expect(await client.disconnected(1_000)).toBe('io server disconnect');
+      }),
+    );
+    expect(Date.now() - started).toBeLessThan(1_000);
+
+    // Refused on both nodes, over HTTP and at the handshake; the same person's other session lives on.
+    for (const url of [url1, url2]) {
+      const refused = await request(url).get('/auth/me').set('authorization', `Bearer ${leaving.accessToken}`).expect(401);
+      expect(refused.body).toMatchObject({ code: 'session_revoked' });
+      expect((await RecordingClient.refusal(url, { token: leaving.accessToken })).message).toBe('session_revoked');
+    }
+    await request(url2).post('/auth/refresh').send({ refreshToken: leaving.refreshToken }).expect(401);
+    expect(kept.socket.connected).toBe(true);
+    await request(url1).get('/auth/me').set('authorization', `Bearer ${staying.accessToken}`).expect(200);
+  });
+
+  it('ends every session on every node with logout-all, and a reused refresh token ends its session on both', async () => {
+    const one = await signInAt(url1, traveller);
+    const two = await signInAt(url2, traveller);
+    const sockets = [
+      await RecordingClient.connect(url2, one.accessToken),
+      await RecordingClient.connect(url1, two.accessToken),
+      await RecordingClient.connect(url2, two.accessToken),
+    ];
+    clients.push(...sockets);
+    await request(url2).post('/auth/logout-all').set('authorization', `Bearer ${one.accessToken}`).expect(204);
+    for (const client of sockets) await client.waitFor(ProtocolEvent.Error, (e) => e.payload.code === ErrorCode.SessionRevoked, 1_000);
+
+    const thief = await signInAt(url1, traveller);
+    const victim = await RecordingClient.connect(url2, thief.accessToken);
+    clients.push(victim);
+    const rotated = await request(url1).post('/auth/refresh').send({ refreshToken: thief.refreshToken }).expect(200);
+    expect(rotated.body).toHaveProperty('refreshToken');
+    const reused = await request(url2).post('/auth/refresh').send({ refreshToken: thief.refreshToken }).expect(401);
+    expect(reused.body).toMatchObject({ code: 'refresh_token_reused' });
+    await victim.waitFor(ProtocolEvent.Error, (e) => e.payload.code === ErrorCode.SessionRevoked, 1_000);
   });
 
   it('loses nothing when the leading node is killed mid-stream: clients resume on the survivor with no gaps', async () => {

@@ -6,6 +6,7 @@ import { Stack } from './support/stack.js';
 
 // The dashboard in Debian's chromium against the real API and Next.js server (started here, on loopback).
 const PASSWORD = 'operate-demo';
+const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Version/18.0 Mobile/15E148 Safari/604.1';
 const SCREENSHOTS = fileURLToPath(new URL('../../../test-artifacts/screenshots/', import.meta.url));
 const adminUrl = process.env.OPERATE_TEST_POSTGRES_URL;
 if (!adminUrl) throw new Error('The browser tests run in the PostgreSQL pass (scripts/test-postgres.sh sets OPERATE_TEST_POSTGRES_URL)');
@@ -13,10 +14,27 @@ if (!adminUrl) throw new Error('The browser tests run in the PostgreSQL pass (sc
 let stack: Stack;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
+/** Every Content-Security-Policy violation any page of the run reported (the browser logs each one). */
+const cspViolations: string[] = [];
 
-async function signIn(email: string, path = '/invoices', viewport = { width: 1280, height: 800 }): Promise<Page> {
-  const context = await browser.newContext({ viewport });
+async function newContext(options: Parameters<Browser['newContext']>[0] = {}): Promise<BrowserContext> {
+  const context = await browser.newContext(options);
   contexts.push(context);
+  const watch = (page: Page) =>
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(`${page.url()}: ${message.text()}`);
+    });
+  context.on('page', watch);
+  return context;
+}
+
+async function signIn(
+  email: string,
+  path = '/invoices',
+  viewport = { width: 1280, height: 800 },
+  userAgent: string | undefined = undefined,
+): Promise<Page> {
+  const context = await newContext({ viewport, ...(userAgent ? { userAgent } : {}) });
   const page = await context.newPage();
   await page.goto(`${stack.webUrl}/login`);
   await page.getByLabel('Email').fill(email);
@@ -74,7 +92,7 @@ describe('dashboard in a real browser', () => {
   let carol: Page; // Globex owner
 
   it('shows an invoice created by A1 on A2’s page within 2 s, and never on B’s', async () => {
-    const login = await (await browser.newContext()).newPage();
+    const login = await (await newContext()).newPage();
     await login.goto(`${stack.webUrl}/login`);
     await screenshot(login, 'login');
     await login.context().close();
@@ -201,7 +219,7 @@ describe('dashboard in a real browser', () => {
     await bob.locator('[data-testid="listing"][data-title="Live lamp (browser)"]').waitFor({ timeout: 5_000 });
 
     const phone = await signIn('dave@globex.test', '/invoices', { width: 390, height: 844 });
-    for (const path of ['invoices', 'escrows', 'family', 'seller', 'marketplace']) {
+    for (const path of ['invoices', 'escrows', 'family', 'seller', 'marketplace', 'settings']) {
       await phone.goto(`${stack.webUrl}/${path}`);
       await phone.locator('h1').waitFor();
       // Several sections may be loading at once: wait until none is.
@@ -214,6 +232,57 @@ describe('dashboard in a real browser', () => {
       expect({ path, overflow }).toEqual({ path, overflow: 0 });
       await screenshot(phone, `phone-${path}`);
     }
+  }, 120_000);
+
+  it('keeps tokens from page scripts, restores a reload, ends a device from settings, signs out every tab', async () => {
+    const laptop = await signIn('dave@globex.test');
+    const response = await laptop.reload();
+    await waitForStatus(laptop, 'live');
+    // A reload restored the session through the httpOnly cookie; no script can read a token anywhere.
+    const storage = await laptop.evaluate(() => ({
+      local: JSON.stringify({ ...window.localStorage }),
+      session: JSON.stringify({ ...window.sessionStorage }),
+      cookie: document.cookie,
+    }));
+    expect(storage.cookie).toBe('');
+    expect(`${storage.local} ${storage.session}`).not.toMatch(/eyJ|token/i);
+    const headers = response?.headers() ?? {};
+    expect(headers['content-security-policy']).toMatch(/script-src 'self' 'nonce-[^']+' 'strict-dynamic'/);
+    expect(headers['content-security-policy']).toContain(`connect-src 'self' ${stack.apiUrl} ws://127.0.0.1:${stack.apiPort}`);
+    expect(headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(headers['content-security-policy']).not.toMatch(/unsafe-inline|unsafe-eval/);
+    expect(headers).toMatchObject({
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'referrer-policy': 'strict-origin-when-cross-origin',
+      'cross-origin-opener-policy': 'same-origin',
+    });
+
+    // Another device of Dave's, ended from the laptop's settings page: its live connection is cut, it signs out.
+    const phone = await signIn('dave@globex.test', '/invoices', { width: 390, height: 844 }, IPHONE);
+    await laptop.goto(`${stack.webUrl}/settings`);
+    const phoneRow = laptop.locator('[data-session-id]', { hasText: 'Safari on iPhone' });
+    await laptop.locator('[data-session-id]', { hasText: 'This device' }).waitFor();
+    await screenshot(laptop, 'settings-sessions');
+    await phoneRow.getByRole('button', { name: 'End session' }).click();
+    await phone.waitForURL('**/login', { timeout: 5_000 });
+    await phoneRow.waitFor({ state: 'detached' });
+    await phone.reload();
+    await phone.getByRole('button', { name: 'Sign in' }).waitFor();
+
+    // Sign-out in one tab signs out the other; a reload afterwards stays signed out.
+    const secondTab = await laptop.context().newPage();
+    await secondTab.goto(`${stack.webUrl}/invoices`);
+    await waitForStatus(secondTab, 'live');
+    await laptop.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
+    await laptop.waitForURL('**/login');
+    await secondTab.waitForURL('**/login', { timeout: 5_000 });
+    await secondTab.reload();
+    await secondTab.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect(secondTab.url()).toMatch(/\/login$/);
+
+    // Every page of this run was used by now: none of them broke the policy.
+    expect(cspViolations).toEqual([]);
   }, 120_000);
 });
 

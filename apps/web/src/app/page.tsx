@@ -2,14 +2,13 @@
 
 import { useRouter } from 'next/navigation';
 import { useEffect } from 'react';
-import { useHydrated, useSession } from '@/lib/use-session';
+import { useSessionState } from '@/lib/use-session';
 
 export default function Home() {
   const router = useRouter();
-  const hydrated = useHydrated();
-  const session = useSession();
+  const { status } = useSessionState();
   useEffect(() => {
-    if (hydrated) router.replace(session ? '/invoices' : '/login');
-  }, [hydrated, router, session]);
+    if (status !== 'restoring') router.replace(status === 'signed-in' ? '/invoices' : '/login');
+  }, [router, status]);
   return <p className="page-loading">Loading…</p>;
 }

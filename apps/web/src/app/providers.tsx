@@ -4,6 +4,7 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { ClientErrorCode, RealtimeClient, storageCursorStore } from '@operate/shared/client';
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiClient } from '@/lib/api';
+import { sameSiteLocation } from '@/lib/config';
 import { ApiContext } from '@/lib/hooks';
 import { useSession } from '@/lib/use-session';
 import { RealtimeProvider } from '@/realtime/RealtimeProvider';
@@ -30,10 +31,18 @@ export function Providers({ apiUrl, children }: { apiUrl: string; children: Reac
     [api, apiUrl, userId],
   );
 
+  // A page load (or a new tab) signs in through the refresh cookie, if there is a live session.
+  useEffect(() => {
+    const elsewhere = sameSiteLocation(apiUrl, window.location);
+    if (elsewhere) window.location.replace(elsewhere);
+    else void api.restore();
+  }, [api, apiUrl]);
+
+  // The server ended the session (signed out elsewhere, ended from another device, deactivated).
   useEffect(() => {
     if (!client) return;
     return client.onProblem((problem) => {
-      if (problem.code === ClientErrorCode.AuthFailed) api.logout();
+      if (problem.code === ClientErrorCode.AuthFailed) api.endLocally();
     });
   }, [api, client]);
 

@@ -15,3 +15,17 @@ export function loadWebConfig(env: Record<string, string | undefined> = process.
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`OPERATE_API_URL must be http(s), got ${url.protocol}`);
   return { apiUrl: url.origin };
 }
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Where to send a page opened on another loopback name than the API's (localhost vs 127.0.0.1), or null:
+ * the refresh cookie is SameSite=Strict, and those two are different sites to a browser.
+ */
+export function sameSiteLocation(apiUrl: string, location: { readonly hostname: string; readonly href: string }): string | null {
+  const api = new URL(apiUrl).hostname;
+  if (location.hostname === api || !LOOPBACK.has(location.hostname) || !LOOPBACK.has(api)) return null;
+  const target = new URL(location.href);
+  target.hostname = api;
+  return target.toString();
+}

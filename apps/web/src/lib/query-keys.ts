@@ -11,4 +11,5 @@ export const queryKeys = {
   listings: ['listings'] as const,
   presence: ['presence'] as const,
   users: ['users'] as const,
+  sessions: ['sessions'] as const,
 };

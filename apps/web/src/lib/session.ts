@@ -1,11 +1,15 @@
 'use client';
 
-/** Who is signed in and with which tokens; kept in localStorage so every tab of the browser shares it. */
+/**
+ * Who is signed in, held in this tab's memory only: no token is ever written where a page script could
+ * read it later (localStorage, sessionStorage, a readable cookie). The refresh token lives in an httpOnly
+ * cookie the API set; a reload or a new tab restores the session through it.
+ */
 export interface Session {
   readonly accessToken: string;
-  readonly refreshToken: string;
   /** Epoch milliseconds when the access token expires. */
   readonly expiresAt: number;
+  readonly sessionId: string;
   readonly user: SessionUser;
 }
 
@@ -17,44 +21,27 @@ export interface SessionUser {
   readonly organization: { readonly id: string; readonly name: string; readonly slug: string };
 }
 
-const KEY = 'operate.session';
+/** `restoring` until the refresh cookie was tried once after the page loaded. */
+export type SessionState =
+  | { readonly status: 'restoring'; readonly session: null }
+  | { readonly status: 'signed-out'; readonly session: null }
+  | { readonly status: 'signed-in'; readonly session: Session };
+
+const RESTORING: SessionState = { status: 'restoring', session: null };
+const SIGNED_OUT: SessionState = { status: 'signed-out', session: null };
 const listeners = new Set<() => void>();
-let cached: { raw: string | null; session: Session | null } = { raw: null, session: null };
-
-function parse(raw: string | null): Session | null {
-  try {
-    return raw ? (JSON.parse(raw) as Session) : null;
-  } catch {
-    return null;
-  }
-}
-
-function read(): Session | null {
-  if (typeof window === 'undefined') return null;
-  const raw = window.localStorage.getItem(KEY);
-  if (raw !== cached.raw) {
-    cached = { raw, session: parse(raw) };
-  }
-  return cached.session;
-}
+let state: SessionState = RESTORING;
 
 export const sessionStore = {
-  get: read,
+  get: (): SessionState => state,
+  /** The state before the browser has run anything: the server renders this. */
+  initial: (): SessionState => RESTORING,
   set: (session: Session | null): void => {
-    if (session) window.localStorage.setItem(KEY, JSON.stringify(session));
-    else window.localStorage.removeItem(KEY);
+    state = session ? { status: 'signed-in', session } : SIGNED_OUT;
     for (const listener of [...listeners]) listener();
   },
   subscribe: (listener: () => void): (() => void) => {
     listeners.add(listener);
-    // Another tab signed in or out.
-    const onStorage = (event: StorageEvent) => {
-      if (event.key === KEY) listener();
-    };
-    window.addEventListener('storage', onStorage);
-    return () => {
-      listeners.delete(listener);
-      window.removeEventListener('storage', onStorage);
-    };
+    return () => listeners.delete(listener);
   },
 };

@@ -1,20 +1,14 @@
 'use client';
 
 import { useSyncExternalStore } from 'react';
-import { sessionStore, type Session } from './session';
+import { sessionStore, type Session, type SessionState } from './session';
 
-const noop = () => () => undefined;
-
-/** The signed-in session (null when signed out, and during server rendering). */
-export function useSession(): Session | null {
-  return useSyncExternalStore(sessionStore.subscribe, sessionStore.get, () => null);
+/** Restoring, signed out, or signed in with the session (restoring during server rendering). */
+export function useSessionState(): SessionState {
+  return useSyncExternalStore(sessionStore.subscribe, sessionStore.get, sessionStore.initial);
 }
 
-/** False during server rendering and hydration, true after: localStorage can be trusted from then on. */
-export function useHydrated(): boolean {
-  return useSyncExternalStore(
-    noop,
-    () => true,
-    () => false,
-  );
+/** The signed-in session, or null (signed out, or not restored yet). */
+export function useSession(): Session | null {
+  return useSessionState().session;
 }

@@ -2,9 +2,10 @@
 
 import Link from 'next/link';
 import { usePathname, useRouter } from 'next/navigation';
-import { useEffect, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
+import { errorMessage } from '@/components/ui';
 import { useApi } from '@/lib/hooks';
-import { useHydrated, useSession } from '@/lib/use-session';
+import { useSessionState } from '@/lib/use-session';
 import { LiveIndicator } from '@/realtime/LiveIndicator';
 import { NotificationCenter } from '@/realtime/NotificationCenter';
 import { PresenceIndicator } from '@/realtime/PresenceIndicator';
@@ -21,12 +22,12 @@ export default function AppLayout({ children }: { children: ReactNode }) {
   const api = useApi();
   const router = useRouter();
   const pathname = usePathname();
-  const hydrated = useHydrated();
-  const session = useSession();
+  const { status, session } = useSessionState();
+  const [signOutError, setSignOutError] = useState<string | null>(null);
 
   useEffect(() => {
-    if (hydrated && !session) router.replace('/login');
-  }, [hydrated, router, session]);
+    if (status === 'signed-out') router.replace('/login');
+  }, [router, status]);
 
   if (!session) return <p className="page-loading">Loading…</p>;
   return (
@@ -44,12 +45,26 @@ export default function AppLayout({ children }: { children: ReactNode }) {
           <LiveIndicator />
           <PresenceIndicator selfId={session.user.id} />
           <NotificationCenter />
-          <span className="who" title={session.user.email}>
+          <Link href="/settings" className="who" title={`${session.user.email} — sessions and devices`}>
             {session.user.name} · {session.user.organization.name}
-          </span>
-          <button type="button" className="link-button" onClick={() => api.logout()}>
+          </Link>
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => {
+              api.logout().then(
+                () => setSignOutError(null),
+                (error: unknown) => setSignOutError(errorMessage(error)),
+              );
+            }}
+          >
             Sign out
           </button>
+          {signOutError ? (
+            <span className="error-text small" role="alert">
+              Not signed out: {signOutError}
+            </span>
+          ) : null}
         </div>
       </header>
       <main className="content">{children}</main>

@@ -4,22 +4,22 @@ import { useRouter } from 'next/navigation';
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError } from '@/lib/api';
 import { useApi } from '@/lib/hooks';
-import { useSession } from '@/lib/use-session';
+import { useSessionState } from '@/lib/use-session';
 
 const demoLogins = ['alice@acme.test', 'bob@acme.test', 'carol@globex.test', 'dave@globex.test'];
 
 export default function LoginPage() {
   const api = useApi();
   const router = useRouter();
-  const session = useSession();
+  const { status } = useSessionState();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
 
   useEffect(() => {
-    if (session) router.replace('/invoices');
-  }, [router, session]);
+    if (status === 'signed-in') router.replace('/invoices');
+  }, [router, status]);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
