@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ErrorCode, ProtocolEvent } from '@operate/shared';
 import type request from 'supertest';
+import { SessionService } from '../src/auth/session.service.js';
 import { startApp, type RunningApp, type SignedIn } from './support/app.js';
 import { seedUser, TEST_PASSWORD, type TestUser } from './support/fixtures.js';
 import { RecordingClient } from './support/socket-client.js';
@@ -176,6 +177,22 @@ describe('sessions (e2e): rotation with reuse detection, logout, logout-all, the
     await ctx.as(laptop.accessToken).delete(`/auth/sessions/${someoneElse.sessionId}`).expect(404);
     await me(someoneElse.accessToken).expect(200);
     expect((await ctx.as(laptop.accessToken).delete('/auth/sessions/nope').expect(400)).body).toMatchObject({ code: 'validation_failed' });
+  });
+
+  it('forgets sessions that ended or expired more than 30 days ago, and keeps the rest', async () => {
+    const day = 24 * 60 * 60 * 1000;
+    const at = (daysAgo: number) => new Date(Date.now() - daysAgo * day);
+    const rows = await Promise.all(
+      [
+        { revokedAt: at(31), expiresAt: at(20) },
+        { revokedAt: null, expiresAt: at(31) },
+        { revokedAt: at(29), expiresAt: at(-1) },
+        { revokedAt: null, expiresAt: at(29) },
+      ].map((times) => ctx.prisma.session.create({ data: { userId: person.id, ...times }, select: { id: true } })),
+    );
+    expect(await ctx.app.get(SessionService).prune()).toBe(2);
+    const left = await ctx.prisma.session.findMany({ where: { id: { in: rows.map((row) => row.id) } }, select: { id: true } });
+    expect(left.map((row) => row.id).sort()).toEqual([rows[2]?.id, rows[3]?.id].sort());
   });
 
   it('cuts the sockets of a session revoked straight in the database (a lost cross-node message) by its sweep', async () => {

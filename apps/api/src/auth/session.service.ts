@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { BatchLoader } from '../common/batch-loader.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { Role, SessionEndReason } from '../generated/prisma/enums.js';
@@ -44,6 +44,9 @@ export class RefreshRefused extends Error {
 }
 
 const MAX_USER_AGENT = 512;
+/** Ended or expired sessions are kept this long (who signed in from where, and why it ended), then deleted. */
+export const SESSION_HISTORY_DAYS = 30;
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Server-side sessions: one row per signed-in device. Access tokens name their session and are refused once
@@ -51,7 +54,9 @@ const MAX_USER_AGENT = 512;
  * after it was rotated is taken as stolen — the whole session is revoked (OAuth 2.0 Security BCP).
  */
 @Injectable()
-export class SessionService {
+export class SessionService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private pruneTimer: NodeJS.Timeout | undefined;
+
   /** Every socket handshake and HTTP request asks this; a reconnect storm is answered a few hundred at a time. */
   private readonly states = new BatchLoader<string, SessionState>(async (ids) => {
     const rows = await this.prisma.rows<SessionState & { id: string }>(
@@ -68,6 +73,24 @@ export class SessionService {
     private readonly revocations: SessionRevocations,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  onApplicationBootstrap(): void {
+    this.pruneTimer = setInterval(() => void this.prune().catch(() => undefined), this.config.retention.pruneIntervalMs);
+    this.pruneTimer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.pruneTimer);
+  }
+
+  /** Deletes sessions that ended or expired more than SESSION_HISTORY_DAYS ago; returns how many. */
+  async prune(now = new Date()): Promise<number> {
+    const before = new Date(now.getTime() - SESSION_HISTORY_DAYS * DAY_MS);
+    const { count } = await this.prisma.session.deleteMany({
+      where: { OR: [{ revokedAt: { lt: before } }, { expiresAt: { lt: before } }] },
+    });
+    return count;
+  }
 
   /** Verified access-token claims → the caller as the database has it now (session live, user active, current role). */
   async current(claims: AuthUser): Promise<AuthUser> {
