@@ -55,11 +55,13 @@ export default function SettingsPage() {
                 {rows.map((row) => (
                   <tr key={row.id} data-session-id={row.id}>
                     <td title={row.userAgent ?? undefined}>
-                      {describeDevice(row.userAgent)}
-                      {row.ipAddress ? <span className="muted small"> · {row.ipAddress}</span> : null}
+                      <span>
+                        {describeDevice(row.userAgent)}
+                        {row.ipAddress ? <span className="muted small"> · {row.ipAddress}</span> : null}
+                      </span>
                     </td>
-                    <td>{formatTime(row.createdAt)}</td>
-                    <td>{formatTime(row.lastUsedAt)}</td>
+                    <td data-label="Signed in">{formatTime(row.createdAt)}</td>
+                    <td data-label="Last active">{formatTime(row.lastUsedAt)}</td>
                     <td>
                       {row.current ? (
                         <span className="badge-status">This device</span>
