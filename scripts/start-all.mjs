@@ -77,6 +77,7 @@ if (!stopping) {
       '  Demo logins (password operate-demo):',
       '    alice@acme.test (Acme owner)   bob@acme.test (Acme member, family, escrow buyer)',
       '    carol@globex.test (Globex owner, seller)   dave@globex.test (Globex member, escrow seller)',
+      '    olivia@operate.test (platform operator: shop catalog)   arthur@operate.test (platform arbiter: disputes)',
       '  Ctrl+C stops both.',
       '',
     ].join('\n'),

@@ -11,7 +11,7 @@ describe('escrow (e2e)', () => {
   // a2 (organization A) buys from b1 (organization B); a1 owns A (an admin of the buyer's side);
   // stranger is a member of B who is party to nothing.
   let stranger: TestUser;
-  let tokens: Record<'a1' | 'a2' | 'b1' | 'stranger', string>;
+  let tokens: Record<'a1' | 'a2' | 'b1' | 'stranger' | 'arbiter', string>;
   let buyer: RecordingClient;
   let seller: RecordingClient;
   let outsider: RecordingClient;
@@ -20,7 +20,13 @@ describe('escrow (e2e)', () => {
     ctx = await startApp();
     stranger = await seedUser(ctx.prisma, { name: 'stranger', organizationId: ctx.tenants.orgB });
     const { a1, a2, b1 } = ctx.tenants;
-    tokens = { a1: await ctx.login(a1), a2: await ctx.login(a2), b1: await ctx.login(b1), stranger: await ctx.login(stranger) };
+    tokens = {
+      a1: await ctx.login(a1),
+      a2: await ctx.login(a2),
+      b1: await ctx.login(b1),
+      stranger: await ctx.login(stranger),
+      arbiter: await ctx.login(ctx.tenants.arbiter),
+    };
     [buyer, seller, outsider] = await Promise.all([ctx.connect(a2), ctx.connect(b1), ctx.connect(stranger)]);
   });
 
@@ -170,8 +176,14 @@ describe('escrow (e2e)', () => {
     const replayed = escrowEventsOf(back, escrow.escrowId).map((envelope) => envelope.type);
     expect(replayed).toEqual([EscrowEvent.DisputeRaised, EscrowEvent.StatusChanged, EscrowEvent.Updated]);
 
-    await as(tokens.a1).post(`/escrows/${escrow.escrowId}/resolve`, { outcome: 'release', note: 'Delivered' }).expect(200);
+    // The buyer's own organization's owner may not decide it; the platform arbiter does, and both parties hear it.
+    await as(tokens.a1).post(`/escrows/${escrow.escrowId}/resolve`, { outcome: 'refund' }).expect(403);
+    const disputes = await as(tokens.arbiter).get('/escrows?status=DISPUTED').expect(200);
+    expect((disputes.body as { items: EscrowSummary[] }).items.map((item) => item.escrowId)).toContain(escrow.escrowId);
+    await as(tokens.arbiter).post(`/escrows/${escrow.escrowId}/resolve`, { outcome: 'release', note: 'Delivered' }).expect(200);
     await back.waitFor(EscrowEvent.DisputeResolved, (e) => e.payload.escrowId === escrow.escrowId && e.payload.outcome === 'release');
+    const resolved = await seller.waitFor(EscrowEvent.DisputeResolved, (e) => e.payload.escrowId === escrow.escrowId);
+    expect(resolved.payload.resolvedById).toBe(ctx.tenants.arbiter.id);
 
     const refused = await ctx.connect(stranger, { subscriptions });
     expect((await refused.waitFor(ProtocolEvent.Connected)).payload.subscriptions).toEqual({
@@ -203,7 +215,7 @@ describe('escrow (e2e)', () => {
     ]);
     const escrow = await openEscrow();
     await as(tokens.a2).post(`/escrows/${escrow.escrowId}/resolve`, { outcome: 'keep' }).expect(400);
-    await as(tokens.a1).post(`/escrows/${escrow.escrowId}/resolve`, { outcome: 'refund' }).expect(409);
+    await as(tokens.arbiter).post(`/escrows/${escrow.escrowId}/resolve`, { outcome: 'refund' }).expect(404);
     const list = await as(tokens.a2).get('/escrows?status=INITIATED&pageSize=100').expect(200);
     expect((list.body as { items: EscrowSummary[] }).items.map((item) => item.escrowId)).toContain(escrow.escrowId);
   });

@@ -19,7 +19,7 @@ describe('seller and marketplace (e2e)', () => {
   let ctx: RunningApp;
   // b1 and a1 both sell; a2 buys; watcher browses the marketplace.
   let watcherUser: TestUser;
-  let tokens: Record<'a1' | 'a2' | 'b1' | 'watcher', string>;
+  let tokens: Record<'a1' | 'a2' | 'b1' | 'watcher' | 'operator', string>;
   let sellerB: RecordingClient;
   let sellerA: RecordingClient;
   let buyer: RecordingClient;
@@ -28,7 +28,13 @@ describe('seller and marketplace (e2e)', () => {
     ctx = await startApp();
     watcherUser = await seedUser(ctx.prisma, { name: 'watcher', organizationId: ctx.tenants.orgB });
     const { a1, a2, b1 } = ctx.tenants;
-    tokens = { a1: await ctx.login(a1), a2: await ctx.login(a2), b1: await ctx.login(b1), watcher: await ctx.login(watcherUser) };
+    tokens = {
+      a1: await ctx.login(a1),
+      a2: await ctx.login(a2),
+      b1: await ctx.login(b1),
+      watcher: await ctx.login(watcherUser),
+      operator: await ctx.login(ctx.tenants.operator),
+    };
     await as(tokens.b1).post('/sellers', { displayName: 'B Furniture', currency: 'EUR' }).expect(201);
     await as(tokens.a1).post('/sellers', { displayName: 'A Lamps', currency: 'EUR' }).expect(201);
     [sellerB, sellerA, buyer] = await Promise.all([ctx.connect(b1), ctx.connect(a1), ctx.connect(a2)]);
@@ -47,7 +53,7 @@ describe('seller and marketplace (e2e)', () => {
 
   /** A shop change: a broadcast every connected socket receives after everything published before it. */
   async function broadcastSentinel(): Promise<string> {
-    const response = await as(tokens.a1)
+    const response = await as(tokens.operator)
       .post('/shop/items', { type: 'BANNER', name: `Sentinel ${Date.now()}`, price: 1 })
       .expect(201);
     return (response.body as ShopItemView).itemId;

@@ -8,7 +8,7 @@ import type { RecordingClient } from './support/socket-client.js';
 describe('shop and family wallet (e2e)', () => {
   let ctx: RunningApp;
   let family: Awaited<ReturnType<typeof seedFamily>>;
-  let tokens: { a1: string; a2: string; b1: string };
+  let tokens: { a1: string; a2: string; b1: string; operator: string };
   let owner: RecordingClient;
   let spender: RecordingClient;
   let outsider: RecordingClient;
@@ -17,7 +17,12 @@ describe('shop and family wallet (e2e)', () => {
     ctx = await startApp();
     // a1 (organization A) owns the family, b1 (organization B) spends in it; a2 is not a member.
     family = await seedFamily(ctx.prisma, { owner: ctx.tenants.a1, spender: ctx.tenants.b1 }, 1_000);
-    tokens = { a1: await ctx.login(ctx.tenants.a1), a2: await ctx.login(ctx.tenants.a2), b1: await ctx.login(ctx.tenants.b1) };
+    tokens = {
+      a1: await ctx.login(ctx.tenants.a1),
+      a2: await ctx.login(ctx.tenants.a2),
+      b1: await ctx.login(ctx.tenants.b1),
+      operator: await ctx.login(ctx.tenants.operator),
+    };
     [owner, spender, outsider] = await Promise.all([ctx.connect(ctx.tenants.a1), ctx.connect(ctx.tenants.b1), ctx.connect(ctx.tenants.a2)]);
   });
 
@@ -90,7 +95,7 @@ describe('shop and family wallet (e2e)', () => {
     const item = await ctx
       .http()
       .post('/shop/items')
-      .set('authorization', `Bearer ${tokens.a1}`)
+      .set('authorization', `Bearer ${tokens.operator}`)
       .send({ type: 'BUNDLE', name: 'After', price: 5 })
       .expect(201);
     await member.waitFor(ShopEvent.Updated, (e) => e.payload.newItems[0]?.itemId === (item.body as ShopItemView).itemId);
@@ -99,18 +104,19 @@ describe('shop and family wallet (e2e)', () => {
     expect(events.map((e) => e.payload.newBalance).sort((a, b) => a - b)).toEqual([0, 100, 200, 300, 400]);
   });
 
-  it('tells everyone about catalog changes; only owners and admins may make them', async () => {
-    await ctx
-      .http()
-      .post('/shop/items')
-      .set('authorization', `Bearer ${tokens.a2}`)
-      .send({ type: 'THEME', name: 'Nope', price: 5 })
-      .expect(403);
+  it('tells everyone about catalog changes; only the platform operator may make them, no organization owner', async () => {
+    for (const token of [tokens.a2, tokens.a1, tokens.b1])
+      await ctx
+        .http()
+        .post('/shop/items')
+        .set('authorization', `Bearer ${token}`)
+        .send({ type: 'THEME', name: 'Nope', price: 5 })
+        .expect(403);
     const created = (
       await ctx
         .http()
         .post('/shop/items')
-        .set('authorization', `Bearer ${tokens.b1}`)
+        .set('authorization', `Bearer ${tokens.operator}`)
         .send({ type: 'AVATAR', name: 'Cat', price: 25 })
         .expect(201)
     ).body as ShopItemView;
@@ -118,7 +124,9 @@ describe('shop and family wallet (e2e)', () => {
       const event = await client.waitFor(ShopEvent.Updated, (e) => e.payload.newItems.some((item) => item.itemId === created.itemId));
       expect(event.payload.newItems[0]).toEqual(created);
     }
-    await ctx.http().delete(`/shop/items/${created.itemId}`).set('authorization', `Bearer ${tokens.b1}`).expect(200);
+    await ctx.http().patch(`/shop/items/${created.itemId}`).set('authorization', `Bearer ${tokens.b1}`).send({ price: 1 }).expect(403);
+    await ctx.http().delete(`/shop/items/${created.itemId}`).set('authorization', `Bearer ${tokens.a1}`).expect(403);
+    await ctx.http().delete(`/shop/items/${created.itemId}`).set('authorization', `Bearer ${tokens.operator}`).expect(200);
     const retired = await outsider.waitFor(ShopEvent.Updated, (e) => e.payload.updatedItems.some((item) => item.itemId === created.itemId));
     expect(retired.payload.updatedItems[0]?.active).toBe(false);
   });

@@ -41,6 +41,7 @@ export class AuthService {
         email: true,
         name: true,
         role: true,
+        platformRole: true,
         organization: { select: { id: true, name: true, slug: true } },
       },
     });

@@ -2,9 +2,9 @@ import { type ExecutionContext, Injectable, type CanActivate } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { Request } from 'express';
-import type { Role } from '../generated/prisma/enums.js';
+import type { PlatformRole, Role } from '../generated/prisma/enums.js';
 import { forbidden, unauthorized } from '../common/http-errors.js';
-import { IS_PUBLIC, ROLES } from './decorators.js';
+import { IS_PUBLIC, PLATFORM_ROLES, ROLES } from './decorators.js';
 import { InvalidTokenError, tokenProblem, type AuthUser } from './token.service.js';
 
 /** Every route needs a valid access token (`Authorization: Bearer …`) unless marked @Public(); see JwtStrategy. */
@@ -34,10 +34,13 @@ export class RolesGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, [context.getHandler(), context.getClass()]);
-    if (!roles?.length) return true;
+    const targets = [context.getHandler(), context.getClass()];
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES, targets);
+    const platformRoles = this.reflector.getAllAndOverride<PlatformRole[] | undefined>(PLATFORM_ROLES, targets);
     const user = context.switchToHttp().getRequest<Request & { user?: AuthUser }>().user;
-    if (user && roles.includes(user.role)) return true;
-    throw forbidden(`This action needs one of the roles: ${roles.join(', ')}`);
+    if (platformRoles?.length && !(user?.platformRole && platformRoles.includes(user.platformRole)))
+      throw forbidden(`This action needs the platform role ${platformRoles.join(' or ')}`);
+    if (roles?.length && !(user && roles.includes(user.role))) throw forbidden(`This action needs one of the roles: ${roles.join(', ')}`);
+    return true;
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { BatchLoader } from '../common/batch-loader.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import type { Role, SessionEndReason } from '../generated/prisma/enums.js';
+import type { PlatformRole, Role, SessionEndReason } from '../generated/prisma/enums.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 import { SessionRevocations } from './session-revocations.js';
 import { InvalidTokenError, TokenService, type AuthUser, type RefreshClaims, type TokenPair } from './token.service.js';
@@ -18,6 +18,7 @@ interface SessionState {
   readonly organizationId: string;
   readonly active: boolean;
   readonly role: Role;
+  readonly platformRole: PlatformRole | null;
   readonly revoked: boolean;
 }
 
@@ -60,7 +61,8 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
   /** Every socket handshake and HTTP request asks this; a reconnect storm is answered a few hundred at a time. */
   private readonly states = new BatchLoader<string, SessionState>(async (ids) => {
     const rows = await this.prisma.rows<SessionState & { id: string }>(
-      `SELECT s.id, s."userId", u."organizationId", u.active, u.role::text AS role, s."revokedAt" IS NOT NULL AS revoked
+      `SELECT s.id, s."userId", u."organizationId", u.active, u.role::text AS role,
+         u."platformRole"::text AS "platformRole", s."revokedAt" IS NOT NULL AS revoked
        FROM "Session" s JOIN "User" u ON u.id = s."userId" WHERE s.id = ANY($1::uuid[])`,
       [ids],
     );
@@ -99,8 +101,8 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
       throw new InvalidTokenError('unauthorized');
     if (state.revoked) throw new InvalidTokenError('session_revoked');
     if (!state.active) throw new InvalidTokenError('unauthorized', 'The account is not active');
-    // The role is read fresh so a demotion takes effect before the token expires.
-    return { ...claims, role: state.role };
+    // The roles are read fresh so a demotion takes effect before the token expires.
+    return { ...claims, role: state.role, platformRole: state.platformRole };
   }
 
   /** A new session for a user who just proved who they are. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import type { Role } from '../generated/prisma/enums.js';
+import type { PlatformRole, Role } from '../generated/prisma/enums.js';
 import { JwtKeys } from './jwt-keys.js';
 
 /** What an authenticated caller is, on HTTP requests and on sockets alike. */
@@ -9,6 +9,8 @@ export interface AuthUser {
   readonly userId: string;
   readonly organizationId: string;
   readonly role: Role;
+  /** A power over the platform itself (read fresh on every request, like the role); null for nearly everyone. */
+  readonly platformRole?: PlatformRole | null;
   /** The signed-in device this token belongs to (a row of Session); ending it refuses the token. */
   readonly sessionId: string;
   /** Access token expiry, epoch seconds. */

@@ -4,6 +4,8 @@ export const DEMO_PASSWORD = 'operate-demo';
 export const demoOrganizations = [
   { slug: 'acme', name: 'Acme Corp' },
   { slug: 'globex', name: 'Globex Inc' },
+  // The platform's own staff: they buy and sell nothing, so they may run the catalog and decide disputes.
+  { slug: 'operate', name: 'Operate Platform' },
 ] as const;
 
 export const demoUsers = [
@@ -11,6 +13,8 @@ export const demoUsers = [
   { email: 'bob@acme.test', name: 'Bob Member', role: 'MEMBER', organization: 'acme' },
   { email: 'carol@globex.test', name: 'Carol Owner', role: 'OWNER', organization: 'globex' },
   { email: 'dave@globex.test', name: 'Dave Member', role: 'MEMBER', organization: 'globex' },
+  { email: 'olivia@operate.test', name: 'Olivia Operator', role: 'MEMBER', organization: 'operate', platformRole: 'OPERATOR' },
+  { email: 'arthur@operate.test', name: 'Arthur Arbiter', role: 'MEMBER', organization: 'operate', platformRole: 'ARBITER' },
 ] as const;
 
 export const demoInvoices = [

@@ -29,10 +29,19 @@ runDatabaseCommand('db:seed', async (database, logger) => {
     }
     for (const user of demoUsers) {
       const organizationId = orgIds.get(user.organization)!;
+      const platformRole = 'platformRole' in user ? user.platformRole : null;
       await prisma.user.upsert({
         where: { email: user.email },
-        update: { name: user.name, role: user.role, active: true, organizationId, sbdBalance: DEMO_PERSONAL_TOKENS },
-        create: { email: user.email, name: user.name, role: user.role, passwordHash, organizationId, sbdBalance: DEMO_PERSONAL_TOKENS },
+        update: { name: user.name, role: user.role, platformRole, active: true, organizationId, sbdBalance: DEMO_PERSONAL_TOKENS },
+        create: {
+          email: user.email,
+          name: user.name,
+          role: user.role,
+          platformRole,
+          passwordHash,
+          organizationId,
+          sbdBalance: DEMO_PERSONAL_TOKENS,
+        },
       });
     }
     const now = Date.now();
@@ -121,7 +130,9 @@ runDatabaseCommand('db:seed', async (database, logger) => {
     logger.log(
       `Seeded ${demoOrganizations.length} organizations, ${demoUsers.length} users, ${demoInvoices.length} invoices, ${demoShopItems.length} shop items, 1 family, ${demoSellers.length} sellers, ${demoListings.length} listings, 1 escrow`,
     );
-    logger.log(`Demo logins (password "${DEMO_PASSWORD}"): ${demoUsers.map((user) => `${user.email} (${user.role})`).join(', ')}`);
+    logger.log(
+      `Demo logins (password "${DEMO_PASSWORD}"): ${demoUsers.map((user) => `${user.email} (${'platformRole' in user ? `platform ${user.platformRole}` : user.role})`).join(', ')}`,
+    );
   } finally {
     await prisma.$disconnect();
   }

@@ -12,6 +12,7 @@ export interface AuthorizedHttp {
   get(path: string): request.Test;
   post(path: string, body?: object): request.Test;
   patch(path: string, body?: object): request.Test;
+  put(path: string, body?: object): request.Test;
   delete(path: string): request.Test;
 }
 
@@ -70,6 +71,7 @@ export async function startApp(overrides: Record<string, string> = {}): Promise<
         get: (path) => bearer(http().get(path)),
         post: (path, body = {}) => bearer(http().post(path)).send(body),
         patch: (path, body = {}) => bearer(http().patch(path)).send(body),
+        put: (path, body = {}) => bearer(http().put(path)).send(body),
         delete: (path) => bearer(http().delete(path)),
       };
     },

@@ -1,7 +1,7 @@
 import { hashPassword } from '../../src/auth/password.js';
 import type { AuthUser } from '../../src/auth/token.service.js';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
-import type { Role } from '../../src/generated/prisma/enums.js';
+import type { PlatformRole, Role } from '../../src/generated/prisma/enums.js';
 
 export const TEST_PASSWORD = 'correct horse battery staple';
 
@@ -10,6 +10,7 @@ export interface TestUser {
   readonly email: string;
   readonly organizationId: string;
   readonly role: Role;
+  readonly platformRole?: PlatformRole | null;
 }
 
 export interface Tenants {
@@ -23,6 +24,9 @@ export interface Tenants {
   readonly b1: TestUser;
   /** A deactivated member of A. */
   readonly inactive: TestUser;
+  /** The platform's operator and arbiter, members of a third organization (neither A nor B). */
+  readonly operator: TestUser;
+  readonly arbiter: TestUser;
 }
 
 let passwordHash: Promise<string> | undefined;
@@ -33,8 +37,17 @@ export async function seedTenants(prisma: PrismaClient, tag = Math.random().toSt
   const hash = await passwordHash;
   const orgA = await prisma.organization.create({ data: { name: `A ${tag}`, slug: `a-${tag}` } });
   const orgB = await prisma.organization.create({ data: { name: `B ${tag}`, slug: `b-${tag}` } });
-  const user = (name: string, organizationId: string, role: Role, active = true) =>
-    seedUser(prisma, { name: `${name}`, email: `${name}-${tag}@test.operate`, organizationId, role, active, passwordHash: hash });
+  const platform = await prisma.organization.create({ data: { name: `Platform ${tag}`, slug: `p-${tag}` } });
+  const user = (name: string, organizationId: string, role: Role, active = true, platformRole: PlatformRole | null = null) =>
+    seedUser(prisma, {
+      name: `${name}`,
+      email: `${name}-${tag}@test.operate`,
+      organizationId,
+      role,
+      active,
+      platformRole,
+      passwordHash: hash,
+    });
   return {
     orgA: orgA.id,
     orgB: orgB.id,
@@ -42,6 +55,8 @@ export async function seedTenants(prisma: PrismaClient, tag = Math.random().toSt
     a2: await user('a2', orgA.id, 'MEMBER'),
     b1: await user('b1', orgB.id, 'OWNER'),
     inactive: await user('inactive', orgA.id, 'MEMBER', false),
+    operator: await user('operator', platform.id, 'MEMBER', true, 'OPERATOR'),
+    arbiter: await user('arbiter', platform.id, 'MEMBER', true, 'ARBITER'),
   };
 }
 
@@ -50,13 +65,28 @@ const SERVICE_TEST_SESSION = '00000000-0000-4000-8000-000000000000';
 
 /** The caller a service sees for this user (what JwtStrategy puts on the request). */
 export function asCaller(user: TestUser): AuthUser {
-  return { userId: user.id, organizationId: user.organizationId, role: user.role, sessionId: SERVICE_TEST_SESSION, expiresAt: 0 };
+  return {
+    userId: user.id,
+    organizationId: user.organizationId,
+    role: user.role,
+    platformRole: user.platformRole ?? null,
+    sessionId: SERVICE_TEST_SESSION,
+    expiresAt: 0,
+  };
 }
 
 /** One more user (password TEST_PASSWORD), e.g. a member who is party to nothing. */
 export async function seedUser(
   prisma: PrismaClient,
-  user: { name: string; organizationId: string; role?: Role; email?: string; active?: boolean; passwordHash?: string },
+  user: {
+    name: string;
+    organizationId: string;
+    role?: Role;
+    platformRole?: PlatformRole | null;
+    email?: string;
+    active?: boolean;
+    passwordHash?: string;
+  },
 ): Promise<TestUser> {
   passwordHash ??= hashPassword(TEST_PASSWORD);
   const email = user.email ?? `${user.name}-${Math.random().toString(36).slice(2, 8)}@test.operate`;
@@ -66,12 +96,13 @@ export async function seedUser(
       email,
       name: user.name,
       role,
+      platformRole: user.platformRole ?? null,
       active: user.active ?? true,
       organizationId: user.organizationId,
       passwordHash: user.passwordHash ?? (await passwordHash),
     },
   });
-  return { id: row.id, email, organizationId: user.organizationId, role };
+  return { id: row.id, email, organizationId: user.organizationId, role, platformRole: row.platformRole };
 }
 
 /** A valid `invoice.created` payload, for tests that publish events directly. */

@@ -18,6 +18,8 @@ export interface SessionUser {
   readonly email: string;
   readonly name: string;
   readonly role: 'OWNER' | 'ADMIN' | 'MEMBER';
+  /** A power over the platform itself: the shop catalog (operator) or escrow disputes (arbiter). */
+  readonly platformRole: 'OPERATOR' | 'ARBITER' | null;
   readonly organization: { readonly id: string; readonly name: string; readonly slug: string };
 }
 

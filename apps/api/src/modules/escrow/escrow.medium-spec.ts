@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { EscrowEvent, NotificationEvent, scope, type EscrowSummary } from '@operate/shared';
-import { asCaller, type Tenants } from '../../../test/support/fixtures.js';
+import { asCaller, seedUser, type Tenants } from '../../../test/support/fixtures.js';
 import { startServiceTest, type ServiceTest } from '../../../test/support/service-module.js';
 import { FakeEventsService } from '../../events/testing/index.js';
 import type { PrismaService } from '../../prisma/prisma.service.js';
@@ -158,7 +158,7 @@ describe(EscrowService.name, () => {
     await expect(escrows.raiseDispute(as(tenants.a1), escrow.escrowId, 'x')).rejects.toMatchObject({ status: 403 });
   });
 
-  it('hands a dispute to an admin of a party organization, who releases or refunds it', async () => {
+  it('hands a dispute to the platform arbiter alone, who releases or refunds it', async () => {
     const escrow = await held();
     const disputed = await escrows.raiseDispute(seller(), escrow.escrowId, 'The buyer never collected it');
     expect(disputed).toMatchObject({
@@ -169,19 +169,31 @@ describe(EscrowService.name, () => {
     events.expectEmitted(EscrowEvent.StatusChanged, scope.escrow(escrow.escrowId), { from: 'HELD', to: 'DISPUTED' });
     await expect(escrows.confirm(buyer(), escrow.escrowId)).rejects.toMatchObject({ status: 409 });
 
-    // A member is no admin; the seller owns organization B but is a party.
-    await expect(escrows.resolveDispute(buyer(), escrow.escrowId, 'refund', undefined)).rejects.toMatchObject({ status: 403 });
-    await expect(escrows.resolveDispute(seller(), escrow.escrowId, 'release', undefined)).rejects.toMatchObject({ status: 403 });
+    // Neither party nor the owner of a party's organization decides; to the operator the escrow does not exist.
+    for (const user of [buyer(), seller(), as(tenants.a1)])
+      await expect(escrows.resolveDispute(user, escrow.escrowId, 'refund', undefined)).rejects.toMatchObject({ status: 403 });
+    await expect(escrows.resolveDispute(as(tenants.operator), escrow.escrowId, 'refund', undefined)).rejects.toMatchObject({ status: 404 });
+    // An arbiter who works for one of the parties' organizations is no neutral arbiter: a member does not see the
+    // dispute, an admin (who sees the organization's escrows) is refused.
+    for (const role of ['MEMBER', 'ADMIN'] as const) {
+      const colleague = await seedUser(prisma, { name: `colleague-${role}`, organizationId: tenants.orgA, role, platformRole: 'ARBITER' });
+      await expect(escrows.resolveDispute(as(colleague), escrow.escrowId, 'refund', undefined)).rejects.toMatchObject({
+        status: role === 'ADMIN' ? 403 : 404,
+      });
+    }
+    events.expectNotEmitted(EscrowEvent.DisputeResolved);
     events.clear();
-    const refunded = await escrows.resolveDispute(as(tenants.a1), escrow.escrowId, 'refund', 'Never delivered');
+    const refunded = await escrows.resolveDispute(as(tenants.arbiter), escrow.escrowId, 'refund', 'Never delivered');
     expect(refunded).toMatchObject({
       status: 'REFUNDED',
-      dispute: { outcome: 'refund', resolvedById: tenants.a1.id, note: 'Never delivered' },
+      dispute: { outcome: 'refund', resolvedById: tenants.arbiter.id, note: 'Never delivered' },
     });
-    events.expectEmitted(EscrowEvent.DisputeResolved, [...parties(escrow)], { outcome: 'refund', resolvedById: tenants.a1.id });
+    events.expectEmitted(EscrowEvent.DisputeResolved, [...parties(escrow)], { outcome: 'refund', resolvedById: tenants.arbiter.id });
     events.expectEmitted(EscrowEvent.StatusChanged, scope.user(tenants.a2.id), { from: 'DISPUTED', to: 'REFUNDED' });
     events.expectEmitted(NotificationEvent.Created, scope.user(tenants.b1.id), { title: 'Escrow refunded' });
-    await expect(escrows.resolveDispute(as(tenants.a1), escrow.escrowId, 'release', undefined)).rejects.toMatchObject({ status: 409 });
+    await expect(escrows.resolveDispute(as(tenants.arbiter), escrow.escrowId, 'release', undefined)).rejects.toMatchObject({
+      status: 409,
+    });
 
     // The provider later confirms the refund: the payment status follows, the escrow stays refunded.
     events.clear();

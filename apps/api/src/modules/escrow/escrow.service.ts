@@ -22,13 +22,27 @@ export interface WebhookReceipt {
 
 const isAdmin = (caller: AuthUser) => caller.role === 'OWNER' || caller.role === 'ADMIN';
 
-/** Escrows a caller may see: their own (as a party), and, for an admin, those of a party of their organization. */
+const isArbiter = (caller: AuthUser) => caller.platformRole === 'ARBITER';
+
+/** Disputes an arbiter may see and decide: open ones, and those they decided, between parties not of their organization. */
+function arbitrable(caller: AuthUser): Prisma.EscrowWhereInput {
+  return {
+    OR: [{ status: EscrowStatus.Disputed }, { resolvedById: caller.userId }],
+    buyerOrganizationId: { not: caller.organizationId },
+    sellerOrganizationId: { not: caller.organizationId },
+  };
+}
+
+/**
+ * Escrows a caller may see: their own (as a party); for an admin, those of a party of their organization; for
+ * the platform arbiter, the disputes they may decide.
+ */
 function visibleTo(caller: AuthUser): Prisma.EscrowWhereInput {
   const own: Prisma.EscrowWhereInput[] = [{ buyerId: caller.userId }, { sellerId: caller.userId }];
   const organization: Prisma.EscrowWhereInput[] = isAdmin(caller)
     ? [{ buyerOrganizationId: caller.organizationId }, { sellerOrganizationId: caller.organizationId }]
     : [];
-  return { OR: [...own, ...organization] };
+  return { OR: [...own, ...organization, ...(isArbiter(caller) ? [arbitrable(caller)] : [])] };
 }
 
 function partyOf(escrow: Escrow, userId: string): EscrowParty | undefined {
@@ -41,7 +55,7 @@ const illegal = (action: string, status: EscrowStatus) => conflict('illegal_tran
 
 /**
  * Escrow between a buyer and a seller: INITIATED → HELD (payment captured) → RELEASED (both confirmed) or
- * REFUNDED; HELD → DISPUTED → RELEASED/REFUNDED by an admin. Each change locks the escrow row, so two
+ * REFUNDED; HELD → DISPUTED → RELEASED/REFUNDED by the platform arbiter. Each change locks the escrow row, so two
  * confirmations or a confirmation and a dispute at once are decided one after the other. Every event goes
  * to the escrow's room and to both parties, in the transaction of the change.
  */
@@ -93,10 +107,10 @@ export class EscrowService {
     return toEscrowSummary(escrow);
   }
 
-  /** The caller's escrows (as buyer or seller), newest first. */
+  /** The caller's escrows (as buyer or seller; for the arbiter, also the disputes to decide), newest first. */
   async listMine(caller: AuthUser, query: ListEscrowsQuery): Promise<EscrowPage> {
     const where: Prisma.EscrowWhereInput = {
-      OR: [{ buyerId: caller.userId }, { sellerId: caller.userId }],
+      OR: [{ buyerId: caller.userId }, { sellerId: caller.userId }, ...(isArbiter(caller) ? [arbitrable(caller)] : [])],
       ...(query.status ? { status: query.status } : {}),
     };
     return pageOf(
@@ -107,7 +121,7 @@ export class EscrowService {
     );
   }
 
-  /** May this user follow the escrow's room? A party, or an admin of a party's organization. */
+  /** May this user follow the escrow's room? A party, an admin of a party's organization, or the arbiter of its dispute. */
   async canFollow(user: AuthUser, escrowId: string): Promise<boolean> {
     return (await this.prisma.escrow.count({ where: { id: escrowId, ...visibleTo(user) } })) > 0;
   }
@@ -167,8 +181,10 @@ export class EscrowService {
   async resolveDispute(caller: AuthUser, id: string, outcome: DisputeOutcome, note: string | undefined): Promise<EscrowSummary> {
     return this.prisma.transaction(async (tx) => {
       const escrow = await this.lock(tx, caller, id);
-      if (!isAdmin(caller)) throw forbidden("Only an admin of a party's organization can resolve a dispute");
-      if (partyOf(escrow, caller.userId)) throw forbidden('A party cannot resolve their own dispute');
+      if (!isArbiter(caller)) throw forbidden('Only the platform arbiter can resolve a dispute');
+      const colleague = escrow.buyerOrganizationId === caller.organizationId || escrow.sellerOrganizationId === caller.organizationId;
+      if (partyOf(escrow, caller.userId) || colleague)
+        throw forbidden("An arbiter cannot resolve a dispute of their own or their organization's escrow");
       if (escrow.status !== EscrowStatus.Disputed) throw illegal('resolve a dispute of', escrow.status);
       const now = new Date();
       const updated = await tx.escrow.update({

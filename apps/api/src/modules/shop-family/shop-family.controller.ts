@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post } from '@nestjs/common';
-import { CurrentUser, Roles } from '../../auth/decorators.js';
+import { CurrentUser, PlatformRoles } from '../../auth/decorators.js';
 import type { AuthUser } from '../../auth/token.service.js';
 import { uuidParam } from '../../common/uuid-param.js';
 import { CreatePurchaseDto, CreateShopItemDto, UpdateShopItemDto } from './dto/shop.dto.js';
@@ -16,19 +16,19 @@ export class ShopController {
   }
 
   @Post('items')
-  @Roles('OWNER', 'ADMIN')
+  @PlatformRoles('OPERATOR')
   createItem(@Body() body: CreateShopItemDto) {
     return this.shop.createItem(body);
   }
 
   @Patch('items/:id')
-  @Roles('OWNER', 'ADMIN')
+  @PlatformRoles('OPERATOR')
   updateItem(@Param('id', uuidParam('id')) id: string, @Body() body: UpdateShopItemDto) {
     return this.shop.updateItem(id, body);
   }
 
   @Delete('items/:id')
-  @Roles('OWNER', 'ADMIN')
+  @PlatformRoles('OPERATOR')
   retireItem(@Param('id', uuidParam('id')) id: string) {
     return this.shop.retireItem(id);
   }

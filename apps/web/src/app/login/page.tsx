@@ -6,7 +6,14 @@ import { ApiError } from '@/lib/api';
 import { useApi } from '@/lib/hooks';
 import { useSessionState } from '@/lib/use-session';
 
-const demoLogins = ['alice@acme.test', 'bob@acme.test', 'carol@globex.test', 'dave@globex.test'];
+const demoLogins = [
+  'alice@acme.test',
+  'bob@acme.test',
+  'carol@globex.test',
+  'dave@globex.test',
+  'olivia@operate.test',
+  'arthur@operate.test',
+];
 
 export default function LoginPage() {
   const api = useApi();

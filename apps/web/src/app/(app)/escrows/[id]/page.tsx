@@ -164,7 +164,18 @@ export default function EscrowDetailPage() {
                       </button>
                     </form>
                   ) : null}
-                  {!party && data.status === EscrowStatus.Disputed ? (
+                  {data.status === EscrowStatus.Disputed && session?.user.platformRole !== 'ARBITER' ? (
+                    <p className="muted" data-testid="arbiter-note">
+                      The platform arbiter, who belongs to neither side, decides this dispute.
+                    </p>
+                  ) : null}
+                  {data.dispute?.resolvedAt ? (
+                    <p className="muted" data-testid="arbiter-note">
+                      Decided by the platform arbiter:{' '}
+                      {data.dispute.outcome === DisputeOutcome.Refund ? 'refunded to the buyer' : 'released to the seller'}.
+                    </p>
+                  ) : null}
+                  {session?.user.platformRole === 'ARBITER' && data.status === EscrowStatus.Disputed ? (
                     <>
                       <button
                         type="button"
