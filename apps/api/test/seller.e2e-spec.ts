@@ -11,7 +11,9 @@ import {
   type OrderSummary,
   type ShopItemView,
 } from '@operate/shared';
+import { signatureHeader } from '../src/modules/escrow/payment-signature.js';
 import { startApp, type RunningApp } from './support/app.js';
+import { TEST_WEBHOOK_SECRET } from './support/config.js';
 import { seedUser, type TestUser } from './support/fixtures.js';
 import type { RecordingClient } from './support/socket-client.js';
 
@@ -51,6 +53,21 @@ describe('seller and marketplace (e2e)', () => {
   const order = async (listingId: string, quantity = 1) =>
     (await as(tokens.a2).post('/orders', { listingId, quantity }).expect(201)).body as OrderSummary;
 
+  /** The payment provider's signed webhook for an order (the buyer pays the provider, never the API). */
+  const providerPays = (placed: OrderSummary, eventId: string, transactionReference: string) => {
+    const body = JSON.stringify({
+      id: eventId,
+      type: 'payment.captured',
+      data: { paymentReference: placed.paymentReference, amount: placed.amount, currency: placed.currency, transactionReference },
+    });
+    return ctx
+      .http()
+      .post('/webhooks/payments')
+      .set('content-type', 'application/json')
+      .set('operate-signature', signatureHeader(TEST_WEBHOOK_SECRET, body))
+      .send(body);
+  };
+
   /** A shop change: a broadcast every connected socket receives after everything published before it. */
   async function broadcastSentinel(): Promise<string> {
     const response = await as(tokens.operator)
@@ -65,11 +82,23 @@ describe('seller and marketplace (e2e)', () => {
     const placed = await order(desk.listingId, 2);
     expect(placed).toMatchObject({ sellerId: ctx.tenants.b1.id, amount: '20.00' });
     await sellerB.waitFor(SellerEvent.OrderCreated, (e) => e.payload.orderId === placed.orderId);
-    await as(tokens.a2).post(`/orders/${placed.orderId}/pay`).expect(200);
-    await sellerB.waitFor(SellerEvent.PaymentReceived, (e) => e.payload.orderId === placed.orderId);
+    // The buyer cannot mark it paid; the provider's signed webhook does, once, with its transaction reference.
+    const refused = await as(tokens.a2).post(`/orders/${placed.orderId}/pay`).expect(403);
+    expect(refused.body).toMatchObject({ code: 'paid_by_provider', message: expect.stringContaining(placed.paymentReference) });
+    expect((await providerPays(placed, `evt_${placed.orderId}`, 'txn_desk_1').expect(200)).body).toEqual({
+      received: true,
+      duplicate: false,
+      orderId: placed.orderId,
+    });
+    const paid = await sellerB.waitFor(SellerEvent.PaymentReceived, (e) => e.payload.orderId === placed.orderId);
+    expect(paid.payload).toMatchObject({ amount: '20.00', transactionReference: 'txn_desk_1' });
     for (const party of [sellerB, buyer]) {
-      await party.waitFor(OrderEvent.StatusChanged, (e) => e.payload.orderId === placed.orderId && e.payload.to === 'PAID');
+      const changed = await party.waitFor(OrderEvent.StatusChanged, (e) => e.payload.orderId === placed.orderId && e.payload.to === 'PAID');
+      expect(changed.payload.transactionReference).toBe('txn_desk_1');
     }
+    // The provider retries: acknowledged, nothing happens twice.
+    expect((await providerPays(placed, `evt_${placed.orderId}`, 'txn_desk_1').expect(200)).body).toMatchObject({ duplicate: true });
+    expect(buyer.received.some((e) => e.type === SellerEvent.PaymentReceived)).toBe(false);
     await as(tokens.a1).post(`/orders/${placed.orderId}/ship`).expect(404);
     await as(tokens.a1).get(`/orders/${placed.orderId}`).expect(404);
 
@@ -78,6 +107,7 @@ describe('seller and marketplace (e2e)', () => {
     await sellerA.waitFor(SellerEvent.OrderCreated, (e) => e.payload.orderId === own.orderId);
     const leaked = sellerA.received.filter((e) => JSON.stringify(e.payload).includes(placed.orderId));
     expect(leaked).toHaveLength(0);
+    expect(sellerB.ofType(SellerEvent.PaymentReceived).filter((e) => e.payload.orderId === placed.orderId)).toHaveLength(1);
     expect(sellerB.ofType(SellerEvent.OrderCreated).map((e) => e.payload.orderId)).not.toContain(own.orderId);
     expect(buyer.ofType(SellerEvent.OrderCreated)).toHaveLength(0);
   });

@@ -218,6 +218,19 @@ describe('dashboard in a real browser', () => {
     await carol.getByRole('button', { name: 'List' }).click();
     await bob.locator('[data-testid="listing"][data-title="Live lamp (browser)"]').waitFor({ timeout: 5_000 });
 
+    // Bob buys it: the order awaits the provider's payment (no "Pay" button), then turns paid when the provider confirms.
+    await bob.locator('[data-testid="listing"][data-title="Live lamp (browser)"]').getByRole('button', { name: 'Buy one' }).click();
+    const bought = bob.locator('[data-testid="order-row"][data-title="Live lamp (browser)"]');
+    await bought.getByTestId('awaiting-payment').waitFor({ timeout: 5_000 });
+    expect(await bought.getByRole('button', { name: 'Pay' }).count()).toBe(0);
+    const [reference, amount, currency] = await Promise.all(
+      ['data-reference', 'data-amount', 'data-currency'].map((name) => bought.getAttribute(name)),
+    );
+    expect(reference).toMatch(/^pay_ord_/);
+    await screenshot(bob, 'marketplace-awaiting-payment');
+    await stack.pay(reference!, amount!, currency!);
+    await bob.locator('[data-testid="order-row"][data-title="Live lamp (browser)"][data-status="PAID"]').waitFor({ timeout: 5_000 });
+
     const phone = await signIn('dave@globex.test', '/invoices', { width: 390, height: 844 });
     for (const path of ['invoices', 'escrows', 'family', 'seller', 'marketplace', 'settings']) {
       await phone.goto(`${stack.webUrl}/${path}`);

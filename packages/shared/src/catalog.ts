@@ -121,7 +121,11 @@ export const eventCatalog = {
   [EscrowEvent.DisputeRaised]: define(escrowScopes, p.escrowDisputeRaised, 'A party disputed a held escrow.'),
   [EscrowEvent.DisputeResolved]: define(escrowScopes, p.escrowDisputeResolved, 'An admin resolved the dispute (release or refund).'),
   [SellerEvent.OrderCreated]: define([ScopeKind.User], p.orderSummary, 'A buyer placed an order with the seller.'),
-  [SellerEvent.PaymentReceived]: define([ScopeKind.User], p.sellerPaymentReceived, "The buyer paid one of the seller's orders."),
+  [SellerEvent.PaymentReceived]: define(
+    [ScopeKind.User],
+    p.sellerPaymentReceived,
+    "The payment provider confirmed the buyer's payment for one of the seller's orders.",
+  ),
   [SellerEvent.TierUpgraded]: define(
     [ScopeKind.User],
     p.sellerTierUpgraded,

@@ -265,6 +265,10 @@ export const orderSummary = z.object({
   amount: money,
   currency,
   status: orderStatus,
+  /** What the buyer pays the provider against; the order stays PENDING (awaiting payment) until the provider confirms. */
+  paymentReference: z.string(),
+  /** The provider's reference for the captured payment, once it confirmed. */
+  transactionReference: z.string().nullable(),
   createdAt: isoDateTime,
   updatedAt: isoDateTime,
 });
@@ -276,6 +280,8 @@ export const orderStatusChanged = z.object({
   buyerId: uuid,
   from: orderStatus,
   to: orderStatus,
+  /** The provider's reference once the payment was confirmed (null before). */
+  transactionReference: z.string().nullable(),
   changedAt: isoDateTime,
 });
 
@@ -285,6 +291,8 @@ export const sellerPaymentReceived = z.object({
   buyerId: uuid,
   amount: money,
   currency,
+  /** The payment provider's reference for the captured payment (the seller design's transaction hash). */
+  transactionReference: z.string(),
   paidAt: isoDateTime,
 });
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ConsoleLogger } from '@nestjs/common';
 import { loadConfig } from '../config/config.js';
 import { PaymentEventType } from '../modules/escrow/dto/escrow.dto.js';
@@ -5,8 +6,10 @@ import { signatureHeader, SIGNATURE_HEADER } from '../modules/escrow/payment-sig
 
 /**
  * `pnpm payments:send <paymentReference> <amount> <currency> [type]`: plays the payment provider against
- * the running API — posts a webhook signed with PAYMENT_WEBHOOK_SECRET. Sending the same event id twice
- * (`PAYMENT_EVENT_ID=evt_1`) shows the idempotency.
+ * the running API — posts a webhook signed with PAYMENT_WEBHOOK_SECRET, for an escrow's payment reference or
+ * an order's (`pay_ord_…`, shown to the buyer while the order awaits payment). A capture carries a provider
+ * transaction reference (`txn_…`). Sending the same event id twice (`PAYMENT_EVENT_ID=evt_1`) shows the
+ * idempotency.
  */
 const logger = new ConsoleLogger('payments:send');
 const types = Object.values(PaymentEventType) as string[];
@@ -19,7 +22,8 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   if (!config.paymentWebhook.secret) throw new Error('PAYMENT_WEBHOOK_SECRET is not set in .env');
   const id = process.env.PAYMENT_EVENT_ID ?? `evt_${Date.now()}`;
-  const body = JSON.stringify({ id, type, data: { paymentReference, amount, currency } });
+  const transactionReference = `txn_${randomBytes(8).toString('hex')}`;
+  const body = JSON.stringify({ id, type, data: { paymentReference, amount, currency, transactionReference } });
   const response = await fetch(`http://${config.host}:${config.port}/webhooks/payments`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signatureHeader(config.paymentWebhook.secret, body) },

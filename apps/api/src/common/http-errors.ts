@@ -22,3 +22,5 @@ export const unauthorized = (
   message: string,
 ) => new ApiError(HttpStatus.UNAUTHORIZED, code, message);
 export const forbidden = (message: string) => new ApiError(HttpStatus.FORBIDDEN, 'forbidden', message);
+/** A 403 with a code of its own, for a refusal the caller can act on (e.g. `paid_by_provider`). */
+export const forbiddenWith = (code: string, message: string) => new ApiError(HttpStatus.FORBIDDEN, code, message);

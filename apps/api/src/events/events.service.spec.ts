@@ -108,6 +108,8 @@ describe(EventsService.name, () => {
       amount: '10.00',
       currency: 'EUR',
       status: 'PENDING',
+      paymentReference: 'pay_ord_0d9d6a8c7b1e4a439f0e2b7f3f1a2c11',
+      transactionReference: null,
       createdAt: '2026-11-22T10:00:00.000Z',
       updatedAt: '2026-11-22T10:00:00.000Z',
     } as const;

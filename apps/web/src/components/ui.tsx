@@ -53,6 +53,16 @@ export function StatusBadge({ status }: { status: string }) {
   return <span className={`badge-status status-${status.toLowerCase()}`}>{status.replace(/_/g, ' ').toLowerCase()}</span>;
 }
 
+/** An order's status as people read it: PENDING is waiting for the payment provider to confirm the payment. */
+export function OrderStatusBadge({ status }: { status: string }) {
+  if (status !== 'PENDING') return <StatusBadge status={status} />;
+  return (
+    <span className="badge-status status-pending" data-testid="awaiting-payment">
+      awaiting payment
+    </span>
+  );
+}
+
 export function Money({ amount, currency }: { amount: string; currency: string }) {
   return (
     <span className="money">

@@ -3,6 +3,7 @@ import { CurrentUser, Public } from '../../auth/decorators.js';
 import type { AuthUser } from '../../auth/token.service.js';
 import { uuidParam } from '../../common/uuid-param.js';
 import { CreateEscrowDto, ListEscrowsQuery, PaymentWebhookDto, RaiseDisputeDto, ResolveDisputeDto } from './dto/escrow.dto.js';
+import { ORDER_PAYMENT_PREFIX, OrdersService } from '../seller/orders.service.js';
 import { EscrowService } from './escrow.service.js';
 import { PaymentSignatureGuard } from './payment-signature.js';
 
@@ -47,13 +48,19 @@ export class EscrowController {
 /** The payment provider's callback: no user token, a signature over the raw body instead (checked before validation). */
 @Controller('webhooks')
 export class PaymentWebhookController {
-  constructor(private readonly escrows: EscrowService) {}
+  constructor(
+    private readonly escrows: EscrowService,
+    private readonly orders: OrdersService,
+  ) {}
 
+  /** One endpoint for every payment: an order's reference starts with `pay_ord_`, anything else names an escrow. */
   @Post('payments')
   @Public()
   @UseGuards(PaymentSignatureGuard)
   @HttpCode(HttpStatus.OK)
   payment(@Body() body: PaymentWebhookDto) {
-    return this.escrows.applyPaymentEvent(body);
+    return body.data.paymentReference.startsWith(ORDER_PAYMENT_PREFIX)
+      ? this.orders.applyPaymentEvent(body)
+      : this.escrows.applyPaymentEvent(body);
   }
 }

@@ -4,12 +4,13 @@ import { EventsModule } from '../../events/events.module.js';
 import { SocketCommandRegistry } from '../../events/socket-commands.js';
 import { SocketSubscriptions } from '../../events/socket-subscriptions.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
+import { SellerModule } from '../seller/seller.module.js';
 import { EscrowController, PaymentWebhookController } from './escrow.controller.js';
 import { EscrowService } from './escrow.service.js';
 import { PaymentSignatureGuard } from './payment-signature.js';
 
 @Module({
-  imports: [EventsModule, NotificationsModule],
+  imports: [EventsModule, NotificationsModule, SellerModule],
   controllers: [EscrowController, PaymentWebhookController],
   providers: [EscrowService, PaymentSignatureGuard],
 })

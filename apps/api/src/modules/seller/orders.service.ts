@@ -29,7 +29,6 @@ type Party = 'buyer' | 'seller';
 
 /** Which party may move an order from which status to which. */
 const MOVES = {
-  pay: { by: 'buyer', from: [OrderStatus.Pending], to: OrderStatus.Paid },
   ship: { by: 'seller', from: [OrderStatus.Paid], to: OrderStatus.Shipped },
   deliver: { by: 'buyer', from: [OrderStatus.Shipped], to: OrderStatus.Delivered },
   cancel: { by: 'either', from: [OrderStatus.Pending, OrderStatus.Paid], to: OrderStatus.Cancelled },
@@ -38,8 +37,32 @@ export type OrderMove = keyof typeof MOVES;
 
 const stamp = { PAID: 'paidAt', SHIPPED: 'shippedAt', DELIVERED: 'deliveredAt', CANCELLED: 'cancelledAt' } as const;
 
+/** Every order's payment reference starts so (the database default makes them); the webhook routes on it. */
+export const ORDER_PAYMENT_PREFIX = 'pay_ord_';
+
+/** What the payment provider's webhook says of one order's payment (already authenticated). */
+export interface ProviderPayment {
+  readonly id: string;
+  readonly type: 'payment.processing' | 'payment.captured' | 'payment.failed' | 'payment.refunded';
+  readonly data: {
+    readonly paymentReference: string;
+    readonly amount: string;
+    readonly currency: string;
+    readonly transactionReference?: string;
+  };
+}
+
+export interface OrderPaymentReceipt {
+  readonly received: true;
+  /** True when this provider event id was applied before: nothing changed, nothing was emitted. */
+  readonly duplicate: boolean;
+  readonly orderId: string;
+}
+
 /**
- * Orders PENDING → PAID → SHIPPED → DELIVERED, or CANCELLED before shipping; one review per delivered order.
+ * Orders PENDING (awaiting payment) → PAID → SHIPPED → DELIVERED, or CANCELLED before shipping; one review per
+ * delivered order. Only the payment provider marks an order paid (its signed webhook, with its transaction
+ * reference), so delivered volume — and the tiers built on it — is money the provider saw.
  * The seller hears of every order, payment and review; both parties of every status change. A delivery
  * adds to the seller's volume and announces a tier upgrade when it crosses a threshold.
  */
@@ -128,38 +151,85 @@ export class OrdersService {
       if (!(rule.from as readonly OrderStatus[]).includes(order.status)) {
         throw conflict('illegal_transition', `Cannot ${move} an order that is ${order.status}`);
       }
-      const now = new Date();
-      const updated = await tx.order.update({
-        where: { id },
-        data: { status: rule.to, [stamp[rule.to]]: now },
-        include: { listing: { select: { title: true } } },
+      return this.transition(tx, order, rule.to);
+    });
+  }
+
+  /**
+   * Applies the payment provider's event for an order, once: the event id is recorded in the same transaction.
+   * A capture pays a PENDING order (with the provider's transaction reference); a refund cancels a PAID one.
+   */
+  async applyPaymentEvent(event: ProviderPayment): Promise<OrderPaymentReceipt> {
+    return this.prisma.transaction(async (tx) => {
+      const [locked] = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id FROM "Order" WHERE "paymentReference" = ${event.data.paymentReference} FOR UPDATE`;
+      if (!locked) throw notFound('Payment reference');
+      const recorded = await tx.paymentEvent.createMany({
+        data: [{ providerEventId: event.id, orderId: locked.id, type: event.type }],
+        skipDuplicates: true,
       });
-      await this.events
-        .to(scope.user(order.sellerId), scope.user(order.buyerId))
-        .emit(
-          OrderEvent.StatusChanged,
-          { orderId: id, sellerId: order.sellerId, buyerId: order.buyerId, from: order.status, to: rule.to, changedAt: now.toISOString() },
-          { tx },
-        );
-      if (rule.to === OrderStatus.Paid) {
-        await this.events.toUser(order.sellerId).emit(
-          SellerEvent.PaymentReceived,
-          {
-            orderId: id,
-            sellerId: order.sellerId,
-            buyerId: order.buyerId,
-            amount: formatMoney(order.amount),
-            currency: order.currency,
-            paidAt: now.toISOString(),
-          },
-          { tx },
+      if (recorded.count === 0) return { received: true, duplicate: true, orderId: locked.id };
+      const order = await tx.order.findUniqueOrThrow({ where: { id: locked.id } });
+      if (!order.amount.equals(new Prisma.Decimal(event.data.amount)) || order.currency !== event.data.currency) {
+        throw new ApiError(
+          HttpStatus.UNPROCESSABLE_ENTITY,
+          'payment_mismatch',
+          `The payment is ${event.data.amount} ${event.data.currency}; the order costs ${formatMoney(order.amount)} ${order.currency}`,
         );
       }
-      if (rule.to === OrderStatus.Cancelled) await this.marketplace.restock(tx, order.listingId, order.quantity);
-      if (rule.to === OrderStatus.Delivered) await this.countSale(tx, order, now);
-      this.afterCommit(tx, order.sellerId);
-      return toOrderSummary(updated);
+      if (event.type === 'payment.captured') {
+        if (order.status !== OrderStatus.Pending)
+          throw conflict('illegal_transition', `A payment was captured for an order that is ${order.status}`);
+        await this.transition(tx, order, OrderStatus.Paid, event.data.transactionReference ?? event.id);
+      } else if (event.type === 'payment.refunded') {
+        if (order.status !== OrderStatus.Paid)
+          throw conflict('illegal_transition', `A payment was refunded for an order that is ${order.status}`);
+        await this.transition(tx, order, OrderStatus.Cancelled);
+      }
+      return { received: true, duplicate: false, orderId: order.id };
     });
+  }
+
+  /** One status change of a locked order, with its events; a payment carries the provider's transaction reference. */
+  private async transition(tx: Tx, order: Order, to: OrderStatus, transactionReference?: string): Promise<OrderSummary> {
+    const now = new Date();
+    const updated = await tx.order.update({
+      where: { id: order.id },
+      data: { status: to, [stamp[to as keyof typeof stamp]]: now, ...(transactionReference ? { transactionReference } : {}) },
+      include: { listing: { select: { title: true } } },
+    });
+    await this.events.to(scope.user(order.sellerId), scope.user(order.buyerId)).emit(
+      OrderEvent.StatusChanged,
+      {
+        orderId: order.id,
+        sellerId: order.sellerId,
+        buyerId: order.buyerId,
+        from: order.status,
+        to,
+        transactionReference: updated.transactionReference,
+        changedAt: now.toISOString(),
+      },
+      { tx },
+    );
+    if (to === OrderStatus.Paid && updated.transactionReference) {
+      await this.events.toUser(order.sellerId).emit(
+        SellerEvent.PaymentReceived,
+        {
+          orderId: order.id,
+          sellerId: order.sellerId,
+          buyerId: order.buyerId,
+          amount: formatMoney(order.amount),
+          currency: order.currency,
+          transactionReference: updated.transactionReference,
+          paidAt: now.toISOString(),
+        },
+        { tx },
+      );
+    }
+    if (to === OrderStatus.Cancelled) await this.marketplace.restock(tx, order.listingId, order.quantity);
+    if (to === OrderStatus.Delivered) await this.countSale(tx, order, now);
+    this.afterCommit(tx, order.sellerId);
+    return toOrderSummary(updated);
   }
 
   async review(caller: AuthUser, orderId: string, dto: CreateReviewDto): Promise<ReviewView> {

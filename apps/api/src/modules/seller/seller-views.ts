@@ -33,6 +33,8 @@ export function toOrderSummary(order: Order & { listing: Pick<Listing, 'title'> 
     amount: formatMoney(order.amount),
     currency: order.currency,
     status: order.status,
+    paymentReference: order.paymentReference,
+    transactionReference: order.transactionReference,
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),
   };

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Query } from '@nestjs/common';
 import { CurrentUser } from '../../auth/decorators.js';
 import type { AuthUser } from '../../auth/token.service.js';
+import { forbiddenWith } from '../../common/http-errors.js';
 import { uuidParam } from '../../common/uuid-param.js';
 import {
   CreateListingDto,
@@ -85,10 +86,15 @@ export class OrdersController {
     return this.orders.get(user, id);
   }
 
+  /** Kept to say why: the buyer pays the provider, and only the provider's signed webhook marks an order paid. */
   @Post(':id/pay')
   @HttpCode(HttpStatus.OK)
-  pay(@CurrentUser() user: AuthUser, @Param('id', uuidParam('id')) id: string) {
-    return this.orders.move(user, id, 'pay');
+  async pay(@CurrentUser() user: AuthUser, @Param('id', uuidParam('id')) id: string): Promise<never> {
+    const order = await this.orders.get(user, id);
+    throw forbiddenWith(
+      'paid_by_provider',
+      `Pay the provider against ${order.paymentReference}; the order is marked paid when the provider confirms the payment`,
+    );
   }
 
   @Post(':id/ship')

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { MarketplaceEvent, NotificationEvent, OrderEvent, scope, SellerEvent, type ListingSummary } from '@operate/shared';
+import {
+  MarketplaceEvent,
+  NotificationEvent,
+  OrderEvent,
+  scope,
+  SellerEvent,
+  type ListingSummary,
+  type OrderSummary,
+} from '@operate/shared';
 import { asCaller, seedUser, type Tenants } from '../../../test/support/fixtures.js';
 import { startServiceTest, type ServiceTest } from '../../../test/support/service-module.js';
 import { testConfig } from '../../../test/support/config.js';
@@ -28,6 +36,18 @@ describe('seller and marketplace services', () => {
   const seller = () => as(tenants.b1);
   const buyer = () => as(tenants.a2);
   const list = (quantity: number, price = '600.00') => marketplace.create(seller(), { title: `Desk ${quantity}`, price, quantity });
+  /** The payment provider's signed webhook, already authenticated: the order's full amount captured. */
+  const providerPays = (order: OrderSummary, id = `evt_${order.orderId}`) =>
+    orders.applyPaymentEvent({
+      id,
+      type: 'payment.captured',
+      data: {
+        paymentReference: order.paymentReference,
+        amount: order.amount,
+        currency: order.currency,
+        transactionReference: `txn_${order.orderId}`,
+      },
+    });
 
   beforeAll(async () => {
     ctx = await startServiceTest(
@@ -103,7 +123,6 @@ describe('seller and marketplace services', () => {
     const listing = await list(1);
     const order = await orders.create(buyer(), { listingId: listing.listingId, quantity: 1 });
     events.clear();
-    await expect(orders.move(seller(), order.orderId, 'pay')).rejects.toMatchObject({ status: 403 });
     await expect(orders.move(seller(), order.orderId, 'ship')).rejects.toMatchObject({
       status: 409,
       response: { code: 'illegal_transition' },
@@ -111,9 +130,17 @@ describe('seller and marketplace services', () => {
     const stranger = await seedUser(prisma, { name: 'stranger', organizationId: tenants.orgB });
     await expect(orders.move(as(stranger), order.orderId, 'cancel')).rejects.toMatchObject({ status: 404 });
 
-    await orders.move(buyer(), order.orderId, 'pay');
-    events.expectEmitted(OrderEvent.StatusChanged, [scope.user(tenants.b1.id), scope.user(tenants.a2.id)], { from: 'PENDING', to: 'PAID' });
-    events.expectEmitted(SellerEvent.PaymentReceived, scope.user(tenants.b1.id), { orderId: order.orderId, amount: '600.00' });
+    await providerPays(order);
+    events.expectEmitted(OrderEvent.StatusChanged, [scope.user(tenants.b1.id), scope.user(tenants.a2.id)], {
+      from: 'PENDING',
+      to: 'PAID',
+      transactionReference: `txn_${order.orderId}`,
+    });
+    events.expectEmitted(SellerEvent.PaymentReceived, scope.user(tenants.b1.id), {
+      orderId: order.orderId,
+      amount: '600.00',
+      transactionReference: `txn_${order.orderId}`,
+    });
 
     await orders.move(seller(), order.orderId, 'cancel');
     events.expectEmitted(OrderEvent.StatusChanged, scope.user(tenants.a2.id), { from: 'PAID', to: 'CANCELLED' });
@@ -122,14 +149,38 @@ describe('seller and marketplace services', () => {
       quantity: 1,
       status: 'ACTIVE',
     });
-    await expect(orders.move(buyer(), order.orderId, 'pay')).rejects.toMatchObject({ status: 409 });
+    await expect(providerPays(order, 'evt_late')).rejects.toMatchObject({ status: 409, response: { code: 'illegal_transition' } });
+  });
+
+  it('is paid by the provider only, once per provider event, for the exact amount', async () => {
+    const listing = await list(1);
+    const order = await orders.create(buyer(), { listingId: listing.listingId, quantity: 1 });
+    expect(order).toMatchObject({
+      status: 'PENDING',
+      paymentReference: expect.stringMatching(/^pay_ord_[0-9a-f]{32}$/),
+      transactionReference: null,
+    });
+    const wrong = {
+      id: 'evt_wrong',
+      type: 'payment.captured',
+      data: { paymentReference: order.paymentReference, amount: '1.00', currency: 'EUR' },
+    } as const;
+    await expect(orders.applyPaymentEvent(wrong)).rejects.toMatchObject({ status: 422, response: { code: 'payment_mismatch' } });
+    events.clear();
+    await expect(providerPays(order, 'evt_once')).resolves.toEqual({ received: true, duplicate: false, orderId: order.orderId });
+    await expect(providerPays(order, 'evt_once')).resolves.toEqual({ received: true, duplicate: true, orderId: order.orderId });
+    expect(events.payloadsOf(SellerEvent.PaymentReceived)).toHaveLength(1);
+    expect(await prisma.paymentEvent.count({ where: { orderId: order.orderId } })).toBe(1);
+    await expect(
+      orders.applyPaymentEvent({ ...wrong, id: 'evt_unknown', data: { ...wrong.data, paymentReference: 'pay_ord_unknown' } }),
+    ).rejects.toMatchObject({ status: 404 });
   });
 
   it('upgrades the tier once when a delivered sale crosses a threshold, with the new benefits', async () => {
     const listing = await list(3);
     const deliver = async (quantity: number) => {
       const order = await orders.create(buyer(), { listingId: listing.listingId, quantity });
-      await orders.move(buyer(), order.orderId, 'pay');
+      await providerPays(order);
       await orders.move(seller(), order.orderId, 'ship');
       await expect(orders.move(seller(), order.orderId, 'deliver')).rejects.toMatchObject({ status: 403 });
       await orders.move(buyer(), order.orderId, 'deliver');

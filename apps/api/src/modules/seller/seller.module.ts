@@ -16,6 +16,7 @@ const MARKETPLACE = { topic: Topic.Marketplace } as const;
   imports: [EventsModule, NotificationsModule],
   controllers: [SellersController, ListingsController, OrdersController],
   providers: [SellersService, MarketplaceService, OrdersService, SellerAnalyticsService],
+  exports: [OrdersService],
 })
 export class SellerModule implements OnModuleInit {
   constructor(

@@ -66,6 +66,12 @@ export class PaymentEventData {
   @IsString()
   @Matches(CURRENCY_PATTERN, { message: `data.currency ${CURRENCY_MESSAGE}` })
   currency!: string;
+
+  /** The provider's own reference for the captured payment (an order's payment carries it to the seller). */
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  transactionReference?: string;
 }
 
 /** `POST /webhooks/payments`: `{ id, type, data: { paymentReference, amount, currency } }`, signed. */

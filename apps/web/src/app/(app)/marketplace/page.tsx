@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ListingStatus, OrderStatus, type ListingSummary, type OrderSummary, type Page } from '@operate/shared';
 import { useState } from 'react';
-import { ErrorText, Money, QueryView, Section, StatusBadge } from '@/components/ui';
+import { ErrorText, Money, OrderStatusBadge, QueryView, Section, StatusBadge } from '@/components/ui';
 import { useApi } from '@/lib/hooks';
 import { queryKeys } from '@/lib/query-keys';
 import { useSession } from '@/lib/use-session';
@@ -31,7 +31,7 @@ export default function MarketplacePage() {
     ]);
   const order = useMutation({ mutationFn: (listingId: string) => api.post('/orders', { listingId, quantity: 1 }), onSettled: invalidate });
   const act = useMutation({
-    mutationFn: ({ orderId, action, body }: { orderId: string; action: 'pay' | 'cancel' | 'review'; body?: unknown }) =>
+    mutationFn: ({ orderId, action, body }: { orderId: string; action: 'cancel' | 'review'; body?: unknown }) =>
       api.post(`/orders/${orderId}/${action}`, body),
     onSettled: invalidate,
   });
@@ -71,17 +71,29 @@ export default function MarketplacePage() {
           {(page) => (
             <ul className="list">
               {page.items.map((item) => (
-                <li key={item.orderId} className="list-row">
+                <li
+                  key={item.orderId}
+                  className="list-row"
+                  data-testid="order-row"
+                  data-title={item.listingTitle}
+                  data-status={item.status}
+                  data-reference={item.paymentReference}
+                  data-amount={item.amount}
+                  data-currency={item.currency}
+                >
                   <span className="grow">
                     {item.quantity} × {item.listingTitle}
                   </span>
                   <Money amount={item.amount} currency={item.currency} />
-                  <StatusBadge status={item.status} />
+                  <OrderStatusBadge status={item.status} />
                   {item.status === OrderStatus.Pending ? (
                     <>
-                      <button type="button" onClick={() => act.mutate({ orderId: item.orderId, action: 'pay' })}>
-                        Pay
-                      </button>
+                      <span
+                        className="muted small"
+                        title="Pay the payment provider against this reference; the order turns paid when it confirms"
+                      >
+                        pay against <code>{item.paymentReference}</code>
+                      </span>
                       <button type="button" className="secondary" onClick={() => act.mutate({ orderId: item.orderId, action: 'cancel' })}>
                         Cancel
                       </button>

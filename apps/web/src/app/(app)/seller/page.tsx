@@ -13,7 +13,7 @@ import {
 import { useState, type FormEvent } from 'react';
 import { MetricsChart } from '@/components/MetricsChart';
 import { ApiError } from '@/lib/api';
-import { ErrorText, Money, QueryView, Section, StatusBadge, formatTime } from '@/components/ui';
+import { ErrorText, Money, OrderStatusBadge, QueryView, Section, StatusBadge, formatTime } from '@/components/ui';
 import { useApi } from '@/lib/hooks';
 import { queryKeys } from '@/lib/query-keys';
 import { useSellerRealTime } from '@/realtime/hooks';
@@ -146,7 +146,7 @@ function Dashboard({ me }: { me: OwnSellerView }) {
                       <Money amount={order.amount} currency={order.currency} />
                     </td>
                     <td data-label="Status">
-                      <StatusBadge status={order.status} />
+                      <OrderStatusBadge status={order.status} />
                     </td>
                     <td className="actions">
                       {order.status === OrderStatus.Paid ? (
