@@ -13,7 +13,7 @@ import {
 } from '@operate/shared';
 import { EventsService } from '../src/events/events.service.js';
 import { startApp, type RunningApp } from './support/app.js';
-import { invoicePayload, seedFamily } from './support/fixtures.js';
+import { invoicePayload, makeSeller, seedFamily } from './support/fixtures.js';
 import { samplePayload } from './support/sample-payloads.js';
 import type { RecordingClient } from './support/socket-client.js';
 
@@ -28,6 +28,7 @@ describe('cross-tenant matrix (e2e)', () => {
 
   beforeAll(async () => {
     ctx = await startApp();
+    await makeSeller(ctx.prisma, ctx.tenants.b1);
   });
 
   afterAll(async () => {

@@ -3,7 +3,7 @@ import { ClientCommand, EscrowEvent, InvoiceEvent, ProtocolEvent, Topic, type Es
 import { signatureHeader } from '../src/modules/escrow/payment-signature.js';
 import { startApp, type RunningApp } from './support/app.js';
 import { TEST_WEBHOOK_SECRET } from './support/config.js';
-import { seedUser, type TestUser } from './support/fixtures.js';
+import { makeSeller, seedUser, type TestUser } from './support/fixtures.js';
 import { RecordingClient } from './support/socket-client.js';
 
 describe('escrow (e2e)', () => {
@@ -19,6 +19,7 @@ describe('escrow (e2e)', () => {
   beforeAll(async () => {
     ctx = await startApp();
     stranger = await seedUser(ctx.prisma, { name: 'stranger', organizationId: ctx.tenants.orgB });
+    await makeSeller(ctx.prisma, ctx.tenants.b1);
     const { a1, a2, b1 } = ctx.tenants;
     tokens = {
       a1: await ctx.login(a1),

@@ -72,6 +72,8 @@ export const demoShopItems = [
 export const demoSellers = [
   { email: 'carol@globex.test', displayName: 'Globex Goods', currency: 'EUR' },
   { email: 'alice@acme.test', displayName: 'Acme Lamps', currency: 'EUR' },
+  // Dave sells through escrows (the demo laptop): only marketplace sellers can be named a counterparty.
+  { email: 'dave@globex.test', displayName: "Dave's Devices", currency: 'EUR' },
 ] as const;
 
 export const demoListings = [

@@ -70,6 +70,7 @@ const appSchema = databaseSchema
     PRESENCE_SETTLE_MS: positiveInt.max(60_000).default(250),
     PRESENCE_OFFLINE_GRACE_MS: positiveInt.max(600_000).default(10_000),
     SESSION_REVOCATION_SWEEP_MS: positiveInt.max(60_000).default(5_000),
+    ESCROW_OPENINGS_PER_SELLER_PER_HOUR: positiveInt.max(10_000).default(5),
   })
   .refine((values) => values.NODE_ENV !== 'production' || values.PAYMENT_WEBHOOK_SECRET !== undefined, {
     path: ['PAYMENT_WEBHOOK_SECRET'],
@@ -122,6 +123,8 @@ export interface AppConfig {
     /** A person is announced offline once their last socket has been gone this long. */
     readonly offlineGraceMs: number;
   };
+  /** Escrows one buyer may open with one seller per hour (each notifies the seller). */
+  readonly escrowOpeningsPerSellerPerHour: number;
   readonly sessions: {
     /** Each node looks this often for sessions revoked elsewhere, in case the cross-node message was lost. */
     readonly revocationSweepMs: number;
@@ -221,6 +224,7 @@ export function loadConfig(env: Env): AppConfig {
     },
     loginAttemptsPerMinute: values.LOGIN_ATTEMPTS_PER_MINUTE,
     presence: { settleMs: values.PRESENCE_SETTLE_MS, offlineGraceMs: values.PRESENCE_OFFLINE_GRACE_MS },
+    escrowOpeningsPerSellerPerHour: values.ESCROW_OPENINGS_PER_SELLER_PER_HOUR,
     sessions: { revocationSweepMs: values.SESSION_REVOCATION_SWEEP_MS },
   };
 }

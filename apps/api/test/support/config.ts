@@ -15,6 +15,8 @@ export function testConfig(databaseUrl: string, overrides: Record<string, string
     PAYMENT_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
     // Tests sign in the same user many times a minute; the hardening test sets its own limit.
     LOGIN_ATTEMPTS_PER_MINUTE: '10000',
+    // Tests open many escrows between the same two people; the escrow medium test sets its own limit.
+    ESCROW_OPENINGS_PER_SELLER_PER_HOUR: '10000',
     ...overrides,
   });
 }

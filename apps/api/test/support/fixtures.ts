@@ -142,3 +142,8 @@ export async function seedFamily(
   const cheap = await prisma.shopItem.create({ data: { type: 'AVATAR', name: 'Pixel avatar', price: 10 } });
   return { familyId: family.id, itemId: item.id, cheapItemId: cheap.id, price: item.price };
 }
+
+/** Makes a user a marketplace seller: only sellers can be named an escrow's counterparty. */
+export async function makeSeller(prisma: PrismaClient, user: TestUser, displayName = `Shop of ${user.email}`): Promise<void> {
+  await prisma.sellerProfile.create({ data: { userId: user.id, displayName, currency: 'EUR' } });
+}

@@ -12,4 +12,5 @@ export const queryKeys = {
   presence: ['presence'] as const,
   users: ['users'] as const,
   sessions: ['sessions'] as const,
+  counterparties: ['counterparties'] as const,
 };

@@ -21,6 +21,12 @@ export class EscrowController {
     return this.escrows.listMine(user, query);
   }
 
+  /** Who the caller may open an escrow with: marketplace sellers (declared before `:id`, which would take the path). */
+  @Get('counterparties')
+  counterparties(@CurrentUser() user: AuthUser) {
+    return this.escrows.counterparties(user);
+  }
+
   @Get(':id')
   get(@CurrentUser() user: AuthUser, @Param('id', uuidParam('id')) id: string) {
     return this.escrows.get(user, id);

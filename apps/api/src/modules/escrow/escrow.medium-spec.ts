@@ -1,12 +1,17 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { EscrowEvent, NotificationEvent, scope, type EscrowSummary } from '@operate/shared';
-import { asCaller, seedUser, type Tenants } from '../../../test/support/fixtures.js';
+import { testConfig } from '../../../test/support/config.js';
+import { asCaller, makeSeller, seedUser, type Tenants } from '../../../test/support/fixtures.js';
+import { APP_CONFIG } from '../../config/config.js';
 import { startServiceTest, type ServiceTest } from '../../../test/support/service-module.js';
+import { EventsService } from '../../events/events.service.js';
 import { FakeEventsService } from '../../events/testing/index.js';
 import type { PrismaService } from '../../prisma/prisma.service.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { PaymentEventType } from './dto/escrow.dto.js';
 import { EscrowService } from './escrow.service.js';
+
+const OPENINGS_PER_HOUR = 3;
 
 describe(EscrowService.name, () => {
   let ctx: ServiceTest;
@@ -40,8 +45,12 @@ describe(EscrowService.name, () => {
   };
 
   beforeAll(async () => {
-    ctx = await startServiceTest([EscrowService, NotificationsService], events);
+    ctx = await startServiceTest(
+      [EscrowService, NotificationsService, { provide: APP_CONFIG, useValue: testConfig('postgresql://unused') }],
+      events,
+    );
     ({ prisma, tenants } = ctx);
+    await makeSeller(prisma, tenants.b1);
     escrows = ctx.moduleRef.get(EscrowService);
   });
 
@@ -60,11 +69,35 @@ describe(EscrowService.name, () => {
     expect(events.emitted.every((entry) => entry.inTransaction)).toBe(true);
   });
 
-  it('refuses an escrow with oneself (422) or with an unknown or inactive seller (404)', async () => {
+  it('refuses an escrow with oneself, with someone who sells nothing (422) or with an unknown or inactive seller (404)', async () => {
     const create = (sellerId: string) => escrows.create(buyer(), { sellerId, amount: '1', currency: 'EUR', description: 'x' });
     await expect(create(tenants.a2.id)).rejects.toMatchObject({ status: 422, response: { code: 'invalid_counterparty' } });
+    // A stranger's user id is not enough to push a notification to them: they must sell on the marketplace.
+    await expect(create(tenants.a1.id)).rejects.toMatchObject({ status: 422, response: { code: 'not_a_counterparty' } });
     await expect(create(tenants.inactive.id)).rejects.toMatchObject({ status: 404 });
     expect(events.emitted).toHaveLength(0);
+    const listed = await escrows.counterparties(buyer());
+    expect(listed.map((counterparty) => counterparty.userId)).toEqual([tenants.b1.id]);
+    expect(await escrows.counterparties(as(tenants.b1))).toEqual([]);
+  });
+
+  it('lets one buyer open only so many escrows an hour with one seller (each notifies the seller)', async () => {
+    const limited = new EscrowService(
+      prisma,
+      ctx.moduleRef.get(EventsService),
+      ctx.moduleRef.get(NotificationsService),
+      testConfig('postgresql://unused', { ESCROW_OPENINGS_PER_SELLER_PER_HOUR: String(OPENINGS_PER_HOUR) }),
+    );
+    const eager = await seedUser(prisma, { name: 'eager-buyer', organizationId: tenants.orgA });
+    const create = () => limited.create(as(eager), { sellerId: tenants.b1.id, amount: '1', currency: 'EUR', description: 'again' });
+    for (let opened = 0; opened < OPENINGS_PER_HOUR; opened++) await create();
+    events.clear();
+    await expect(create()).rejects.toMatchObject({ status: 429, response: { code: 'rate_limited' } });
+    expect(events.emitted).toHaveLength(0);
+    // Another buyer is not held back by this one.
+    await expect(
+      limited.create(buyer(), { sellerId: tenants.b1.id, amount: '1', currency: 'EUR', description: 'mine' }),
+    ).resolves.toMatchObject({ status: 'INITIATED' });
   });
 
   it('holds the money when the provider captures it: payment status, state change and the escrow as it is now', async () => {

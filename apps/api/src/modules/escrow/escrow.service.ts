@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { EscrowEvent, EscrowParty, EscrowStatus, scope, type DisputeOutcome, type EscrowSummary } from '@operate/shared';
 import type { AuthUser } from '../../auth/token.service.js';
 import { ApiError, conflict, forbidden, notFound } from '../../common/http-errors.js';
 import { pageOf, type Page } from '../../common/page-query.js';
+import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { EventsService } from '../../events/events.service.js';
 import { Prisma, type Escrow } from '../../generated/prisma/client.js';
 import { PrismaService, type Tx } from '../../prisma/prisma.service.js';
@@ -12,6 +13,16 @@ import type { CreateEscrowDto, ListEscrowsQuery, PaymentWebhookDto } from './dto
 import { applyPayment, resolvedStatus, storedOutcome, toEscrowSummary } from './escrow-rules.js';
 
 export type EscrowPage = Page<EscrowSummary>;
+
+/** Someone one may open an escrow with (a marketplace seller). */
+export interface Counterparty {
+  readonly userId: string;
+  readonly displayName: string;
+  readonly name: string;
+  readonly organizationName: string;
+}
+
+const HOUR_MS = 60 * 60 * 1000;
 
 export interface WebhookReceipt {
   readonly received: true;
@@ -65,15 +76,49 @@ export class EscrowService {
     private readonly prisma: PrismaService,
     private readonly events: EventsService,
     private readonly notifications: NotificationsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** People the caller may open an escrow with: active marketplace sellers other than the caller, by name. */
+  async counterparties(caller: AuthUser): Promise<Counterparty[]> {
+    const sellers = await this.prisma.sellerProfile.findMany({
+      where: { userId: { not: caller.userId }, user: { active: true } },
+      select: { userId: true, displayName: true, user: { select: { name: true, organization: { select: { name: true } } } } },
+      orderBy: { displayName: 'asc' },
+    });
+    return sellers.map((seller) => ({
+      userId: seller.userId,
+      displayName: seller.displayName,
+      name: seller.user.name,
+      organizationName: seller.user.organization.name,
+    }));
+  }
 
   async create(caller: AuthUser, dto: CreateEscrowDto): Promise<EscrowSummary> {
     if (dto.sellerId === caller.userId) {
       throw new ApiError(HttpStatus.UNPROCESSABLE_ENTITY, 'invalid_counterparty', 'The seller must be someone else');
     }
     return this.prisma.transaction(async (tx) => {
-      const seller = await tx.user.findFirst({ where: { id: dto.sellerId, active: true }, select: { organizationId: true } });
+      const seller = await tx.user.findFirst({
+        where: { id: dto.sellerId, active: true },
+        select: { organizationId: true, sellerProfile: { select: { userId: true } } },
+      });
       if (!seller) throw notFound('Seller');
+      // Nobody can be named a counterparty (and notified) at will: only people who sell on the marketplace.
+      if (!seller.sellerProfile)
+        throw new ApiError(
+          HttpStatus.UNPROCESSABLE_ENTITY,
+          'not_a_counterparty',
+          'Escrows are opened with marketplace sellers; pick one from GET /escrows/counterparties',
+        );
+      const since = new Date(Date.now() - HOUR_MS);
+      const recent = await tx.escrow.count({ where: { buyerId: caller.userId, sellerId: dto.sellerId, createdAt: { gte: since } } });
+      if (recent >= this.config.escrowOpeningsPerSellerPerHour)
+        throw new ApiError(
+          HttpStatus.TOO_MANY_REQUESTS,
+          'rate_limited',
+          `At most ${this.config.escrowOpeningsPerSellerPerHour} escrows an hour with one seller; try again later`,
+        );
       const escrow = await tx.escrow.create({
         data: {
           buyerId: caller.userId,

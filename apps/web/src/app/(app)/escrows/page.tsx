@@ -9,11 +9,23 @@ import { useApi } from '@/lib/hooks';
 import { queryKeys } from '@/lib/query-keys';
 import { useSession } from '@/lib/use-session';
 
+/** One of GET /escrows/counterparties: a marketplace seller one may open an escrow with. */
+interface Counterparty {
+  readonly userId: string;
+  readonly displayName: string;
+  readonly name: string;
+  readonly organizationName: string;
+}
+
 export default function EscrowsPage() {
   const api = useApi();
   const session = useSession();
   const queryClient = useQueryClient();
   const escrows = useQuery({ queryKey: queryKeys.escrows, queryFn: () => api.get<Page<EscrowSummary>>('/escrows?pageSize=50') });
+  const counterparties = useQuery({
+    queryKey: queryKeys.counterparties,
+    queryFn: () => api.get<Counterparty[]>('/escrows/counterparties'),
+  });
   const [form, setForm] = useState({ sellerId: '', amount: '', currency: 'EUR', description: '' });
   const create = useMutation({
     mutationFn: () => api.post<EscrowSummary>('/escrows', form),
@@ -52,8 +64,15 @@ export default function EscrowsPage() {
       <Section title="Open an escrow (you are the buyer)">
         <form className="inline-form" onSubmit={submit} aria-label="Open an escrow">
           <label>
-            Seller user id
-            <input name="sellerId" required value={form.sellerId} onChange={(e) => setForm({ ...form, sellerId: e.target.value.trim() })} />
+            Seller
+            <select name="sellerId" required value={form.sellerId} onChange={(e) => setForm({ ...form, sellerId: e.target.value })}>
+              <option value="">{counterparties.isPending ? 'Loading sellers…' : 'Choose a marketplace seller'}</option>
+              {(counterparties.data ?? []).map((seller) => (
+                <option key={seller.userId} value={seller.userId}>
+                  {seller.displayName} ({seller.name}, {seller.organizationName})
+                </option>
+              ))}
+            </select>
           </label>
           <label>
             Amount
