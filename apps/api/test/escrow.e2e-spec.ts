@@ -183,8 +183,10 @@ describe('escrow (e2e)', () => {
     expect((disputes.body as { items: EscrowSummary[] }).items.map((item) => item.escrowId)).toContain(escrow.escrowId);
     await as(tokens.arbiter).post(`/escrows/${escrow.escrowId}/resolve`, { outcome: 'release', note: 'Delivered' }).expect(200);
     await back.waitFor(EscrowEvent.DisputeResolved, (e) => e.payload.escrowId === escrow.escrowId && e.payload.outcome === 'release');
-    const resolved = await seller.waitFor(EscrowEvent.DisputeResolved, (e) => e.payload.escrowId === escrow.escrowId);
-    expect(resolved.payload.resolvedById).toBe(ctx.tenants.arbiter.id);
+    for (const party of [buyer, seller]) {
+      const resolved = await party.waitFor(EscrowEvent.DisputeResolved, (e) => e.payload.escrowId === escrow.escrowId);
+      expect(resolved.payload.resolvedById).toBe(ctx.tenants.arbiter.id);
+    }
 
     const refused = await ctx.connect(stranger, { subscriptions });
     expect((await refused.waitFor(ProtocolEvent.Connected)).payload.subscriptions).toEqual({

@@ -71,6 +71,7 @@ const appSchema = databaseSchema
     PRESENCE_OFFLINE_GRACE_MS: positiveInt.max(600_000).default(10_000),
     SESSION_REVOCATION_SWEEP_MS: positiveInt.max(60_000).default(5_000),
     ESCROW_OPENINGS_PER_SELLER_PER_HOUR: positiveInt.max(10_000).default(5),
+    ORDER_NOTIFICATIONS_PER_BUYER_PER_HOUR: positiveInt.max(10_000).default(5),
   })
   .refine((values) => values.NODE_ENV !== 'production' || values.PAYMENT_WEBHOOK_SECRET !== undefined, {
     path: ['PAYMENT_WEBHOOK_SECRET'],
@@ -125,6 +126,8 @@ export interface AppConfig {
   };
   /** Escrows one buyer may open with one seller per hour (each notifies the seller). */
   readonly escrowOpeningsPerSellerPerHour: number;
+  /** "New order" notifications one buyer may cause one seller per hour (the orders themselves always arrive). */
+  readonly orderNotificationsPerBuyerPerHour: number;
   readonly sessions: {
     /** Each node looks this often for sessions revoked elsewhere, in case the cross-node message was lost. */
     readonly revocationSweepMs: number;
@@ -225,6 +228,7 @@ export function loadConfig(env: Env): AppConfig {
     loginAttemptsPerMinute: values.LOGIN_ATTEMPTS_PER_MINUTE,
     presence: { settleMs: values.PRESENCE_SETTLE_MS, offlineGraceMs: values.PRESENCE_OFFLINE_GRACE_MS },
     escrowOpeningsPerSellerPerHour: values.ESCROW_OPENINGS_PER_SELLER_PER_HOUR,
+    orderNotificationsPerBuyerPerHour: values.ORDER_NOTIFICATIONS_PER_BUYER_PER_HOUR,
     sessions: { revocationSweepMs: values.SESSION_REVOCATION_SWEEP_MS },
   };
 }

@@ -17,6 +17,7 @@ export function testConfig(databaseUrl: string, overrides: Record<string, string
     LOGIN_ATTEMPTS_PER_MINUTE: '10000',
     // Tests open many escrows between the same two people; the escrow medium test sets its own limit.
     ESCROW_OPENINGS_PER_SELLER_PER_HOUR: '10000',
+    ORDER_NOTIFICATIONS_PER_BUYER_PER_HOUR: '10000',
     ...overrides,
   });
 }

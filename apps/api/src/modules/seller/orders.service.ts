@@ -1,9 +1,10 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { ListingStatus, OrderEvent, OrderStatus, scope, SellerEvent, type OrderSummary, type SellerTier } from '@operate/shared';
 import type { AuthUser } from '../../auth/token.service.js';
 import { ApiError, conflict, forbidden, notFound } from '../../common/http-errors.js';
 import { formatMoney } from '../../common/money.js';
 import { pageOf, type Page } from '../../common/page-query.js';
+import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { EventsService } from '../../events/events.service.js';
 import { Prisma, type Order } from '../../generated/prisma/client.js';
 import { PrismaService, type Tx } from '../../prisma/prisma.service.js';
@@ -15,6 +16,8 @@ import { toOrderSummary } from './seller-views.js';
 import { benefitsOf, rankOf, tierFor } from './tiers.js';
 
 export type OrderPage = Page<OrderSummary>;
+
+const HOUR_MS = 60 * 60 * 1000;
 
 export interface ReviewView {
   readonly reviewId: string;
@@ -74,6 +77,7 @@ export class OrdersService {
     private readonly notifications: NotificationsService,
     private readonly marketplace: MarketplaceService,
     private readonly analytics: SellerAnalyticsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async create(caller: AuthUser, dto: CreateOrderDto): Promise<OrderSummary> {
@@ -102,15 +106,20 @@ export class OrdersService {
       });
       const summary = toOrderSummary(order);
       await this.events.toUser(order.sellerId).emit(SellerEvent.OrderCreated, summary, { tx });
-      await this.notifications.create(
-        {
-          organizationId: listing.seller.user.organizationId,
-          userId: order.sellerId,
-          title: 'New order',
-          message: `${order.quantity} × ${listing.title} for ${summary.amount} ${summary.currency}`,
-        },
-        tx,
-      );
+      // The order always reaches the seller's list; the bell only so often per buyer, so nobody floods it.
+      const fromThisBuyer = await tx.order.count({
+        where: { buyerId: caller.userId, sellerId: order.sellerId, createdAt: { gte: new Date(Date.now() - HOUR_MS) } },
+      });
+      if (fromThisBuyer <= this.config.orderNotificationsPerBuyerPerHour)
+        await this.notifications.create(
+          {
+            organizationId: listing.seller.user.organizationId,
+            userId: order.sellerId,
+            title: 'New order',
+            message: `${order.quantity} × ${listing.title} for ${summary.amount} ${summary.currency}`,
+          },
+          tx,
+        );
       this.afterCommit(tx, order.sellerId);
       return summary;
     });

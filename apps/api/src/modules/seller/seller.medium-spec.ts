@@ -12,6 +12,7 @@ import { asCaller, seedUser, type Tenants } from '../../../test/support/fixtures
 import { startServiceTest, type ServiceTest } from '../../../test/support/service-module.js';
 import { testConfig } from '../../../test/support/config.js';
 import { APP_CONFIG } from '../../config/config.js';
+import { EventsService } from '../../events/events.service.js';
 import { FakeEventsService } from '../../events/testing/index.js';
 import type { PrismaService } from '../../prisma/prisma.service.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
@@ -150,6 +151,23 @@ describe('seller and marketplace services', () => {
       status: 'ACTIVE',
     });
     await expect(providerPays(order, 'evt_late')).rejects.toMatchObject({ status: 409, response: { code: 'illegal_transition' } });
+  });
+
+  it("rings the seller's bell for only so many orders an hour from one buyer; the orders themselves all arrive", async () => {
+    const limited = new OrdersService(
+      prisma,
+      ctx.moduleRef.get(EventsService),
+      ctx.moduleRef.get(NotificationsService),
+      marketplace,
+      analytics,
+      testConfig('postgresql://unused', { ORDER_NOTIFICATIONS_PER_BUYER_PER_HOUR: '2' }),
+    );
+    const listing = await list(5, '1.00');
+    const eager = await seedUser(prisma, { name: 'eager-buyer', organizationId: tenants.orgA });
+    events.clear();
+    for (let placed = 0; placed < 4; placed++) await limited.create(as(eager), { listingId: listing.listingId, quantity: 1 });
+    expect(events.payloadsOf(SellerEvent.OrderCreated)).toHaveLength(4);
+    expect(events.payloadsOf(NotificationEvent.Created).filter((notification) => notification.title === 'New order')).toHaveLength(2);
   });
 
   it('is paid by the provider only, once per provider event, for the exact amount', async () => {
