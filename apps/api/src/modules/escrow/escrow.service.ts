@@ -4,6 +4,7 @@ import { EscrowEvent, EscrowParty, EscrowStatus, scope, type DisputeOutcome, typ
 import type { AuthUser } from '../../auth/token.service.js';
 import { ApiError, conflict, forbidden, notFound } from '../../common/http-errors.js';
 import { pageOf, type Page } from '../../common/page-query.js';
+import { assertPaymentMatches, recordProviderEvent } from '../../common/provider-events.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { EventsService } from '../../events/events.service.js';
 import { Prisma, type Escrow } from '../../generated/prisma/client.js';
@@ -261,20 +262,9 @@ export class EscrowService {
       const [locked] = await tx.$queryRaw<{ id: string }[]>`
         SELECT id FROM "Escrow" WHERE "paymentReference" = ${event.data.paymentReference} FOR UPDATE`;
       if (!locked) throw notFound('Payment reference');
-      const recorded = await tx.paymentEvent.createMany({
-        data: [{ providerEventId: event.id, escrowId: locked.id, type: event.type }],
-        skipDuplicates: true,
-      });
-      if (recorded.count === 0) return { received: true, duplicate: true, escrowId: locked.id };
-
+      if (!(await recordProviderEvent(tx, event, { escrowId: locked.id }))) return { received: true, duplicate: true, escrowId: locked.id };
       const escrow = await tx.escrow.findUniqueOrThrow({ where: { id: locked.id } });
-      if (!escrow.amount.equals(new Prisma.Decimal(event.data.amount)) || escrow.currency !== event.data.currency) {
-        throw new ApiError(
-          HttpStatus.UNPROCESSABLE_ENTITY,
-          'payment_mismatch',
-          `The payment is ${event.data.amount} ${event.data.currency}; the escrow holds ${escrow.amount.toFixed(2)} ${escrow.currency}`,
-        );
-      }
+      assertPaymentMatches(event, escrow, 'the escrow holds');
       const outcome = applyPayment(event.type, escrow);
       if (!outcome.ok) throw conflict('illegal_transition', outcome.message);
       const updated = await tx.escrow.update({ where: { id: escrow.id }, data: outcome.next });

@@ -4,6 +4,7 @@ import type { AuthUser } from '../../auth/token.service.js';
 import { ApiError, conflict, forbidden, notFound } from '../../common/http-errors.js';
 import { formatMoney } from '../../common/money.js';
 import { pageOf, type Page } from '../../common/page-query.js';
+import { assertPaymentMatches, recordProviderEvent, type ProviderEvent } from '../../common/provider-events.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { EventsService } from '../../events/events.service.js';
 import { Prisma, type Order } from '../../generated/prisma/client.js';
@@ -42,18 +43,6 @@ const stamp = { PAID: 'paidAt', SHIPPED: 'shippedAt', DELIVERED: 'deliveredAt', 
 
 /** Every order's payment reference starts so (the database default makes them); the webhook routes on it. */
 export const ORDER_PAYMENT_PREFIX = 'pay_ord_';
-
-/** What the payment provider's webhook says of one order's payment (already authenticated). */
-export interface ProviderPayment {
-  readonly id: string;
-  readonly type: 'payment.processing' | 'payment.captured' | 'payment.failed' | 'payment.refunded';
-  readonly data: {
-    readonly paymentReference: string;
-    readonly amount: string;
-    readonly currency: string;
-    readonly transactionReference?: string;
-  };
-}
 
 export interface OrderPaymentReceipt {
   readonly received: true;
@@ -168,24 +157,14 @@ export class OrdersService {
    * Applies the payment provider's event for an order, once: the event id is recorded in the same transaction.
    * A capture pays a PENDING order (with the provider's transaction reference); a refund cancels a PAID one.
    */
-  async applyPaymentEvent(event: ProviderPayment): Promise<OrderPaymentReceipt> {
+  async applyPaymentEvent(event: ProviderEvent): Promise<OrderPaymentReceipt> {
     return this.prisma.transaction(async (tx) => {
       const [locked] = await tx.$queryRaw<{ id: string }[]>`
         SELECT id FROM "Order" WHERE "paymentReference" = ${event.data.paymentReference} FOR UPDATE`;
       if (!locked) throw notFound('Payment reference');
-      const recorded = await tx.paymentEvent.createMany({
-        data: [{ providerEventId: event.id, orderId: locked.id, type: event.type }],
-        skipDuplicates: true,
-      });
-      if (recorded.count === 0) return { received: true, duplicate: true, orderId: locked.id };
+      if (!(await recordProviderEvent(tx, event, { orderId: locked.id }))) return { received: true, duplicate: true, orderId: locked.id };
       const order = await tx.order.findUniqueOrThrow({ where: { id: locked.id } });
-      if (!order.amount.equals(new Prisma.Decimal(event.data.amount)) || order.currency !== event.data.currency) {
-        throw new ApiError(
-          HttpStatus.UNPROCESSABLE_ENTITY,
-          'payment_mismatch',
-          `The payment is ${event.data.amount} ${event.data.currency}; the order costs ${formatMoney(order.amount)} ${order.currency}`,
-        );
-      }
+      assertPaymentMatches(event, order, 'the order costs');
       if (event.type === 'payment.captured') {
         if (order.status !== OrderStatus.Pending)
           throw conflict('illegal_transition', `A payment was captured for an order that is ${order.status}`);
