@@ -46,25 +46,30 @@ describe(CountedHistogram.name, () => {
 });
 
 describe(`${Metrics.name} on the delivery path`, () => {
-  it('reports delivered events by type and the delivery lag by organization when scraped, and counts on between scrapes', async () => {
+  it('reports delivered events by type and the delivery lag by scope, never by tenant, and counts on between scrapes', async () => {
     const metrics = new Metrics();
     const now = Date.parse('2026-11-22T10:00:00.000Z');
     metrics.delivered('invoice.created', '2026-11-22T09:59:59.980Z', ['org:o1'], now);
     metrics.delivered('invoice.created', '2026-11-22T09:59:59.700Z', ['org:o1', 'user:u1'], now);
     metrics.delivered('invoice.paid', '2026-11-22T10:00:00.000Z', ['user:u1'], now);
+    metrics.delivered('shop.item_added', '2026-11-22T10:00:00.000Z', ['*'], now);
     const first = await metrics.registry.metrics();
     expect(first).toContain('operate_events_delivered_total{type="invoice.created"} 2');
     expect(first).toContain('operate_events_delivered_total{type="invoice.paid"} 1');
-    expect(first).toContain('operate_delivery_lag_seconds_bucket{le="0.025",organization="o1"} 1');
-    expect(first).toContain('operate_delivery_lag_seconds_bucket{le="0.5",organization="o1"} 2');
-    expect(first).toContain('operate_delivery_lag_seconds_count{organization="o1"} 2');
-    expect(first).not.toContain('organization="u1"');
+    expect(first).toContain('operate_delivery_lag_seconds_bucket{le="0.025",scope="organization"} 1');
+    expect(first).toContain('operate_delivery_lag_seconds_bucket{le="0.5",scope="organization"} 2');
+    expect(first).toContain('operate_delivery_lag_seconds_count{scope="organization"} 2');
+    expect(first).toContain('operate_delivery_lag_seconds_count{scope="user"} 1');
+    expect(first).toContain('operate_delivery_lag_seconds_count{scope="broadcast"} 1');
+    expect(first).not.toMatch(/o1|u1/);
 
-    metrics.delivered('invoice.created', '2026-11-22T10:00:00.000Z', ['org:o2'], now);
+    // A thousand tenants add no series: the label set is the handful of scopes.
+    for (let index = 0; index < 1_000; index++) metrics.delivered('invoice.created', '2026-11-22T10:00:00.000Z', [`org:o${index}`], now);
     const second = await metrics.registry.metrics();
     // Scraping twice never counts an event twice.
-    expect(second).toContain('operate_events_delivered_total{type="invoice.created"} 3');
+    expect(second).toContain('operate_events_delivered_total{type="invoice.created"} 1002');
     expect(second).toContain('operate_events_delivered_total{type="invoice.paid"} 1');
-    expect(second).toContain('operate_delivery_lag_seconds_count{organization="o2"} 1');
+    expect(second).toContain('operate_delivery_lag_seconds_count{scope="organization"} 1002');
+    expect(second.match(/^operate_delivery_lag_seconds_count/gm)).toHaveLength(3);
   });
 });

@@ -2,7 +2,20 @@ import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { CountedHistogram } from './counted-histogram.js';
 
-const ORGANIZATION_ROOM = 'org:';
+/** A room's scope, from its name's prefix: a bounded label (never a tenant's id). */
+const SCOPE_OF_PREFIX: Readonly<Record<string, string>> = {
+  org: 'organization',
+  user: 'user',
+  family: 'family',
+  escrow: 'escrow',
+  marketplace: 'marketplace',
+  '*': 'broadcast',
+};
+
+function scopeOf(audience: string): string {
+  const colon = audience.indexOf(':');
+  return SCOPE_OF_PREFIX[colon === -1 ? audience : audience.slice(0, colon)] ?? 'other';
+}
 
 /**
  * What `/metrics` reports, in its own registry (several apps can share a process in tests). The event
@@ -62,11 +75,11 @@ export class Metrics {
   });
   readonly deliveryLag = new CountedHistogram({
     name: 'operate_delivery_lag_seconds',
-    help: 'From publish to emit on this node, by organization, for organization events.',
-    labelNames: ['organization'] as const,
+    help: 'From publish to emit on this node, by the scope of the event (organization, user, family, escrow, marketplace, broadcast).',
+    labelNames: ['scope'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    // Recorded by room: `org:<id>` → { organization: <id> }.
-    labelsOf: (room) => ({ organization: room.slice(ORGANIZATION_ROOM.length) }),
+    // Recorded by scope name, so the series stay a handful whatever the number of tenants.
+    labelsOf: (scope) => ({ scope }),
     registers: [this.registry],
   });
 
@@ -104,14 +117,11 @@ export class Metrics {
   });
 
   // The delivery path (once per delivered event) only counts: prom-client's label look-ups cost more than that.
-  /** One event emitted on this node to `audiences`, published at `occurredAt`. */
+  /** One event emitted on this node to `audiences` (its first one names the scope), published at `occurredAt`. */
   delivered(type: string, occurredAt: string, audiences: readonly string[], now = Date.now()): void {
     this.deliveredCounts.set(type, (this.deliveredCounts.get(type) ?? 0) + 1);
-    let lag: number | undefined;
-    for (const audience of audiences) {
-      if (!audience.startsWith(ORGANIZATION_ROOM)) continue;
-      lag ??= Math.max(0, (now - Date.parse(occurredAt)) / 1000);
-      this.deliveryLag.record(audience, lag);
-    }
+    const [first] = audiences;
+    if (first === undefined) return;
+    this.deliveryLag.record(scopeOf(first), Math.max(0, (now - Date.parse(occurredAt)) / 1000));
   }
 }

@@ -1,6 +1,10 @@
-import { Controller, Get, Header, HttpException, HttpStatus, ServiceUnavailableException } from '@nestjs/common';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Controller, Get, Headers, HttpException, HttpStatus, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
+import type { Response } from 'express';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Public } from '../auth/decorators.js';
+import { ApiError } from '../common/http-errors.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 import { Metrics } from './metrics.service.js';
 import { RedisLink } from './redis-link.js';
@@ -15,7 +19,9 @@ function within<T>(promise: Promise<T>, what: string): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** For load balancers and Prometheus: no token (keep them on an internal network). */
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** For load balancers (`/health`, no token) and Prometheus (`/metrics`, the operator's METRICS_SECRET as a bearer token). */
 @Public()
 @Controller()
 export class OperationsController {
@@ -25,6 +31,7 @@ export class OperationsController {
     private readonly prisma: PrismaService,
     private readonly redis: RedisLink,
     private readonly metrics: Metrics,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** 200 when the database (and Redis, when this node uses it) answer; 503 with which one did not. */
@@ -72,8 +79,18 @@ export class OperationsController {
   }
 
   @Get('metrics')
-  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
-  async scrape(): Promise<string> {
+  async scrape(
+    @Headers('authorization') authorization: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<string> {
+    const secret = this.config.metricsSecret;
+    if (secret === undefined) throw new ApiError(HttpStatus.FORBIDDEN, 'metrics_disabled', 'Set METRICS_SECRET to serve /metrics');
+    // Compared as digests of equal length, in constant time.
+    const given = /^Bearer (.+)$/.exec(authorization ?? '')?.[1] ?? '';
+    if (!timingSafeEqual(digest(given), digest(secret)))
+      throw new ApiError(HttpStatus.UNAUTHORIZED, 'unauthorized', 'Send the operator token: Authorization: Bearer <METRICS_SECRET>');
+    // Set here, not by @Header: a refusal above goes out as JSON.
+    response.setHeader('content-type', 'text/plain; version=0.0.4; charset=utf-8');
     return this.metrics.registry.metrics();
   }
 }
