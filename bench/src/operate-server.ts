@@ -47,6 +47,9 @@ const config = loadConfig({
   JWT_REFRESH_SECRET: secret(),
   PAYMENT_WEBHOOK_SECRET: secret(),
   ACCESS_TOKEN_TTL_SECONDS: '3600',
+  // The load generator is one address standing in for thousands of people's.
+  HANDSHAKES_PER_ADDRESS_PER_SECOND: '100000',
+  PENDING_CONNECTIONS_PER_ADDRESS: '100000',
   // For experiments only (e.g. how the replay memory weighs on GC); unset, the API's default applies.
   REPLAY_BUFFER_EVENTS: process.env.BENCH_REPLAY_BUFFER_EVENTS,
   ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { PGLITE_DATA_DIR: dataDir }),

@@ -12,11 +12,13 @@ import type { Server, ServerOptions } from 'socket.io';
 import { AppModule, type AppOptions } from './app.module.js';
 import type { AppConfig } from './config/config.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
+import { InputGuardPipe } from './common/input-guard.js';
 import { createValidationPipe } from './common/validation.js';
 import { RedisLink, type Pingable } from './operations/redis-link.js';
 
 /** Hard cap on one socket.io frame; commands are checked against a much smaller limit with a coded error. */
 const MAX_SOCKET_FRAME_BYTES = 100_000;
+const UNAUTHENTICATED_CONNECTION_TIMEOUT_MS = 10_000;
 
 export class RedisUnavailableError extends Error {
   constructor(message: string) {
@@ -71,7 +73,7 @@ class OperateIoAdapter extends IoAdapter {
     } finally {
       clearTimeout(timer);
     }
-    this.redisAdapter = createAdapter(pub, sub);
+    this.redisAdapter = createAdapter(pub, sub, { key: `${this.config.redisKeyPrefix}:socket.io` });
     this.publisher = pub;
   }
 
@@ -79,6 +81,8 @@ class OperateIoAdapter extends IoAdapter {
     const overrides: Partial<ServerOptions> = {
       cors: { origin: [...this.config.corsOrigins], credentials: true },
       maxHttpBufferSize: MAX_SOCKET_FRAME_BYTES,
+      // A connection that has not sent its handshake (with the token) by then is closed (socket.io's default is 45 s).
+      connectTimeout: UNAUTHENTICATED_CONNECTION_TIMEOUT_MS,
       serveClient: false,
     };
     const server: Server = super.createIOServer(port, { ...options, ...overrides } as ServerOptions);
@@ -140,7 +144,7 @@ export async function configureApp(app: INestApplication, config: AppConfig): Pr
   app.use(helmet());
   app.use(requestLog(config));
   app.enableCors({ origin: [...config.corsOrigins], credentials: true });
-  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalPipes(new InputGuardPipe(), createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
 }
 

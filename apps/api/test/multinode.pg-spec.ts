@@ -35,6 +35,8 @@ describe('several API nodes (PostgreSQL + Redis)', () => {
     RELAY_LEADER_RETRY_MS: '200',
     PRESENCE_SETTLE_MS: '50',
     PRESENCE_OFFLINE_GRACE_MS: '500',
+    LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: '100000',
+    HANDSHAKES_PER_ADDRESS_PER_SECOND: '100000',
   });
 
   const login = loginAt;

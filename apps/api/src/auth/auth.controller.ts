@@ -1,12 +1,12 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Inject, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, HttpException, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { forbidden, notFound, unauthorized } from '../common/http-errors.js';
+import { forbidden, notFound, RateLimitedError, unauthorized } from '../common/http-errors.js';
 import { uuidParam } from '../common/uuid-param.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { Limit, RateLimits } from '../operations/rate-limits.js';
 import { AuthService } from './auth.service.js';
 import { CurrentUser, Public } from './decorators.js';
 import { LoginDto, RefreshDto, type RefreshTokenIn } from './dto/auth.dto.js';
-import { LoginThrottleGuard } from './login-throttle.guard.js';
 import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from './refresh-cookie.js';
 import { RefreshRefused, SessionService, type Device } from './session.service.js';
 import type { AuthUser, TokenPair } from './token.service.js';
@@ -19,15 +19,30 @@ export class AuthController {
     private readonly auth: AuthService,
     private readonly sessions: SessionService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly limits: RateLimits,
   ) {}
 
-  /** Starts a session. `refreshTokenIn: 'cookie'` (the dashboard) keeps the refresh token out of the body. */
+  /**
+   * Starts a session. `refreshTokenIn: 'cookie'` (the dashboard) keeps the refresh token out of the body.
+   * Limited per address (any email: one address cannot sweep accounts) and per email (failures from any
+   * address: one account cannot be guessed from many), across every node.
+   */
   @Public()
-  @UseGuards(LoginThrottleGuard)
   @Post('login')
   @HttpCode(HttpStatus.OK)
   async login(@Body() body: LoginDto, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
-    const pair = await this.auth.login(body.email, body.password, deviceOf(request));
+    const email = body.email.trim().toLowerCase();
+    const fromAddress = await this.limits.take(Limit.LoginAttemptsPerAddress, request.ip ?? 'unknown');
+    if (!fromAddress.allowed) throw new RateLimitedError('Too many sign-in attempts from this address', fromAddress.retryAfterSeconds);
+    const forEmail = await this.limits.check(Limit.LoginFailuresPerEmail, email);
+    if (!forEmail.allowed) throw new RateLimitedError('Too many failed sign-ins for this account', forEmail.retryAfterSeconds);
+    let pair: TokenPair;
+    try {
+      pair = await this.auth.login(email, body.password, deviceOf(request));
+    } catch (error) {
+      if (error instanceof HttpException && error.getStatus() === 401) await this.limits.count(Limit.LoginFailuresPerEmail, email);
+      throw error;
+    }
     return this.deliver(pair, body.refreshTokenIn ?? 'body', request, response);
   }
 

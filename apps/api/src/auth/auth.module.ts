@@ -8,7 +8,6 @@ import { AuthService } from './auth.service.js';
 import { JwtAuthGuard, RolesGuard } from './guards.js';
 import { accessJwtOptions, JwtKeys, JwtKeysModule } from './jwt-keys.js';
 import { JwtStrategy } from './jwt.strategy.js';
-import { LoginThrottleGuard } from './login-throttle.guard.js';
 import { SessionRevocations } from './session-revocations.js';
 import { SessionService } from './session.service.js';
 import { TokenService } from './token.service.js';
@@ -30,7 +29,6 @@ import { TokenService } from './token.service.js';
     SessionRevocations,
     TokenService,
     JwtStrategy,
-    LoginThrottleGuard,
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { BatchLoader } from '../common/batch-loader.js';
+import { batchedLookup, isUuid } from '../common/batched-lookup.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { PlatformRole, Role, SessionEndReason } from '../generated/prisma/enums.js';
 import { PrismaService } from '../prisma/prisma.service.js';
@@ -59,15 +59,18 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
   private pruneTimer: NodeJS.Timeout | undefined;
 
   /** Every socket handshake and HTTP request asks this; a reconnect storm is answered a few hundred at a time. */
-  private readonly states = new BatchLoader<string, SessionState>(async (ids) => {
-    const rows = await this.prisma.rows<SessionState & { id: string }>(
-      `SELECT s.id, s."userId", u."organizationId", u.active, u.role::text AS role,
+  private readonly states = batchedLookup<string, SessionState>(
+    async (ids) => {
+      const rows = await this.prisma.rows<SessionState & { id: string }>(
+        `SELECT s.id, s."userId", u."organizationId", u.active, u.role::text AS role,
          u."platformRole"::text AS "platformRole", s."revokedAt" IS NOT NULL AS revoked
        FROM "Session" s JOIN "User" u ON u.id = s."userId" WHERE s.id = ANY($1::uuid[])`,
-      [ids],
-    );
-    return new Map(rows.map(({ id, ...state }) => [id, state]));
-  });
+        [ids],
+      );
+      return new Map(rows.map(({ id, ...state }) => [id, state]));
+    },
+    { validKey: isUuid },
+  );
 
   constructor(
     private readonly prisma: PrismaService,

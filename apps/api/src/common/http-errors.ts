@@ -24,3 +24,13 @@ export const unauthorized = (
 export const forbidden = (message: string) => new ApiError(HttpStatus.FORBIDDEN, 'forbidden', message);
 /** A 403 with a code of its own, for a refusal the caller can act on (e.g. `paid_by_provider`). */
 export const forbiddenWith = (code: string, message: string) => new ApiError(HttpStatus.FORBIDDEN, code, message);
+
+/** 429 `rate_limited`; the response also carries `Retry-After` (set by the exception filter). */
+export class RateLimitedError extends ApiError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(HttpStatus.TOO_MANY_REQUESTS, 'rate_limited', `${message}; try again in ${retryAfterSeconds} s`);
+  }
+}

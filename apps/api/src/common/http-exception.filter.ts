@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import type { ErrorBody } from './http-errors.js';
+import { RateLimitedError, type ErrorBody } from './http-errors.js';
 
 const codeForStatus: Partial<Record<number, string>> = {
   [HttpStatus.BAD_REQUEST]: 'bad_request',
@@ -20,6 +20,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const body = this.toBody(exception, response.getHeader('x-request-id'));
+    if (exception instanceof RateLimitedError) response.setHeader('retry-after', String(exception.retryAfterSeconds));
     response.status(body.statusCode).json(body);
   }
 

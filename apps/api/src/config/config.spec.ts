@@ -21,7 +21,7 @@ describe('loadConfig', () => {
       DATABASE_URL: 'postgresql://u:p@127.0.0.1:5432/operate',
       CORS_ORIGINS: 'https://a.test, https://b.test',
     });
-    expect(config.database).toEqual({ kind: 'postgres', url: 'postgresql://u:p@127.0.0.1:5432/operate' });
+    expect(config.database).toMatchObject({ kind: 'postgres', url: 'postgresql://u:p@127.0.0.1:5432/operate' });
     expect(config.corsOrigins).toEqual(['https://a.test', 'https://b.test']);
   });
 
@@ -41,6 +41,10 @@ describe('loadConfig', () => {
   });
 
   it('lets the database commands run without the secrets', () => {
-    expect(loadDatabaseConfig({ PGLITE_DATA_DIR: '/tmp/x' })).toEqual({ kind: 'embedded', dataDir: '/tmp/x' });
+    expect(loadDatabaseConfig({ PGLITE_DATA_DIR: '/tmp/x' })).toEqual({
+      kind: 'embedded',
+      dataDir: '/tmp/x',
+      timeouts: { statementMs: 10_000, idleInTransactionMs: 10_000 },
+    });
   });
 });

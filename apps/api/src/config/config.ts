@@ -18,6 +18,8 @@ const databaseSchema = z.object({
     .string()
     .min(1)
     .default(resolve(apiRoot, '.data', 'pglite')),
+  DATABASE_STATEMENT_TIMEOUT_MS: positiveInt.max(600_000).default(10_000),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: positiveInt.max(600_000).default(10_000),
 });
 
 const appSchema = databaseSchema
@@ -45,6 +47,10 @@ const appSchema = databaseSchema
       .string()
       .regex(/^rediss?:\/\/.+/, 'must be a redis:// URL (leave it unset for a single API node)')
       .optional(),
+    REDIS_KEY_PREFIX: z
+      .string()
+      .regex(/^[\w.-]{1,64}$/, 'must be 1–64 letters, digits, dots, dashes or underscores')
+      .default('operate'),
     RELAY_ENABLED: z
       .enum(['true', 'false'])
       .default('true')
@@ -66,7 +72,11 @@ const appSchema = databaseSchema
     SOCKET_MAX_MESSAGE_BYTES: positiveInt.max(MAX_CLIENT_MESSAGE_BYTES).default(MAX_CLIENT_MESSAGE_BYTES),
     SOCKET_MAX_SUBSCRIPTIONS: positiveInt.max(MAX_SUBSCRIPTIONS).default(MAX_SUBSCRIPTIONS),
     SOCKETS_PER_USER_MAX: positiveInt.max(10_000).default(20),
-    LOGIN_ATTEMPTS_PER_MINUTE: positiveInt.max(10_000).default(10),
+    LOGIN_FAILURES_PER_EMAIL_PER_MINUTE: positiveInt.max(10_000).default(10),
+    LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: positiveInt.max(100_000).default(30),
+    HANDSHAKES_PER_ADDRESS_PER_SECOND: positiveInt.max(100_000).default(50),
+    PENDING_CONNECTIONS_PER_ADDRESS: positiveInt.max(100_000).default(50),
+    METRICS_SECRET: secret.optional(),
     PRESENCE_SETTLE_MS: positiveInt.max(60_000).default(250),
     PRESENCE_OFFLINE_GRACE_MS: positiveInt.max(600_000).default(10_000),
     SESSION_REVOCATION_SWEEP_MS: positiveInt.max(60_000).default(5_000),
@@ -78,7 +88,15 @@ const appSchema = databaseSchema
     message: 'is required in production (the payment provider signs its webhooks with it)',
   });
 
-export type DatabaseConfig = { readonly kind: 'postgres'; readonly url: string } | { readonly kind: 'embedded'; readonly dataDir: string };
+/** Longest statement, and longest idle time inside a transaction, before the database ends it. */
+export interface DatabaseTimeouts {
+  readonly statementMs: number;
+  readonly idleInTransactionMs: number;
+}
+
+export type DatabaseConfig = { readonly timeouts: DatabaseTimeouts } & (
+  { readonly kind: 'postgres'; readonly url: string } | { readonly kind: 'embedded'; readonly dataDir: string }
+);
 
 export interface AppConfig {
   readonly env: 'development' | 'test' | 'production';
@@ -97,6 +115,8 @@ export interface AppConfig {
   readonly overdueSweepIntervalMs: number;
   /** Set when several API nodes share sockets through Redis. */
   readonly redisUrl: string | undefined;
+  /** Prefix of every Redis key and channel this deployment uses (two deployments may share one Redis). */
+  readonly redisKeyPrefix: string;
   readonly relay: {
     readonly enabled: boolean;
     readonly batchSize: number;
@@ -116,8 +136,19 @@ export interface AppConfig {
   /** Seller analytics are published at most once per this interval per seller. */
   readonly analyticsMinIntervalMs: number;
   readonly sockets: SocketLimits;
-  /** Login attempts per client address and email per minute before `429 rate_limited`. */
-  readonly loginAttemptsPerMinute: number;
+  /** Across every node when Redis is configured; each over-limit attempt is `429 rate_limited`. */
+  readonly limits: {
+    /** Failed sign-ins for one email (from any address) per minute. */
+    readonly loginFailuresPerEmailPerMinute: number;
+    /** Sign-in attempts from one client address (for any email) per minute. */
+    readonly loginAttemptsPerAddressPerMinute: number;
+    /** socket.io handshakes from one client address per second. */
+    readonly handshakesPerAddressPerSecond: number;
+    /** Connections from one client address not yet authenticated, on one node. */
+    readonly pendingConnectionsPerAddress: number;
+  };
+  /** The bearer token `/metrics` requires; unset, `/metrics` is off. */
+  readonly metricsSecret: string | undefined;
   readonly presence: {
     /** A person's first socket is announced this long after it joins (tabs opening together: one check). */
     readonly settleMs: number;
@@ -176,9 +207,13 @@ function parse<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
 }
 
 function toDatabase(values: z.infer<typeof databaseSchema>): DatabaseConfig {
+  const timeouts = {
+    statementMs: values.DATABASE_STATEMENT_TIMEOUT_MS,
+    idleInTransactionMs: values.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  };
   return values.DATABASE_URL
-    ? { kind: 'postgres', url: values.DATABASE_URL }
-    : { kind: 'embedded', dataDir: resolve(values.PGLITE_DATA_DIR) };
+    ? { kind: 'postgres', url: values.DATABASE_URL, timeouts }
+    : { kind: 'embedded', dataDir: resolve(values.PGLITE_DATA_DIR), timeouts };
 }
 
 /** The database part alone, for the migrate and seed commands, which need no secrets. */
@@ -205,6 +240,7 @@ export function loadConfig(env: Env): AppConfig {
     corsOrigins: values.CORS_ORIGINS,
     overdueSweepIntervalMs: values.OVERDUE_SWEEP_INTERVAL_MS,
     redisUrl: values.REDIS_URL,
+    redisKeyPrefix: values.REDIS_KEY_PREFIX,
     relay: {
       enabled: values.RELAY_ENABLED,
       batchSize: values.RELAY_BATCH_SIZE,
@@ -225,7 +261,13 @@ export function loadConfig(env: Env): AppConfig {
       maxSubscriptions: values.SOCKET_MAX_SUBSCRIPTIONS,
       perUserMax: values.SOCKETS_PER_USER_MAX,
     },
-    loginAttemptsPerMinute: values.LOGIN_ATTEMPTS_PER_MINUTE,
+    limits: {
+      loginFailuresPerEmailPerMinute: values.LOGIN_FAILURES_PER_EMAIL_PER_MINUTE,
+      loginAttemptsPerAddressPerMinute: values.LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE,
+      handshakesPerAddressPerSecond: values.HANDSHAKES_PER_ADDRESS_PER_SECOND,
+      pendingConnectionsPerAddress: values.PENDING_CONNECTIONS_PER_ADDRESS,
+    },
+    metricsSecret: values.METRICS_SECRET,
     presence: { settleMs: values.PRESENCE_SETTLE_MS, offlineGraceMs: values.PRESENCE_OFFLINE_GRACE_MS },
     escrowOpeningsPerSellerPerHour: values.ESCROW_OPENINGS_PER_SELLER_PER_HOUR,
     orderNotificationsPerBuyerPerHour: values.ORDER_NOTIFICATIONS_PER_BUYER_PER_HOUR,

@@ -10,9 +10,12 @@ import { SessionService } from '../auth/session.service.js';
 import { TokenService, type AuthUser } from '../auth/token.service.js';
 import { loadConfig } from '../config/config.js';
 import { Metrics } from '../operations/metrics.service.js';
+import { RateLimits } from '../operations/rate-limits.js';
+import { RedisLink } from '../operations/redis-link.js';
 import type { PrismaService } from '../prisma/prisma.service.js';
 import type { EventBus } from './event-bus.js';
 import { EventsGateway } from './events.gateway.js';
+import { HandshakeLimits } from './handshake-limits.js';
 import type { PresenceService } from './presence.service.js';
 import type { ReplayService } from './replay.service.js';
 import { SocketRoomRegistry } from './socket-rooms.js';
@@ -77,6 +80,7 @@ function setup(options: { registerPing?: boolean } = {}) {
     new Metrics(),
     { connected: () => undefined, disconnected: () => undefined } as unknown as PresenceService,
     socketSessions,
+    new HandshakeLimits(new RateLimits(config, new RedisLink()), config),
   );
   if (options.registerPing !== false) gateway.onModuleInit();
   let middleware: Middleware | undefined;
@@ -86,6 +90,7 @@ function setup(options: { registerPing?: boolean } = {}) {
     local: { emit: (event: string) => announced.push(event) > 0 },
     // No socket of the user is in a room yet: the handshaking one has not joined.
     sockets: { adapter: { rooms: new Map() }, sockets: new Map() },
+    engine: { opts: {}, on: () => undefined },
   } as unknown as OperateServer);
   return {
     gateway,
@@ -105,6 +110,8 @@ function fakeSocket(auth: Record<string, unknown>) {
     id: 'socket-1',
     disconnect: (close: boolean) => disconnected.push(close) > 0,
     handshake: { auth },
+    request: { socket: { remoteAddress: '127.0.0.1' } },
+    conn: {},
     data: {},
     join: (rooms: string[]) => {
       joined.push(...rooms);

@@ -19,6 +19,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { Metrics } from '../operations/metrics.service.js';
 import { protocolEnvelope } from './envelope.js';
 import { EventBus } from './event-bus.js';
+import { HandshakeLimits } from './handshake-limits.js';
 import { PresenceService } from './presence.service.js';
 import { parseCursor, ReplayService } from './replay.service.js';
 import { CommandError, SocketCommandRegistry } from './socket-commands.js';
@@ -39,7 +40,8 @@ function handshakeError(
     | 'shutting_down'
     | 'invalid_payload'
     | 'too_many_subscriptions'
-    | 'too_many_connections',
+    | 'too_many_connections'
+    | 'rate_limited',
   message: string,
 ): ExtendedError {
   const error: ExtendedError = new Error(code);
@@ -106,6 +108,7 @@ export class EventsGateway
     private readonly metrics: Metrics,
     private readonly presence: PresenceService,
     private readonly sessions: SocketSessions,
+    private readonly handshakeLimits: HandshakeLimits,
   ) {
     this.connections = new ConnectionCounter(config.sockets.perUserMax);
   }
@@ -119,6 +122,7 @@ export class EventsGateway
     this.serverRef.set(server);
     this.bus.attach(server);
     this.sessions.attach(server);
+    this.handshakeLimits.attach(server);
     server.use((socket, next) => {
       if (this.closing) {
         next(handshakeError('shutting_down', 'This server is stopping; connect again to reach another or the restarted one'));
@@ -228,6 +232,9 @@ export class EventsGateway
   }
 
   private async authenticate(socket: OperateSocket): Promise<void> {
+    const admitted = await this.handshakeLimits.admit(socket);
+    if (!admitted.allowed)
+      throw handshakeError('rate_limited', `Too many connections from this address; try again in ${admitted.retryAfterSeconds} s`);
     const token = field(socket.handshake.auth, 'token');
     if (token === undefined) throw handshakeError('unauthorized', 'Send an access token in the handshake: io(url, { auth: { token } })');
     try {
@@ -242,6 +249,7 @@ export class EventsGateway
       field(socket.handshake.auth, 'subscriptions'),
       this.config.sockets.maxSubscriptions,
     );
+    this.handshakeLimits.authenticated(socket);
   }
 
   private async refreshToken(socket: OperateSocket, token: string) {

@@ -4,6 +4,7 @@ import { EventBus } from './event-bus.js';
 import { EventsGateway } from './events.gateway.js';
 import { EventsService } from './events.service.js';
 import { EventFanout } from './fanout.service.js';
+import { HandshakeLimits } from './handshake-limits.js';
 import { EventStore } from './outbox.js';
 import { PresenceController } from './presence.controller.js';
 import { PresenceService } from './presence.service.js';
@@ -28,6 +29,7 @@ import { SocketSubscriptions } from './socket-subscriptions.js';
   providers: [
     PresenceService,
     EventsGateway,
+    HandshakeLimits,
     EventsService,
     SocketServerRef,
     SocketCommandRegistry,

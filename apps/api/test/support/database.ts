@@ -40,6 +40,6 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const snapshot = process.env.OPERATE_TEST_PGLITE_SNAPSHOT;
   if (!snapshot) throw new Error('No test database: run through the api-db Jest project (its global setup migrates one)');
   const pglite = await PGlite.create({ loadDataDir: new Blob([readFileSync(snapshot)]) });
-  const database = await startEmbeddedPostgres(pglite);
+  const database = await startEmbeddedPostgres(pglite, { idleInTransactionMs: 10_000 });
   return { url: database.url, kind: 'pglite', close: () => database.close() };
 }

@@ -25,7 +25,7 @@ export default async function globalSetup() {
     return;
   }
   const pglite = await PGlite.create();
-  const database = await startEmbeddedPostgres(pglite);
+  const database = await startEmbeddedPostgres(pglite, { idleInTransactionMs: 10_000 });
   await applyMigrations(database.url);
   const snapshot = await pglite.dumpDataDir('none');
   const dir = mkdtempSync(join(tmpdir(), 'operate-test-'));

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import request from 'supertest';
 import type { SignedIn } from './app.js';
 import { TEST_PASSWORD, type TestUser } from './fixtures.js';
@@ -19,4 +20,45 @@ export async function connectAt(url: string, user: TestUser, opened: RecordingCl
   const client = await RecordingClient.connect(url, await loginAt(url, user), cursor === undefined ? {} : { cursor });
   opened.push(client);
   return client;
+}
+
+/** JSON when the body is JSON, else its text (e.g. an Engine.IO packet). */
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+export interface PlainResponse {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: unknown;
+}
+
+/**
+ * An HTTP request sent from another loopback address (127.0.0.2 and up reach 127.0.0.1 on Linux): the API
+ * sees another client address, as it would another person's.
+ */
+export function requestFrom(localAddress: string, url: string, method: string, path: string, body?: unknown): Promise<PlainResponse> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const outgoing = httpRequest(
+      new URL(path, url),
+      {
+        method,
+        localAddress,
+        headers: data === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: parsed(text) }));
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(data);
+  });
 }

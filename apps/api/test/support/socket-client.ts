@@ -36,12 +36,14 @@ export class RecordingClient {
     url: string,
     token: string | undefined,
     extra: { cursor?: unknown; subscriptions?: unknown } = {},
+    localAddress?: string,
   ): Promise<RecordingClient> {
     const socket: ClientSocket = io(url, {
       auth: token === undefined ? {} : { token, ...extra },
       transports: ['websocket'],
       reconnection: false,
       forceNew: true,
+      ...(localAddress === undefined ? {} : { localAddress }),
     });
     const client = new RecordingClient(socket);
     await client.waitFor('connected');
@@ -63,9 +65,15 @@ export class RecordingClient {
     });
   }
 
-  /** One handshake: 'connected' (then closed again) or the connect_error's code. */
-  static attempt(url: string, token: string): Promise<string> {
-    const socket: ClientSocket = io(url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+  /** One handshake (from `localAddress` when given): 'connected' (then closed again) or the connect_error's code. */
+  static attempt(url: string, token: string, localAddress?: string): Promise<string> {
+    const socket: ClientSocket = io(url, {
+      auth: { token },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      ...(localAddress === undefined ? {} : { localAddress }),
+    });
     return new Promise((resolve) => {
       socket.once('connect_error', (error) => {
         socket.close();

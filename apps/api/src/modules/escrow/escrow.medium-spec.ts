@@ -247,14 +247,14 @@ describe(EscrowService.name, () => {
     const escrow = await open();
     for (const user of [buyer(), seller(), as(tenants.a1)]) {
       await expect(escrows.get(user, escrow.escrowId)).resolves.toMatchObject({ escrowId: escrow.escrowId });
-      await expect(escrows.canFollow(user, escrow.escrowId)).resolves.toBe(true);
+      expect(await escrows.followable(user, [escrow.escrowId])).toEqual(new Set([escrow.escrowId]));
     }
     const stranger = await prisma.user.create({
       data: { email: `stranger-${escrow.escrowId}@test.operate`, name: 'stranger', organizationId: tenants.orgB, passwordHash: 'x' },
     });
     const outsider = as({ id: stranger.id, email: stranger.email, organizationId: tenants.orgB, role: 'MEMBER' });
     await expect(escrows.get(outsider, escrow.escrowId)).rejects.toMatchObject({ status: 404 });
-    await expect(escrows.canFollow(outsider, escrow.escrowId)).resolves.toBe(false);
+    expect(await escrows.followable(outsider, [escrow.escrowId])).toEqual(new Set());
 
     const mine = await escrows.listMine(seller(), { page: 1, pageSize: 100 });
     expect(mine.items.map((item) => item.escrowId)).toContain(escrow.escrowId);

@@ -23,7 +23,13 @@ export class EscrowModule implements OnModuleInit {
 
   /** `escrow.subscribe` / `escrow.unsubscribe`, and `auth.subscriptions` on reconnect: a party, or an admin of a party's organization. */
   onModuleInit(): void {
-    this.subscriptions.registerTopic(Topic.Escrow, (user, subscription) => this.escrows.canFollow(user, subscription.escrowId));
+    this.subscriptions.registerTopic(Topic.Escrow, async (user, subscriptions) => {
+      const followable = await this.escrows.followable(
+        user,
+        subscriptions.map((subscription) => subscription.escrowId),
+      );
+      return subscriptions.map((subscription) => followable.has(subscription.escrowId));
+    });
     this.commands.register(ClientCommand.EscrowSubscribe, (socket, { escrowId }) =>
       this.subscriptions.subscribe(socket, { topic: Topic.Escrow, escrowId }),
     );

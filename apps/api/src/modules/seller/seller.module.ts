@@ -26,7 +26,7 @@ export class SellerModule implements OnModuleInit {
 
   /** `marketplace.join` / `marketplace.leave`: open to every signed-in user. */
   onModuleInit(): void {
-    this.subscriptions.registerTopic(Topic.Marketplace, () => Promise.resolve(true));
+    this.subscriptions.registerTopic(Topic.Marketplace, (_user, subscriptions) => Promise.resolve(subscriptions.map(() => true)));
     this.commands.register(ClientCommand.MarketplaceJoin, (socket) => this.subscriptions.subscribe(socket, MARKETPLACE));
     this.commands.register(ClientCommand.MarketplaceLeave, (socket) => this.subscriptions.unsubscribe(socket, MARKETPLACE));
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '../../auth/token.service.js';
-import { BatchLoader } from '../../common/batch-loader.js';
+import { batchedLookup, isUuid } from '../../common/batched-lookup.js';
 import { PrismaService } from '../../prisma/prisma.service.js';
 
 export interface FamilyView {
@@ -15,15 +15,18 @@ export interface FamilyView {
 @Injectable()
 export class FamiliesService {
   /** Asked at every socket handshake: batched like the account check. */
-  private readonly memberships = new BatchLoader<string, string[]>(async (userIds) => {
-    const rows = await this.prisma.rows<{ userId: string; familyId: string }>(
-      'SELECT "userId", "familyId" FROM "FamilyMember" WHERE "userId" = ANY($1::uuid[])',
-      [userIds],
-    );
-    const byUser = new Map<string, string[]>();
-    for (const { userId, familyId } of rows) byUser.set(userId, [...(byUser.get(userId) ?? []), familyId]);
-    return byUser;
-  });
+  private readonly memberships = batchedLookup<string, string[]>(
+    async (userIds) => {
+      const rows = await this.prisma.rows<{ userId: string; familyId: string }>(
+        'SELECT "userId", "familyId" FROM "FamilyMember" WHERE "userId" = ANY($1::uuid[])',
+        [userIds],
+      );
+      const byUser = new Map<string, string[]>();
+      for (const { userId, familyId } of rows) byUser.set(userId, [...(byUser.get(userId) ?? []), familyId]);
+      return byUser;
+    },
+    { validKey: isUuid },
+  );
 
   constructor(private readonly prisma: PrismaService) {}
 

@@ -1,0 +1,59 @@
+import type { IncomingMessage } from 'node:http';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { Limit, RateLimits, type Verdict } from '../operations/rate-limits.js';
+import type { OperateServer, OperateSocket } from './socket-types.js';
+
+/** The client address a connection comes from, as the HTTP routes see it (`request.ip`). */
+function addressOf(request: IncomingMessage): string {
+  return request.socket.remoteAddress ?? 'unknown';
+}
+
+/**
+ * What one client address may cost the socket server before it is authenticated: handshakes per second
+ * (across every node; a token check and a session query each) and connections open but not yet
+ * authenticated (on this node: they hold its memory until socket.io's connect timeout).
+ */
+@Injectable()
+export class HandshakeLimits {
+  /** Connections per address that have not authenticated yet, on this node. */
+  private readonly pending = new Map<string, number>();
+  private readonly waiting = new WeakSet<object>();
+
+  constructor(
+    private readonly limits: RateLimits,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** Refuses a new transport connection from an address that already holds too many unauthenticated ones (HTTP 403). */
+  attach(server: OperateServer): void {
+    const cap = this.config.limits.pendingConnectionsPerAddress;
+    server.engine.opts.allowRequest = (request, callback) => {
+      const allowed = (this.pending.get(addressOf(request)) ?? 0) < cap;
+      callback(allowed ? null : 'too_many_connections', allowed);
+    };
+    server.engine.on('connection', (connection: { request: IncomingMessage; once(event: 'close', listener: () => void): void }) => {
+      const address = addressOf(connection.request);
+      this.pending.set(address, (this.pending.get(address) ?? 0) + 1);
+      this.waiting.add(connection);
+      connection.once('close', () => this.release(connection, address));
+    });
+  }
+
+  /** One more handshake from the socket's address: allowed, or to be refused with `rate_limited`. */
+  admit(socket: OperateSocket): Promise<Verdict> {
+    return this.limits.take(Limit.HandshakesPerAddress, addressOf(socket.request));
+  }
+
+  /** The socket has authenticated: its connection no longer counts as pending. */
+  authenticated(socket: OperateSocket): void {
+    this.release(socket.conn, addressOf(socket.request));
+  }
+
+  private release(connection: object, address: string): void {
+    if (!this.waiting.delete(connection)) return;
+    const left = (this.pending.get(address) ?? 1) - 1;
+    if (left > 0) this.pending.set(address, left);
+    else this.pending.delete(address);
+  }
+}
