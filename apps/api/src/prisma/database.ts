@@ -1,4 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import pg from 'pg';
@@ -14,27 +16,34 @@ export interface OpenDatabase {
 
 /** Connections the embedded server accepts; more than the app's pool so scripts and psql fit beside it. */
 const EMBEDDED_MAX_CONNECTIONS = 32;
-
 /**
- * Serves an embedded PGlite over the PostgreSQL wire protocol on loopback, so the app talks to it through
- * the same driver adapter as to a real PostgreSQL.
+ * Serves an embedded PGlite over the PostgreSQL wire protocol, so the app talks to it through the same
+ * driver adapter as to a real PostgreSQL. It listens on a unix socket in a directory only this process's
+ * user may enter (mode 0700; the socket itself 0600) — no TCP port — since PGlite has no passwords: any
+ * connection it gets is the superuser.
  */
-export async function startEmbeddedPostgres(pglite: PGlite): Promise<OpenDatabase> {
-  const server = new PGLiteSocketServer({
-    db: pglite,
-    host: '127.0.0.1',
-    port: 0,
-    maxConnections: EMBEDDED_MAX_CONNECTIONS,
-  });
-  keepProtocolSequencesTogether(server);
-  await server.start();
-  const address = server.getServerConn();
+export async function startEmbeddedPostgres(pglite: PGlite, options: { idleInTransactionMs: number }): Promise<OpenDatabase> {
+  // mkdtemp makes the directory 0700; kept short (a unix socket path has ~100 bytes).
+  const directory = mkdtempSync(join(tmpdir(), 'operate-db-'));
+  const path = join(directory, '.s.PGSQL.5432');
+  const server = new PGLiteSocketServer({ db: pglite, path, maxConnections: EMBEDDED_MAX_CONNECTIONS });
+  // A connection holding PGlite's one session inside a transaction and sending nothing is cut after this.
+  keepProtocolSequencesTogether(server, options.idleInTransactionMs);
+  try {
+    await server.start();
+    chmodSync(path, 0o600);
+  } catch (error) {
+    rmSync(directory, { recursive: true, force: true });
+    throw error;
+  }
   return {
-    url: `postgresql://postgres@${address}/postgres?sslmode=disable`,
+    // node-postgres reads a directory in `host` as the unix socket's (and the port as its name).
+    url: `postgresql://postgres@localhost:5432/postgres?host=${encodeURIComponent(directory)}`,
     kind: 'embedded',
     async close() {
       await server.stop();
       await pglite.close();
+      rmSync(directory, { recursive: true, force: true });
     },
   };
 }
@@ -60,7 +69,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<OpenDatabase
   if (config.kind === 'embedded') {
     mkdirSync(config.dataDir, { recursive: true });
     const pglite = await PGlite.create(config.dataDir);
-    return startEmbeddedPostgres(pglite);
+    return startEmbeddedPostgres(pglite, { idleInTransactionMs: config.timeouts.idleInTransactionMs });
   }
   const client = new pg.Client({ connectionString: config.url, connectionTimeoutMillis: 5_000 });
   try {

@@ -15,6 +15,12 @@ interface QueuedMessage {
   reject: (error: Error) => void;
 }
 
+/** The parts of pglite-socket 0.2.17's connection handler this patch relies on. */
+interface HandlerInternals {
+  readonly handlerId: number;
+  detach(close: boolean): Promise<unknown>;
+}
+
 /** The parts of pglite-socket 0.2.17's QueryQueueManager this patch relies on. */
 interface QueueInternals {
   queue: QueuedMessage[];
@@ -39,13 +45,33 @@ function endsRequest(message: Uint8Array): boolean {
  * unnamed statement or portal ("portal \"\" does not exist"). This keeps a connection's turn until its
  * request ends, as well as through its transaction; it also keeps the queue running after a failed
  * message (the original stops processing for good).
+ *
+ * Holding the turn stops every other connection, so a connection that holds it and sends nothing for
+ * `idleInTurnMs` (a transaction left open) is cut and its transaction rolled back, as PostgreSQL's
+ * `idle_in_transaction_session_timeout` would (PGlite has no timers of its own: it cannot).
  */
-export function keepProtocolSequencesTogether(server: PGLiteSocketServer): void {
-  const queue = (server as unknown as { queryQueue?: QueueInternals }).queryQueue;
-  if (!queue || typeof queue.processQueue !== 'function' || !Array.isArray(queue.queue)) {
+export function keepProtocolSequencesTogether(server: PGLiteSocketServer, idleInTurnMs: number): void {
+  const internals = server as unknown as { queryQueue?: QueueInternals; handlers?: Set<HandlerInternals> };
+  const queue = internals.queryQueue;
+  const handlers = internals.handlers;
+  if (!queue || typeof queue.processQueue !== 'function' || !Array.isArray(queue.queue) || !(handlers instanceof Set)) {
     throw new Error('pglite-socket internals changed: review keepProtocolSequencesTogether before upgrading it');
   }
   let midRequest = false;
+  let idleTimer: NodeJS.Timeout | undefined;
+
+  const watchTurn = (handlerId: number | null, holdsTurn: boolean) => {
+    clearTimeout(idleTimer);
+    idleTimer = undefined;
+    if (!holdsTurn || handlerId === null) return;
+    idleTimer = setTimeout(() => {
+      idleTimer = undefined;
+      const idle = [...handlers].find((handler) => handler.handlerId === handlerId);
+      // Detaching clears its queue, rolls its transaction back and closes its socket; the others go on.
+      if (idle) void idle.detach(true).catch(() => undefined);
+    }, idleInTurnMs);
+    idleTimer.unref();
+  };
 
   queue.processQueue = async function processQueue(this: QueueInternals): Promise<void> {
     if (this.processing || this.queue.length === 0) return;
@@ -73,6 +99,7 @@ export function keepProtocolSequencesTogether(server: PGLiteSocketServer): void 
         }
         this.lastHandlerId = entry.handlerId;
         midRequest = !endsRequest(entry.message);
+        watchTurn(entry.handlerId, midRequest || this.db.isInTransaction());
         entry.resolve(bytes);
       }
     } finally {
@@ -83,7 +110,10 @@ export function keepProtocolSequencesTogether(server: PGLiteSocketServer): void 
   const clear = queue.clearQueueForHandler.bind(queue);
   queue.clearQueueForHandler = (handlerId: number) => {
     // A connection that goes away mid-request must not keep the turn.
-    if (queue.lastHandlerId === handlerId) midRequest = false;
+    if (queue.lastHandlerId === handlerId) {
+      midRequest = false;
+      watchTurn(null, false);
+    }
     clear(handlerId);
   };
 }

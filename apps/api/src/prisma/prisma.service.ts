@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { Prisma, PrismaClient } from '../generated/prisma/client.js';
 
 /** Injection token for the PostgreSQL connection string the app uses (embedded or real). */
@@ -23,8 +24,14 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
   /** The connections Prisma's adapter uses, shared with `rows` (owned here: ended at shutdown). */
   private readonly pool: pg.Pool;
 
-  constructor(@Inject(DATABASE_URL) url: string) {
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
+  constructor(@Inject(DATABASE_URL) url: string, @Optional() @Inject(APP_CONFIG) config?: AppConfig) {
+    const timeouts = config?.database.timeouts;
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      // The server ends a runaway statement, or a transaction left idle, instead of letting it hold locks and a connection.
+      ...(timeouts && { statement_timeout: timeouts.statementMs, idle_in_transaction_session_timeout: timeouts.idleInTransactionMs }),
+    });
     super({
       adapter: new PrismaPg(pool),
       // The embedded database runs one transaction at a time, so others queue: wait rather than fail.

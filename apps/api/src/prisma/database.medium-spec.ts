@@ -1,0 +1,85 @@
+import { spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { startEmbeddedPostgres, type OpenDatabase } from './database.js';
+
+const IDLE_MS = 300;
+/** The unprivileged `nobody` account, as which a child process tries the socket (only root can switch to it). */
+const NOBODY = 65_534;
+
+describe('the embedded database', () => {
+  let database: OpenDatabase;
+  let directory: string;
+
+  beforeAll(async () => {
+    database = await startEmbeddedPostgres(await PGlite.create(), { idleInTransactionMs: IDLE_MS });
+    directory = new URL(database.url).searchParams.get('host') ?? '';
+  });
+
+  afterAll(async () => {
+    await database.close();
+  });
+
+  const connect = async () => {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    return client;
+  };
+
+  it('listens on a unix socket in a directory only its owner may enter, not on a TCP port', async () => {
+    expect(new URL(database.url).hostname).toBe('localhost');
+    expect(directory.startsWith('/')).toBe(true);
+    const folder = statSync(directory);
+    const socket = statSync(join(directory, '.s.PGSQL.5432'));
+    expect(folder.mode & 0o777).toBe(0o700);
+    expect(socket.isSocket()).toBe(true);
+    expect(socket.mode & 0o777).toBe(0o600);
+    expect(folder.uid).toBe(process.getuid?.());
+    const client = await connect();
+    expect((await client.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    await client.end();
+  });
+
+  it('refuses another local user', () => {
+    const script = `require('net').connect(${JSON.stringify(join(directory, '.s.PGSQL.5432'))}).on('connect', () => { console.log('connected'); process.exit(0); }).on('error', (e) => { console.log(e.code); process.exit(0); })`;
+    if (process.getuid?.() === 0) {
+      const attempt = spawnSync(process.execPath, ['-e', script], { uid: NOBODY, gid: NOBODY, encoding: 'utf8', timeout: 10_000 });
+      expect(attempt.stdout.trim()).toBe('EACCES');
+    }
+    // The owner still reaches it, which proves the attempt above failed for want of permission alone.
+    const owner = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 10_000 });
+    expect(owner.stdout.trim()).toBe('connected');
+  });
+
+  it('cuts a connection that holds the session idle inside a transaction, rolls it back, and serves the others', async () => {
+    const idler = await connect();
+    const idlerGone = new Promise<Error>((resolve) => idler.on('error', resolve));
+    await idler.query('BEGIN');
+    await idler.query('CREATE TABLE idle_probe (id int)');
+    const started = Date.now();
+    // Waits (even to connect) behind the open transaction until the idle one is cut.
+    const other = await connect();
+    const answer = await other.query<{ probe: string | null }>("SELECT to_regclass('idle_probe')::text AS probe");
+    const waited = Date.now() - started;
+    expect(answer.rows).toEqual([{ probe: null }]);
+    expect(waited).toBeGreaterThanOrEqual(IDLE_MS - 50);
+    expect(waited).toBeLessThan(5_000);
+    expect((await idlerGone).message).toMatch(/terminated|closed|ended/i);
+    await other.end();
+    await idler.end().catch(() => undefined);
+  });
+
+  it('lets a transaction that keeps talking run longer than the idle limit', async () => {
+    const client = await connect();
+    await client.query('BEGIN');
+    for (let step = 0; step < 6; step++) {
+      await client.query('SELECT 1');
+      await new Promise((resolve) => setTimeout(resolve, IDLE_MS / 3));
+    }
+    await client.query('COMMIT');
+    await client.end();
+  });
+});
