@@ -3,8 +3,23 @@ import { z } from 'zod';
 // Wire formats: ids are UUID strings, timestamps ISO-8601 strings, money a decimal string plus currency.
 export const isoDateTime = z.iso.datetime({ offset: true });
 export const money = z.string().regex(/^-?\d+\.\d{2}$/, 'a decimal string with two places, e.g. "1250.00"');
-export const currency = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code, e.g. "EUR"');
-export const uuid = z.uuid();
+/** Currencies in use (ISO 4217), as the runtime's ICU knows them; a runtime without the list accepts any three capitals. */
+const currencyCodes: ReadonlySet<string> | undefined =
+  typeof Intl.supportedValuesOf === 'function' ? new Set(Intl.supportedValuesOf('currency')) : undefined;
+
+/** True for an ISO 4217 currency code in use ("EUR", "USD"); false for "ZZZ", "eur" or "EURO". */
+export function isCurrencyCode(value: unknown): value is string {
+  return typeof value === 'string' && /^[A-Z]{3}$/.test(value) && (currencyCodes?.has(value) ?? true);
+}
+
+export const CURRENCY_MESSAGE = 'must be an ISO 4217 currency code, e.g. "EUR"';
+// The pattern stays for the JSON schema (AsyncAPI); the list is checked on top of it.
+export const currency = z
+  .string()
+  .regex(/^[A-Z]{3}$/, CURRENCY_MESSAGE)
+  .refine(isCurrencyCode, CURRENCY_MESSAGE);
+/** Ids are lower-case UUIDs: one spelled in capitals is the same id, and must name the same room. */
+export const uuid = z.uuid().toLowerCase();
 
 export const InvoiceStatus = {
   Draft: 'DRAFT',

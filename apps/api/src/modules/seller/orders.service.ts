@@ -2,7 +2,7 @@ import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { ListingStatus, OrderEvent, OrderStatus, scope, SellerEvent, type OrderSummary, type SellerTier } from '@operate/shared';
 import type { AuthUser } from '../../auth/token.service.js';
 import { ApiError, conflict, forbidden, notFound } from '../../common/http-errors.js';
-import { formatMoney } from '../../common/money.js';
+import { amountWithinRange, formatMoney } from '../../common/money.js';
 import { pageOf, type Page } from '../../common/page-query.js';
 import { assertPaymentMatches, recordProviderEvent, type ProviderEvent } from '../../common/provider-events.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
@@ -79,6 +79,7 @@ export class OrdersService {
       if (listing.sellerId === caller.userId)
         throw new ApiError(HttpStatus.UNPROCESSABLE_ENTITY, 'own_listing', 'You cannot order your own listing');
       if (listing.status !== ListingStatus.Active) throw conflict('listing_unavailable', `The listing is ${listing.status.toLowerCase()}`);
+      const amount = amountWithinRange(listing.price.times(dto.quantity), `${dto.quantity} × ${formatMoney(listing.price)}`);
       if (!(await this.marketplace.reserve(tx, listing.id, dto.quantity))) {
         throw conflict('insufficient_stock', `Only ${listing.quantity} left`);
       }
@@ -88,7 +89,7 @@ export class OrdersService {
           sellerId: listing.sellerId,
           buyerId: caller.userId,
           quantity: dto.quantity,
-          amount: listing.price.times(dto.quantity),
+          amount,
           currency: listing.currency,
         },
         include: { listing: { select: { title: true } } },

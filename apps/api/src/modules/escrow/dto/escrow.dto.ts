@@ -1,7 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsOptional, IsString, IsUUID, Length, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import { DisputeOutcome, EscrowStatus } from '@operate/shared';
-import { CURRENCY_MESSAGE, CURRENCY_PATTERN, MONEY_PATTERN } from '../../../common/money.js';
+import { IsCurrencyCode, MONEY_PATTERN } from '../../../common/money.js';
 import { PageQuery } from '../../../common/page-query.js';
 
 export class CreateEscrowDto {
@@ -12,8 +12,7 @@ export class CreateEscrowDto {
   @Matches(MONEY_PATTERN, { message: 'amount must be a positive decimal string with at most two places, e.g. "250.00"' })
   amount!: string;
 
-  @IsString()
-  @Matches(CURRENCY_PATTERN, { message: `currency ${CURRENCY_MESSAGE}` })
+  @IsCurrencyCode('currency')
   currency!: string;
 
   @IsString()
@@ -63,8 +62,7 @@ export class PaymentEventData {
   @Matches(MONEY_PATTERN, { message: 'data.amount must be a positive decimal string with at most two places' })
   amount!: string;
 
-  @IsString()
-  @Matches(CURRENCY_PATTERN, { message: `data.currency ${CURRENCY_MESSAGE}` })
+  @IsCurrencyCode('data.currency')
   currency!: string;
 
   /** The provider's own reference for the captured payment (an order's payment carries it to the seller). */

@@ -1,6 +1,6 @@
-import { IsIn, IsISO8601, IsOptional, IsString, Length, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { InvoiceStatus } from '@operate/shared';
-import { MONEY_PATTERN as MONEY } from '../../../common/money.js';
+import { IsCurrencyCode, MONEY_PATTERN as MONEY } from '../../../common/money.js';
 import { PageQuery } from '../../../common/page-query.js';
 
 const MONEY_MESSAGE = 'total must be a positive decimal string with at most two places, e.g. "1250.00"';
@@ -21,8 +21,7 @@ export class CreateInvoiceDto {
   @Matches(MONEY, { message: MONEY_MESSAGE })
   total!: string;
 
-  @IsString()
-  @Matches(/^[A-Z]{3}$/, { message: 'currency must be a three-letter ISO 4217 code, e.g. "EUR"' })
+  @IsCurrencyCode('currency')
   currency!: string;
 
   @IsISO8601({ strict: true }, { message: 'dueAt must be an ISO-8601 date, e.g. "2026-12-31T00:00:00Z"' })
@@ -42,9 +41,7 @@ export class UpdateInvoiceDto {
   total?: string;
 
   @IsOptional()
-  @IsString()
-  @Length(3, 3)
-  @Matches(/^[A-Z]{3}$/, { message: 'currency must be a three-letter ISO 4217 code, e.g. "EUR"' })
+  @IsCurrencyCode('currency')
   currency?: string;
 
   @IsOptional()

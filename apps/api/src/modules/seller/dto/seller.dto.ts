@@ -1,7 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { OrderStatus } from '@operate/shared';
-import { CURRENCY_MESSAGE, CURRENCY_PATTERN, MONEY_PATTERN } from '../../../common/money.js';
+import { IsCurrencyCode, MONEY_PATTERN } from '../../../common/money.js';
 import { PageQuery } from '../../../common/page-query.js';
 
 const PRICE_MESSAGE = 'price must be a positive decimal string with at most two places, e.g. "49.90"';
@@ -14,8 +14,7 @@ export class CreateSellerProfileDto {
   displayName!: string;
 
   /** Every listing of the seller is priced in it; tiers count sales in it. */
-  @IsString()
-  @Matches(CURRENCY_PATTERN, { message: `currency ${CURRENCY_MESSAGE}` })
+  @IsCurrencyCode('currency')
   currency!: string;
 }
 
