@@ -8,31 +8,78 @@ const apiRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
 const secret = z.string().min(32, 'must be at least 32 characters');
+const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
+/** Where a setting is listed in `.env.example` and docs/configuration.md, in this order. */
+export const SECTIONS = {
+  server: 'Server',
+  database: 'Database',
+  auth: 'Sign-in and sessions',
+  limits: 'Limits (shared by every node through Redis when REDIS_URL is set)',
+  nodes: 'Several API nodes',
+  events: 'Events: outbox relay, replay, presence',
+  features: 'Feature modules',
+  operations: 'Operations',
+} as const;
+
+/** What the docs say of one setting; its default (when it has one) is the schema's own. */
+export type SettingDoc = {
+  readonly section: keyof typeof SECTIONS;
+  /** One or two sentences: what it changes, and what happens over a limit. */
+  readonly doc: string;
+  /** Shown instead of the default when that depends on the machine (a path). */
+  readonly shownDefault?: string;
+};
+
+const setting = (section: SettingDoc['section'], doc: string, shownDefault?: string): SettingDoc =>
+  shownDefault === undefined ? { section, doc } : { section, doc, shownDefault };
+
+// Every setting is declared here once: its type, default and documentation. The AppConfig type, `.env.example`
+// and docs/configuration.md all come from this (`pnpm docs:config`; verify fails when they are stale).
 const databaseSchema = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgresql:// URL (leave it unset for the embedded database)')
-    .optional(),
+    .optional()
+    .meta(
+      setting(
+        'database',
+        'A postgresql:// URL to use PostgreSQL, e.g. postgresql://operate:secret@127.0.0.1:5432/operate. Unset: the embedded database.',
+      ),
+    ),
   PGLITE_DATA_DIR: z
     .string()
     .min(1)
-    .default(resolve(apiRoot, '.data', 'pglite')),
-  DATABASE_STATEMENT_TIMEOUT_MS: positiveInt.max(600_000).default(10_000),
-  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: positiveInt.max(600_000).default(10_000),
+    .default(resolve(apiRoot, '.data', 'pglite'))
+    .meta(
+      setting(
+        'database',
+        'Where the embedded database keeps its files. It listens on a unix socket in a fresh owner-only directory, never on a TCP port.',
+        'apps/api/.data/pglite',
+      ),
+    ),
+  DATABASE_STATEMENT_TIMEOUT_MS: positiveInt
+    .max(600_000)
+    .default(10_000)
+    .meta(setting('database', 'PostgreSQL ends a statement running longer than this (the embedded database cannot).')),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: positiveInt
+    .max(600_000)
+    .default(10_000)
+    .meta(setting('database', 'A transaction that sends nothing for this long is ended and rolled back (both databases).')),
 });
 
 const appSchema = databaseSchema
   .extend({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-    HOST: z.string().min(1).default('127.0.0.1'),
-    PORT: port.default(3000),
-    JWT_ACCESS_SECRET: secret,
-    JWT_REFRESH_SECRET: secret,
-    JWT_ISSUER: z.string().min(1).default('operate'),
-    JWT_AUDIENCE: z.string().min(1).default('operate-api'),
-    ACCESS_TOKEN_TTL_SECONDS: positiveInt.default(15 * 60),
-    REFRESH_TOKEN_TTL_SECONDS: positiveInt.default(7 * 24 * 60 * 60),
+    NODE_ENV: z
+      .enum(['development', 'test', 'production'])
+      .default('development')
+      .meta(setting('server', 'development | test | production (production logs JSON and requires PAYMENT_WEBHOOK_SECRET).')),
+    HOST: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .meta(setting('server', 'Interface the API listens on. Keep 127.0.0.1 unless a proxy in front needs otherwise.')),
+    PORT: port.default(3000).meta(setting('server', 'Port the API listens on.')),
     CORS_ORIGINS: z
       .string()
       .default('http://localhost:3001,http://127.0.0.1:3001')
@@ -41,144 +88,180 @@ const appSchema = databaseSchema
           .split(',')
           .map((origin) => origin.trim())
           .filter(Boolean),
+      )
+      .meta(setting('server', 'Comma-separated browser origins allowed by CORS (HTTP and socket.io).')),
+    SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000).meta(setting('server', 'Upper bound on a graceful shutdown (SIGTERM).')),
+    JWT_ACCESS_SECRET: secret.meta(
+      setting('auth', 'Signs access tokens (HS256), at least 32 characters; never the same as the refresh secret.'),
+    ),
+    JWT_REFRESH_SECRET: secret.meta(setting('auth', 'Signs refresh tokens (HS256), at least 32 characters.')),
+    JWT_ISSUER: z.string().min(1).default('operate').meta(setting('auth', 'Checked on every token.')),
+    JWT_AUDIENCE: z.string().min(1).default('operate-api').meta(setting('auth', 'Checked on every token.')),
+    ACCESS_TOKEN_TTL_SECONDS: positiveInt.default(15 * 60).meta(setting('auth', 'Lifetime of an access token.')),
+    REFRESH_TOKEN_TTL_SECONDS: positiveInt
+      .default(7 * 24 * 60 * 60)
+      .meta(setting('auth', 'Lifetime of a refresh token (and so of an idle session).')),
+    SESSION_REVOCATION_SWEEP_MS: positiveInt
+      .max(60_000)
+      .default(5_000)
+      .meta(
+        setting(
+          'auth',
+          'Every node also looks this often for sessions ended on another node (the cross-node message is immediate; the sweep catches one lost while Redis was away).',
+        ),
       ),
-    OVERDUE_SWEEP_INTERVAL_MS: positiveInt.default(60_000),
+    LOGIN_FAILURES_PER_EMAIL_PER_MINUTE: positiveInt
+      .max(10_000)
+      .default(10)
+      .meta(
+        setting(
+          'limits',
+          'Failed sign-ins for one email, from any address, per minute; then 429 rate_limited (even with the right password).',
+        ),
+      ),
+    LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: positiveInt
+      .max(100_000)
+      .default(30)
+      .meta(setting('limits', 'Sign-in attempts from one client address, for any email, per minute; then 429 rate_limited.')),
+    HANDSHAKES_PER_ADDRESS_PER_SECOND: positiveInt
+      .max(100_000)
+      .default(50)
+      .meta(setting('limits', 'socket.io handshakes from one client address per second; then connect_error rate_limited.')),
+    PENDING_CONNECTIONS_PER_ADDRESS: positiveInt
+      .max(100_000)
+      .default(50)
+      .meta(setting('limits', 'Connections from one address not yet authenticated, on one node; then HTTP 403 too_many_connections.')),
+    SOCKET_MESSAGES_PER_SECOND: positiveInt
+      .max(10_000)
+      .default(20)
+      .meta(setting('limits', 'Client messages per socket per second (refill rate); then rate_limited.')),
+    SOCKET_MESSAGE_BURST: positiveInt.max(10_000).default(40).meta(setting('limits', 'Client messages one socket may send at once.')),
+    SOCKET_ABUSE_DISCONNECT_AFTER: positiveInt
+      .max(100_000)
+      .default(100)
+      .meta(setting('limits', 'Refusals in a row (a flood) before the socket is disconnected.')),
+    SOCKET_MAX_MESSAGE_BYTES: positiveInt
+      .max(MAX_CLIENT_MESSAGE_BYTES)
+      .default(MAX_CLIENT_MESSAGE_BYTES)
+      .meta(setting('limits', 'Largest client message, as JSON text; then payload_too_large.')),
+    SOCKET_MAX_SUBSCRIPTIONS: positiveInt
+      .max(MAX_SUBSCRIPTIONS)
+      .default(MAX_SUBSCRIPTIONS)
+      .meta(setting('limits', 'Subscriptions (an escrow, the marketplace) one socket may hold; then too_many_subscriptions.')),
+    SOCKETS_PER_USER_MAX: positiveInt
+      .max(10_000)
+      .default(20)
+      .meta(setting('limits', 'Sockets one user may hold on one node; then too_many_connections.')),
+    ESCROW_OPENINGS_PER_SELLER_PER_HOUR: positiveInt
+      .max(10_000)
+      .default(5)
+      .meta(setting('limits', 'Escrows one buyer may open with one seller per hour (each notifies the seller); then 429 rate_limited.')),
+    ORDER_NOTIFICATIONS_PER_BUYER_PER_HOUR: positiveInt
+      .max(10_000)
+      .default(5)
+      .meta(setting('limits', '"New order" notifications one buyer may cause one seller per hour (the orders themselves always arrive).')),
     REDIS_URL: z
       .string()
       .regex(/^rediss?:\/\/.+/, 'must be a redis:// URL (leave it unset for a single API node)')
-      .optional(),
+      .optional()
+      .meta(
+        setting('nodes', 'A redis:// URL: joins several API nodes (same PostgreSQL DATABASE_URL) through the socket.io Redis adapter.'),
+      ),
     REDIS_KEY_PREFIX: z
       .string()
       .regex(/^[\w.-]{1,64}$/, 'must be 1–64 letters, digits, dots, dashes or underscores')
-      .default('operate'),
-    RELAY_ENABLED: z
-      .enum(['true', 'false'])
-      .default('true')
-      .transform((value) => value === 'true'),
-    RELAY_BATCH_SIZE: positiveInt.max(10_000).default(500),
-    RELAY_POLL_INTERVAL_MS: positiveInt.default(500),
-    RELAY_LEADER_RETRY_MS: positiveInt.default(1_000),
-    EVENT_RETENTION_DAYS: z.coerce.number().positive().default(7),
-    RETENTION_PRUNE_INTERVAL_MS: positiveInt.default(60 * 60 * 1000),
-    REPLAY_MAX_EVENTS: positiveInt.max(100_000).default(1_000),
-    REPLAY_BUFFER_EVENTS: positiveInt.max(1_000_000).default(10_000),
-    SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000),
-    PAYMENT_WEBHOOK_SECRET: secret.optional(),
-    PAYMENT_WEBHOOK_TOLERANCE_SECONDS: positiveInt.max(3_600).default(300),
-    ANALYTICS_MIN_INTERVAL_MS: positiveInt.default(1_000),
-    SOCKET_MESSAGES_PER_SECOND: positiveInt.max(10_000).default(20),
-    SOCKET_MESSAGE_BURST: positiveInt.max(10_000).default(40),
-    SOCKET_ABUSE_DISCONNECT_AFTER: positiveInt.max(100_000).default(100),
-    SOCKET_MAX_MESSAGE_BYTES: positiveInt.max(MAX_CLIENT_MESSAGE_BYTES).default(MAX_CLIENT_MESSAGE_BYTES),
-    SOCKET_MAX_SUBSCRIPTIONS: positiveInt.max(MAX_SUBSCRIPTIONS).default(MAX_SUBSCRIPTIONS),
-    SOCKETS_PER_USER_MAX: positiveInt.max(10_000).default(20),
-    LOGIN_FAILURES_PER_EMAIL_PER_MINUTE: positiveInt.max(10_000).default(10),
-    LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: positiveInt.max(100_000).default(30),
-    HANDSHAKES_PER_ADDRESS_PER_SECOND: positiveInt.max(100_000).default(50),
-    PENDING_CONNECTIONS_PER_ADDRESS: positiveInt.max(100_000).default(50),
-    METRICS_SECRET: secret.optional(),
-    PRESENCE_SETTLE_MS: positiveInt.max(60_000).default(250),
-    PRESENCE_OFFLINE_GRACE_MS: positiveInt.max(600_000).default(10_000),
-    SESSION_REVOCATION_SWEEP_MS: positiveInt.max(60_000).default(5_000),
-    ESCROW_OPENINGS_PER_SELLER_PER_HOUR: positiveInt.max(10_000).default(5),
-    ORDER_NOTIFICATIONS_PER_BUYER_PER_HOUR: positiveInt.max(10_000).default(5),
+      .default('operate')
+      .meta(setting('nodes', 'Prefix of every Redis key and channel (two deployments may share one Redis).')),
+    RELAY_ENABLED: flag
+      .default(true)
+      .meta(
+        setting('events', 'Whether this node takes part in relaying the outbox (one leader at a time, by a PostgreSQL advisory lock).'),
+      ),
+    RELAY_BATCH_SIZE: positiveInt.max(10_000).default(500).meta(setting('events', 'Events the relay publishes per batch.')),
+    RELAY_POLL_INTERVAL_MS: positiveInt.default(500).meta(setting('events', 'The relay’s safety-net poll (commits wake it at once).')),
+    RELAY_LEADER_RETRY_MS: positiveInt.default(1_000).meta(setting('events', 'How often a follower tries to take over the relay.')),
+    EVENT_RETENTION_DAYS: z.coerce
+      .number()
+      .positive()
+      .default(7)
+      .meta(setting('events', 'How long delivered events stay replayable for reconnecting clients.')),
+    RETENTION_PRUNE_INTERVAL_MS: positiveInt
+      .default(60 * 60 * 1000)
+      .meta(setting('events', 'How often events older than the retention are pruned.')),
+    REPLAY_MAX_EVENTS: positiveInt
+      .max(100_000)
+      .default(1_000)
+      .meta(setting('events', 'A client further behind than this gets reset (refetch) instead of a replay.')),
+    REPLAY_BUFFER_EVENTS: positiveInt
+      .max(1_000_000)
+      .default(10_000)
+      .meta(
+        setting(
+          'events',
+          'Recently delivered events each node keeps in memory: a client resuming within them is replayed without a query.',
+        ),
+      ),
+    PRESENCE_SETTLE_MS: positiveInt
+      .max(60_000)
+      .default(250)
+      .meta(setting('events', 'A person’s first socket is announced online after this (tabs opening together: one check).')),
+    PRESENCE_OFFLINE_GRACE_MS: positiveInt
+      .max(600_000)
+      .default(10_000)
+      .meta(setting('events', 'A person is announced offline once their last socket has been gone this long (a reload does not flicker).')),
+    OVERDUE_SWEEP_INTERVAL_MS: positiveInt
+      .default(60_000)
+      .meta(setting('features', 'How often SENT invoices past their due date are marked OVERDUE.')),
+    PAYMENT_WEBHOOK_SECRET: secret
+      .optional()
+      .meta(
+        setting(
+          'features',
+          'The payment provider signs POST /webhooks/payments with it (≥ 32 characters). Required in production; unset elsewhere, the webhook answers 503.',
+        ),
+      ),
+    PAYMENT_WEBHOOK_TOLERANCE_SECONDS: positiveInt
+      .max(3_600)
+      .default(300)
+      .meta(setting('features', 'A webhook signed longer ago (or ahead) than this is refused as stale.')),
+    ANALYTICS_MIN_INTERVAL_MS: positiveInt
+      .default(1_000)
+      .meta(setting('features', 'Seller analytics events are coalesced to at most one per seller per interval.')),
+    METRICS_SECRET: secret
+      .optional()
+      .meta(
+        setting('operations', 'The bearer token Prometheus sends to scrape GET /metrics (≥ 32 characters); unset, /metrics answers 403.'),
+      ),
   })
   .refine((values) => values.NODE_ENV !== 'production' || values.PAYMENT_WEBHOOK_SECRET !== undefined, {
     path: ['PAYMENT_WEBHOOK_SECRET'],
     message: 'is required in production (the payment provider signs its webhooks with it)',
   });
 
-/** Longest statement, and longest idle time inside a transaction, before the database ends it. */
-export interface DatabaseTimeouts {
-  readonly statementMs: number;
-  readonly idleInTransactionMs: number;
+/** Every setting with its documentation, in declaration order (for the generated `.env.example` and docs). */
+export function settings(): { name: string; doc: SettingDoc; default: string | undefined; required: boolean }[] {
+  return Object.entries(appSchema.shape).map(([name, schema]) => {
+    const doc = schema.meta() as unknown as SettingDoc;
+    return { name, doc, default: defaultOf(schema), required: !schema.safeParse(undefined).success };
+  });
 }
 
-export type DatabaseConfig = { readonly timeouts: DatabaseTimeouts } & (
+/** A schema's default as written in `.env` (looked for under its pipe and transform wrappers). */
+function defaultOf(schema: z.ZodType): string | undefined {
+  const def = schema.def as { type: string; defaultValue?: unknown; in?: z.ZodType };
+  if (def.type === 'default') return String(def.defaultValue);
+  if (def.type === 'pipe' && def.in) return defaultOf(def.in);
+  return undefined;
+}
+
+export type DatabaseConfig = { readonly timeouts: { readonly statementMs: number; readonly idleInTransactionMs: number } } & (
   { readonly kind: 'postgres'; readonly url: string } | { readonly kind: 'embedded'; readonly dataDir: string }
 );
 
-export interface AppConfig {
-  readonly env: 'development' | 'test' | 'production';
-  readonly host: string;
-  readonly port: number;
-  readonly database: DatabaseConfig;
-  readonly jwt: {
-    readonly accessSecret: string;
-    readonly refreshSecret: string;
-    readonly issuer: string;
-    readonly audience: string;
-    readonly accessTtlSeconds: number;
-    readonly refreshTtlSeconds: number;
-  };
-  readonly corsOrigins: readonly string[];
-  readonly overdueSweepIntervalMs: number;
-  /** Set when several API nodes share sockets through Redis. */
-  readonly redisUrl: string | undefined;
-  /** Prefix of every Redis key and channel this deployment uses (two deployments may share one Redis). */
-  readonly redisKeyPrefix: string;
-  readonly relay: {
-    readonly enabled: boolean;
-    readonly batchSize: number;
-    readonly pollIntervalMs: number;
-    readonly leaderRetryMs: number;
-  };
-  readonly retention: { readonly days: number; readonly pruneIntervalMs: number };
-  readonly replayMaxEvents: number;
-  /** How many recently delivered events each node keeps in memory to replay from without a query. */
-  readonly replayBufferEvents: number;
-  readonly shutdownTimeoutMs: number;
-  readonly paymentWebhook: {
-    /** Unset outside production: the webhook then answers 503 and changes nothing. */
-    readonly secret: string | undefined;
-    readonly toleranceSeconds: number;
-  };
-  /** Seller analytics are published at most once per this interval per seller. */
-  readonly analyticsMinIntervalMs: number;
-  readonly sockets: SocketLimits;
-  /** Across every node when Redis is configured; each over-limit attempt is `429 rate_limited`. */
-  readonly limits: {
-    /** Failed sign-ins for one email (from any address) per minute. */
-    readonly loginFailuresPerEmailPerMinute: number;
-    /** Sign-in attempts from one client address (for any email) per minute. */
-    readonly loginAttemptsPerAddressPerMinute: number;
-    /** socket.io handshakes from one client address per second. */
-    readonly handshakesPerAddressPerSecond: number;
-    /** Connections from one client address not yet authenticated, on one node. */
-    readonly pendingConnectionsPerAddress: number;
-  };
-  /** The bearer token `/metrics` requires; unset, `/metrics` is off. */
-  readonly metricsSecret: string | undefined;
-  readonly presence: {
-    /** A person's first socket is announced this long after it joins (tabs opening together: one check). */
-    readonly settleMs: number;
-    /** A person is announced offline once their last socket has been gone this long. */
-    readonly offlineGraceMs: number;
-  };
-  /** Escrows one buyer may open with one seller per hour (each notifies the seller). */
-  readonly escrowOpeningsPerSellerPerHour: number;
-  /** "New order" notifications one buyer may cause one seller per hour (the orders themselves always arrive). */
-  readonly orderNotificationsPerBuyerPerHour: number;
-  readonly sessions: {
-    /** Each node looks this often for sessions revoked elsewhere, in case the cross-node message was lost. */
-    readonly revocationSweepMs: number;
-  };
-}
-
+/** The validated configuration: settings grouped by what uses them (see `settings()` for what each means). */
+export type AppConfig = ReturnType<typeof toAppConfig>;
 /** What one client connection may do; every refusal carries a stable code. */
-export interface SocketLimits {
-  /** Token bucket: client messages refilled per second, and how many may come at once. */
-  readonly messagesPerSecond: number;
-  readonly messageBurst: number;
-  /** Messages refused for rate in a row before the socket is disconnected. */
-  readonly abuseDisconnectAfter: number;
-  /** Largest client message, as its JSON text (the shared protocol's limit is the ceiling). */
-  readonly maxMessageBytes: number;
-  /** Subscriptions (entity rooms such as one escrow, or the marketplace) one socket may hold. */
-  readonly maxSubscriptions: number;
-  /** Sockets one user may hold open on one API node (tabs, devices). */
-  readonly perUserMax: number;
-}
+export type SocketLimits = AppConfig['sockets'];
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -221,9 +304,7 @@ export function loadDatabaseConfig(env: Env): DatabaseConfig {
   return toDatabase(parse(databaseSchema, env));
 }
 
-/** Reads and validates the whole environment; the app calls it once, at start. */
-export function loadConfig(env: Env): AppConfig {
-  const values = parse(appSchema, env);
+function toAppConfig(values: z.infer<typeof appSchema>) {
   return {
     env: values.NODE_ENV,
     host: values.HOST,
@@ -272,7 +353,12 @@ export function loadConfig(env: Env): AppConfig {
     escrowOpeningsPerSellerPerHour: values.ESCROW_OPENINGS_PER_SELLER_PER_HOUR,
     orderNotificationsPerBuyerPerHour: values.ORDER_NOTIFICATIONS_PER_BUYER_PER_HOUR,
     sessions: { revocationSweepMs: values.SESSION_REVOCATION_SWEEP_MS },
-  };
+  } as const;
+}
+
+/** Reads and validates the whole environment; the app calls it once, at start. */
+export function loadConfig(env: Env): AppConfig {
+  return toAppConfig(parse(appSchema, env));
 }
 
 /** Injection token for the validated AppConfig. */
