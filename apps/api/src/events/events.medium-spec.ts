@@ -60,9 +60,17 @@ describe('transactional outbox and relay', () => {
     expect(node.delivered[0]?.envelope.cursor).toBeGreaterThan(0);
   });
 
+  it('refuses, loudly and before writing, a transaction not opened with prisma.transaction', async () => {
+    await expect(prisma.$transaction(async (tx) => publish('RAW-1', { tx }))).rejects.toMatchObject({
+      name: 'EventPublishError',
+      code: 'unsupported_transaction',
+    });
+    expect(await prisma.eventOutbox.count({ where: { payload: { path: ['invoiceNumber'], equals: 'RAW-1' } } })).toBe(0);
+  });
+
   it('delivers nothing for a rolled-back transaction (a later event proves the relay ran)', async () => {
     await expect(
-      prisma.$transaction(async (tx) => {
+      prisma.transaction(async (tx) => {
         await publish('ROLLED-BACK', { tx });
         throw new Error('business rule failed');
       }),

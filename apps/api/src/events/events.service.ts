@@ -41,7 +41,7 @@ export function scopesOf<E extends EventName>(target: TargetFor<E>): readonly Sc
 
 export class EventPublishError extends Error {
   constructor(
-    readonly code: 'invalid_event_payload' | 'invalid_event_scope',
+    readonly code: 'invalid_event_payload' | 'invalid_event_scope' | 'unsupported_transaction',
     message: string,
   ) {
     super(message);
@@ -150,14 +150,18 @@ export class EventsService extends ScopedPublisher {
   ): Promise<PublishedEvent<E>> {
     const published = createPublished(event, checkPublish(event, target, payload));
     const audiences = audiencesOf(scopesOf(target));
+    // After the commit, never before: a rolled-back row must not be looked for (see RelayService.committed).
+    if (options.tx && !this.prisma.afterCommit(options.tx, () => this.relay.committed()))
+      throw new EventPublishError(
+        'unsupported_transaction',
+        'Publish in a transaction opened with PrismaService.transaction(fn): one from $transaction cannot tell the relay it committed',
+      );
     // One parameterised statement: a model `create` costs about twice the CPU in Prisma's client
     // runtime, and every event of every feature pays it (measured with `pnpm bench`).
     await (options.tx ?? this.prisma).$executeRaw`
       INSERT INTO "EventOutbox" (id, type, audiences, payload, "occurredAt")
       VALUES (${published.id}::uuid, ${event}, ${audiences}::text[], ${JSON.stringify(published.payload)}::jsonb, ${new Date(published.occurredAt)})`;
-    // After the commit, never before: a rolled-back row must not be looked for (see RelayService.committed).
     if (!options.tx) this.relay.committed();
-    else this.prisma.afterCommit(options.tx, () => this.relay.committed());
     return published;
   }
 }

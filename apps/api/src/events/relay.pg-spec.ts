@@ -37,13 +37,13 @@ describe('relay with concurrent transactions (PostgreSQL)', () => {
     const firstHasInserted = new Promise<void>((resolve) => (firstInserted = resolve));
 
     // T1 inserts first (lower id), then stays open until T2 has committed and been delivered.
-    const first = prisma.$transaction(async (tx) => {
+    const first = prisma.transaction(async (tx) => {
       await events.toOrganization(organizationId).emit(InvoiceEvent.Created, invoicePayload(organizationId, 'FIRST-INSERTED'), { tx });
       firstInserted();
       await firstMayCommit;
     });
     await firstHasInserted;
-    await prisma.$transaction(async (tx) => {
+    await prisma.transaction(async (tx) => {
       await events.toOrganization(organizationId).emit(InvoiceEvent.Created, invoicePayload(organizationId, 'SECOND-INSERTED'), { tx });
     });
     await node.waitForCount(1);
@@ -65,7 +65,7 @@ describe('relay with concurrent transactions (PostgreSQL)', () => {
     node.delivered.length = 0;
     await Promise.all(
       Array.from({ length: 40 }, (_, index) =>
-        prisma.$transaction(async (tx) => {
+        prisma.transaction(async (tx) => {
           await events.toOrganization(organizationId).emit(InvoiceEvent.Created, invoicePayload(organizationId, `C-${index}`), { tx });
         }),
       ),
