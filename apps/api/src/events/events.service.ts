@@ -156,8 +156,8 @@ export class EventsService extends ScopedPublisher {
         'unsupported_transaction',
         'Publish in a transaction opened with PrismaService.transaction(fn): one from $transaction cannot tell the relay it committed',
       );
-    // One parameterised statement: a model `create` costs about twice the CPU in Prisma's client
-    // runtime, and every event of every feature pays it (measured with `pnpm bench`).
+    // One parameterised statement: a model `create` costs far more CPU in Prisma's client runtime, and
+    // every event of every feature pays it (see docs/performance.md).
     await (options.tx ?? this.prisma).$executeRaw`
       INSERT INTO "EventOutbox" (id, type, audiences, payload, "occurredAt")
       VALUES (${published.id}::uuid, ${event}, ${audiences}::text[], ${JSON.stringify(published.payload)}::jsonb, ${new Date(published.occurredAt)})`;

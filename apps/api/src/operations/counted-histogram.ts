@@ -17,8 +17,8 @@ interface Series<T extends string> {
 /**
  * A prom-client Histogram for the delivery path: each observation is one map look-up by the caller's key and
  * an increment in an array of bucket counts. prom-client's own `observe` hashes the labels and reads bucket counts keyed
- * by the bound as a string on every call, ~1 µs; once per delivered event that was ~2.5% of the fan-out's CPU
- * in `pnpm bench`. Scraped, it exports exactly what a prom-client Histogram exports (cumulative `_bucket`s
+ * by the bound as a string on every call, a visible share of the fan-out's CPU once per delivered event
+ * (docs/performance.md). Scraped, it exports exactly what a prom-client Histogram exports (cumulative `_bucket`s
  * with `le`, `+Inf`, `_sum`, `_count`). Only `record(key, value)` records here.
  */
 export class CountedHistogram<T extends string> extends Histogram<T> {

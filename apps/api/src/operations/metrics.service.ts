@@ -84,7 +84,7 @@ export class Metrics {
   });
 
   // The process's own figures, read when scraped. prom-client's default set is not used: its GC observer and
-  // event-loop monitor run all the time and cost ~10 µs per delivered event at 1,000 events/s (pnpm bench).
+  // event-loop monitor run all the time, a measurable cost on every delivered event (see docs/performance.md).
   readonly processCpu = new Gauge({
     name: 'operate_process_cpu_seconds_total',
     help: 'User and system CPU time spent by this process.',
