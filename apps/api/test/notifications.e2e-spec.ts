@@ -18,7 +18,7 @@ describe('notifications (e2e)', () => {
     [a1Tab1, a1Tab2, a2] = await Promise.all([ctx.connect(ctx.tenants.a1), ctx.connect(ctx.tenants.a1), ctx.connect(ctx.tenants.a2)]);
     const notifications = ctx.app.get(NotificationsService);
     const create = (input: Parameters<NotificationsService['create']>[0]) =>
-      ctx.prisma.transaction((tx) => notifications.create(input, tx));
+      ctx.prisma.transaction((tx) => notifications.create(input, { tx }));
     const orgWide = await create({ organizationId: ctx.tenants.orgA, title: 'Quarter closed', message: 'For everyone in A' });
     const forA1 = await create({
       organizationId: ctx.tenants.orgA,

@@ -12,7 +12,7 @@ import {
   type PublishableEvent,
   type ServerToClientEvents,
 } from './index.js';
-import { roomOf, rooms, scope } from './scopes.js';
+import { audienceOf, roomOf, rooms, scope, scopeKindOfAudience } from './scopes.js';
 
 // Compile-time checks (tests are type-checked): the payload type follows from the event name.
 const invoiceNumber: EventPayload<typeof InvoiceEvent.Paid>['invoiceNumber'] = 'INV-1';
@@ -77,6 +77,19 @@ describe('event catalog', () => {
     expect(roomOf(scope.organization('o1'))).toBe('org:o1');
     expect(roomOf(scope.user('u1'))).toBe('user:u1');
     expect(roomOf(scope.broadcast())).toBeUndefined();
+  });
+
+  it('reads an audience’s scope kind back from the same spelling', () => {
+    const targets = [
+      scope.organization('o1'),
+      scope.user('u1'),
+      scope.family('f1'),
+      scope.escrow('e1'),
+      scope.marketplace(),
+      scope.broadcast(),
+    ];
+    expect(targets.map((target) => scopeKindOfAudience(audienceOf(target)))).toEqual(targets.map((target) => target.kind));
+    expect(scopeKindOfAudience('somewhere:else')).toBeUndefined();
   });
 });
 

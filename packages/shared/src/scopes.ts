@@ -76,6 +76,20 @@ export function audiencesOf(targets: readonly Scope[]): string[] {
   return audiences.includes(BROADCAST_AUDIENCE) ? [BROADCAST_AUDIENCE] : audiences;
 }
 
+const roomPrefixes: readonly (readonly [string, ScopeKind])[] = [
+  [rooms.organization(''), ScopeKind.Organization],
+  [rooms.user(''), ScopeKind.User],
+  [rooms.family(''), ScopeKind.Family],
+  [rooms.escrow(''), ScopeKind.Entity],
+];
+
+/** The scope kind an audience (a room name, or BROADCAST_AUDIENCE) delivers to, read from its spelling in `rooms`. */
+export function scopeKindOfAudience(audience: string): PublishScopeKind | undefined {
+  if (audience === BROADCAST_AUDIENCE) return ScopeKind.Broadcast;
+  if (audience === rooms.marketplace()) return ScopeKind.Marketplace;
+  return roomPrefixes.find(([prefix]) => audience.startsWith(prefix))?.[1] as PublishScopeKind | undefined;
+}
+
 /** The socket.io room a scope delivers to, or undefined for a broadcast (every connected socket). */
 export function roomOf(target: Scope): string | undefined {
   switch (target.kind) {

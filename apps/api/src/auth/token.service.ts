@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import type { ErrorCode } from '@operate/shared';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { PlatformRole, Role } from '../generated/prisma/enums.js';
 import { JwtKeys } from './jwt-keys.js';
@@ -24,7 +25,8 @@ export interface RefreshClaims {
   readonly generation: number;
 }
 
-export type TokenProblem = 'token_expired' | 'unauthorized' | 'session_revoked';
+/** Why a token is refused: the same codes on HTTP and at the socket handshake. */
+export type TokenProblem = Extract<ErrorCode, 'token_expired' | 'unauthorized' | 'session_revoked'>;
 
 const MESSAGES: Record<TokenProblem, string> = {
   token_expired: 'The token has expired',

@@ -32,18 +32,7 @@ import type { OperateServer, OperateSocket } from './socket-types.js';
 type AckFn = (response: Ack<unknown>) => void;
 
 /** A connect_error whose message is the stable code; `data` repeats it with a human message. */
-function handshakeError(
-  code:
-    | 'unauthorized'
-    | 'token_expired'
-    | 'session_revoked'
-    | 'shutting_down'
-    | 'invalid_payload'
-    | 'too_many_subscriptions'
-    | 'too_many_connections'
-    | 'rate_limited',
-  message: string,
-): ExtendedError {
+function handshakeError(code: ErrorCode, message: string): ExtendedError {
   const error: ExtendedError = new Error(code);
   error.data = { code, message };
   return error;

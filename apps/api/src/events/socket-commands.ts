@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { ClientCommandName, CommandRequest, CommandResponse } from '@operate/shared';
+import type { ClientCommandName, CommandRequest, CommandResponse, ErrorCode } from '@operate/shared';
 import type { OperateSocket } from './socket-types.js';
 
 /** Thrown by a command handler to answer `{ ok: false, error: { code, message } }`. */
 export class CommandError extends Error {
   constructor(
-    readonly code: 'forbidden' | 'invalid_payload' | 'unauthorized' | 'session_revoked' | 'too_many_subscriptions',
+    readonly code: ErrorCode,
     message: string,
   ) {
     super(message);

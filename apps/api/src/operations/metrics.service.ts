@@ -1,21 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { scopeKindOfAudience } from '@operate/shared';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { CountedHistogram } from './counted-histogram.js';
-
-/** A room's scope, from its name's prefix: a bounded label (never a tenant's id). */
-const SCOPE_OF_PREFIX: Readonly<Record<string, string>> = {
-  org: 'organization',
-  user: 'user',
-  family: 'family',
-  escrow: 'escrow',
-  marketplace: 'marketplace',
-  '*': 'broadcast',
-};
-
-function scopeOf(audience: string): string {
-  const colon = audience.indexOf(':');
-  return SCOPE_OF_PREFIX[colon === -1 ? audience : audience.slice(0, colon)] ?? 'other';
-}
 
 /**
  * What `/metrics` reports, in its own registry (several apps can share a process in tests). The event
@@ -75,7 +61,7 @@ export class Metrics {
   });
   readonly deliveryLag = new CountedHistogram({
     name: 'operate_delivery_lag_seconds',
-    help: 'From publish to emit on this node, by the scope of the event (organization, user, family, escrow, marketplace, broadcast).',
+    help: 'From publish to emit on this node, by the scope kind of the event (organization, user, family, entity, marketplace, broadcast).',
     labelNames: ['scope'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     // Recorded by scope name, so the series stay a handful whatever the number of tenants.
@@ -122,6 +108,6 @@ export class Metrics {
     this.deliveredCounts.set(type, (this.deliveredCounts.get(type) ?? 0) + 1);
     const [first] = audiences;
     if (first === undefined) return;
-    this.deliveryLag.record(scopeOf(first), Math.max(0, (now - Date.parse(occurredAt)) / 1000));
+    this.deliveryLag.record(scopeKindOfAudience(first) ?? 'other', Math.max(0, (now - Date.parse(occurredAt)) / 1000));
   }
 }

@@ -1,5 +1,7 @@
 'use client';
 
+import { Emitter } from '@operate/shared/client';
+
 /**
  * Who is signed in, held in this tab's memory only: no token is ever written where a page script could
  * read it later (localStorage, sessionStorage, a readable cookie). The refresh token lives in an httpOnly
@@ -31,7 +33,7 @@ export type SessionState =
 
 const RESTORING: SessionState = { status: 'restoring', session: null };
 const SIGNED_OUT: SessionState = { status: 'signed-out', session: null };
-const listeners = new Set<() => void>();
+const changed = new Emitter<void>();
 let state: SessionState = RESTORING;
 
 export const sessionStore = {
@@ -40,10 +42,7 @@ export const sessionStore = {
   initial: (): SessionState => RESTORING,
   set: (session: Session | null): void => {
     state = session ? { status: 'signed-in', session } : SIGNED_OUT;
-    for (const listener of [...listeners]) listener();
+    changed.emit();
   },
-  subscribe: (listener: () => void): (() => void) => {
-    listeners.add(listener);
-    return () => listeners.delete(listener);
-  },
+  subscribe: (listener: () => void): (() => void) => changed.on(listener),
 };

@@ -10,13 +10,10 @@ import {
   SellerEvent,
   ShopEvent,
   type EventEnvelope,
-  type EventName,
   type EventPayload,
-  type ProtocolEventName,
+  type PublishableEvent,
 } from '@operate/shared';
 import { queryKeys } from '@/lib/query-keys';
-
-export type DomainEventName = Exclude<EventName, ProtocolEventName>;
 
 /**
  * Which cached queries each event makes stale. Keyed by every domain event of the catalog: a new event
@@ -52,11 +49,11 @@ export const invalidations = {
   [MarketplaceEvent.ListingSold]: () => [queryKeys.listings],
   // The server's list is the truth (tabs, other nodes): a change refetches it.
   [PresenceEvent.Changed]: () => [queryKeys.presence],
-} satisfies { readonly [E in DomainEventName]: (payload: EventPayload<E>) => readonly QueryKey[] };
+} satisfies { readonly [E in PublishableEvent]: (payload: EventPayload<E>) => readonly QueryKey[] };
 
 export function keysToInvalidate(envelope: EventEnvelope): readonly QueryKey[] {
   if (!Object.hasOwn(invalidations, envelope.type)) return [];
-  const rule = invalidations[envelope.type as DomainEventName] as (payload: unknown) => readonly QueryKey[];
+  const rule = invalidations[envelope.type as PublishableEvent] as (payload: unknown) => readonly QueryKey[];
   return rule(envelope.payload);
 }
 

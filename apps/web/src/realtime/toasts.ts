@@ -9,8 +9,9 @@ import {
   type EventEnvelope,
   type EventPayload,
   type NotificationPriority,
+  type PublishableEvent,
 } from '@operate/shared';
-import type { DomainEventName } from './invalidation';
+import { Emitter } from '@operate/shared/client';
 
 export interface Toast {
   readonly id: string;
@@ -19,10 +20,10 @@ export interface Toast {
   readonly priority: NotificationPriority;
 }
 
-type ToastRule<E extends DomainEventName> = (payload: EventPayload<E>, selfId: string | undefined) => Omit<Toast, 'id'> | null;
+type ToastRule<E extends PublishableEvent> = (payload: EventPayload<E>, selfId: string | undefined) => Omit<Toast, 'id'> | null;
 
 /** The events important enough to interrupt: what the toast says. Others only refresh the page. */
-export const toastRules: { readonly [E in DomainEventName]?: ToastRule<E> } = {
+export const toastRules: { readonly [E in PublishableEvent]?: ToastRule<E> } = {
   [InvoiceEvent.Created]: (p) => ({
     title: 'New invoice',
     message: `${p.invoiceNumber} for ${p.customerName}: ${p.total} ${p.currency}`,
@@ -46,22 +47,17 @@ export const toastRules: { readonly [E in DomainEventName]?: ToastRule<E> } = {
 };
 
 export function toastFor(envelope: EventEnvelope, selfId: string | undefined): Toast | null {
-  const rule: ToastRule<DomainEventName> | undefined = toastRules[envelope.type as DomainEventName];
+  const rule: ToastRule<PublishableEvent> | undefined = toastRules[envelope.type as PublishableEvent];
   const toast = rule?.(envelope.payload as never, selfId);
   return toast ? { id: envelope.id, ...toast } : null;
 }
 
-type Listener = () => void;
-
 /** The visible toasts, as an external store React reads with useSyncExternalStore. */
 export class ToastStore {
   private toasts: readonly Toast[] = [];
-  private readonly listeners = new Set<Listener>();
+  private readonly changed = new Emitter<void>();
 
-  readonly subscribe = (listener: Listener) => {
-    this.listeners.add(listener);
-    return () => void this.listeners.delete(listener);
-  };
+  readonly subscribe = (listener: () => void) => this.changed.on(listener);
 
   readonly snapshot = () => this.toasts;
 
@@ -76,6 +72,6 @@ export class ToastStore {
 
   private set(toasts: readonly Toast[]): void {
     this.toasts = toasts;
-    for (const listener of [...this.listeners]) listener();
+    this.changed.emit();
   }
 }

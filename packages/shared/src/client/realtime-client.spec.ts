@@ -83,6 +83,35 @@ describe(RealtimeClient.name, () => {
       expect(other).toEqual(['INV-1@1', 'INV-2@2']);
     });
 
+    it('keeps calling the other handlers, and onEvent (cache invalidation, toasts), when one handler throws', async () => {
+      const failures: unknown[] = [];
+      const h = harness({ onHandlerError: (error) => failures.push(error) });
+      await connect(h);
+      const after: string[] = [];
+      const everything: string[] = [];
+      h.client.subscribe(InvoiceEvent.Created, () => {
+        throw new Error('a page’s handler is broken');
+      });
+      h.client.subscribe(InvoiceEvent.Created, (payload) => after.push(payload.invoiceNumber));
+      h.client.onEvent((envelope) => everything.push(envelope.type));
+      h.client.onEvent(() => {
+        throw new Error('so is a logger');
+      });
+      h.client.onEvent((envelope) => everything.push(`again ${envelope.type}`));
+
+      h.socket.deliver(InvoiceEvent.Created, invoice('INV-1'), { cursor: 1 });
+      h.socket.deliver(InvoiceEvent.Created, invoice('INV-2'), { cursor: 2 });
+
+      expect(after).toEqual(['INV-1', 'INV-2']);
+      expect(everything).toEqual(['invoice.created', 'again invoice.created', 'invoice.created', 'again invoice.created']);
+      expect(failures.map((failure) => (failure as Error).message)).toEqual([
+        'a page’s handler is broken',
+        'so is a logger',
+        'a page’s handler is broken',
+        'so is a logger',
+      ]);
+    });
+
     it('ignores names outside the catalog and values that are not envelopes', async () => {
       const h = harness();
       await connect(h);

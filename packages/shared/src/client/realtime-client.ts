@@ -11,7 +11,7 @@ import {
   type CommandResponse,
   type HandshakeAuth,
 } from '../protocol.js';
-import { Emitter } from './emitter.js';
+import { Emitter, type ListenerErrorReporter } from './emitter.js';
 import { subscriptionRoom as subscriptionKey } from '../scopes.js';
 
 /**
@@ -122,6 +122,8 @@ export interface RealtimeClientOptions {
   /** socket.io options (reconnection backoff and jitter are socket.io's own). */
   readonly socketOptions?: Partial<ManagerOptions & SocketOptions>;
   readonly createSocket?: SocketFactory;
+  /** Where an error thrown by an event handler goes (the other handlers run regardless); default: thrown again on its own. */
+  readonly onHandlerError?: ListenerErrorReporter;
 }
 
 type AnyEnvelope = EventEnvelope;
@@ -137,15 +139,16 @@ const defaultSocketFactory: SocketFactory = (url, options) => io(url, options);
 export class RealtimeClient {
   private readonly socket: RealtimeSocket;
   private readonly cursorStore: CursorStore;
-  private readonly handlers = new Map<EventName, Set<Handler>>();
-  private readonly anyHandlers = new Set<(envelope: AnyEnvelope) => void>();
+  private readonly handlers = new Map<EventName, Emitter<AnyEnvelope>>();
+  private readonly anyHandlers: Emitter<AnyEnvelope>;
   private readonly statusEmitter = new Emitter<RealtimeStatus>();
   private readonly resyncEmitter = new Emitter<ResyncReason>();
   private readonly problemEmitter = new Emitter<RealtimeError>();
   private readonly held = new Map<string, { readonly subscription: Subscription; count: number }>();
   private readonly seenIds = new Set<string>();
   private readonly seenOrder: string[] = [];
-  private readonly options: Required<Omit<RealtimeClientOptions, 'cursorStore' | 'createSocket' | 'socketOptions'>>;
+  private readonly options: Required<Omit<RealtimeClientOptions, 'cursorStore' | 'createSocket' | 'socketOptions' | 'onHandlerError'>>;
+  private readonly reportHandlerError: ListenerErrorReporter | undefined;
   private currentStatus: RealtimeStatus = 'connecting';
   private cursor: number | undefined;
   /** Whether this connection's handshake carried a cursor (else the app refetches once connected). */
@@ -168,6 +171,8 @@ export class RealtimeClient {
       offlineQueueLimit: options.offlineQueueLimit ?? 20,
       dedupeWindow: options.dedupeWindow ?? 2_000,
     };
+    this.reportHandlerError = options.onHandlerError;
+    this.anyHandlers = new Emitter(options.onHandlerError);
     this.cursorStore = options.cursorStore ?? memoryCursorStore();
     this.cursor = this.cursorStore.load();
     const createSocket = options.createSocket ?? defaultSocketFactory;
@@ -218,17 +223,15 @@ export class RealtimeClient {
 
   /** Calls `handler` with each event of this name (payload typed by the event); returns the unsubscribe. */
   subscribe<E extends EventName>(event: E, handler: (payload: EventPayload<E>, envelope: EventEnvelope<E>) => void): () => void {
-    let set = this.handlers.get(event);
-    if (!set) this.handlers.set(event, (set = new Set()));
-    const entry = handler as unknown as Handler;
-    set.add(entry);
-    return () => void set.delete(entry);
+    let emitter = this.handlers.get(event);
+    if (!emitter) this.handlers.set(event, (emitter = new Emitter(this.reportHandlerError)));
+    const typed = handler as unknown as Handler;
+    return emitter.on((envelope) => typed(envelope.payload, envelope));
   }
 
   /** Every event, after duplicate dropping (for cache invalidation, toasts, logs). */
   onEvent(handler: (envelope: AnyEnvelope) => void): () => void {
-    this.anyHandlers.add(handler);
-    return () => void this.anyHandlers.delete(handler);
+    return this.anyHandlers.on(handler);
   }
 
   onStatus(listener: (status: RealtimeStatus) => void): () => void {
@@ -397,8 +400,9 @@ export class RealtimeClient {
       default:
         break;
     }
-    for (const handler of [...(this.handlers.get(envelope.type) ?? [])]) handler(envelope.payload, envelope);
-    for (const handler of [...this.anyHandlers]) handler(envelope);
+    // A handler that throws stops neither the others nor, through onEvent, cache invalidation and toasts.
+    this.handlers.get(envelope.type)?.emit(envelope);
+    this.anyHandlers.emit(envelope);
   }
 
   private onConnected(envelope: EventEnvelope<typeof ProtocolEvent.Connected>): void {

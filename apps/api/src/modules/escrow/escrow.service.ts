@@ -4,6 +4,7 @@ import { EscrowEvent, EscrowParty, EscrowStatus, scope, type DisputeOutcome, typ
 import type { AuthUser } from '../../auth/token.service.js';
 import { ApiError, conflict, forbidden, notFound } from '../../common/http-errors.js';
 import { pageOf, type Page } from '../../common/page-query.js';
+import { formatMoney } from '../../common/money.js';
 import { assertPaymentMatches, recordProviderEvent } from '../../common/provider-events.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { EventsService } from '../../events/events.service.js';
@@ -141,7 +142,7 @@ export class EscrowService {
           title: 'New escrow',
           message: `A buyer opened an escrow of ${summary.amount} ${summary.currency} with you: ${escrow.description}`,
         },
-        tx,
+        { tx },
       );
       return summary;
     });
@@ -277,7 +278,7 @@ export class EscrowService {
           previous: escrow.paymentStatus,
           paymentStatus: updated.paymentStatus,
           providerEventId: event.id,
-          amount: updated.amount.toFixed(2),
+          amount: formatMoney(updated.amount),
           currency: updated.currency,
           changedAt: updated.updatedAt.toISOString(),
         },
@@ -322,7 +323,7 @@ export class EscrowService {
           message: `${summary.amount} ${summary.currency} (${escrow.description}) ${released ? 'was released to the seller' : 'was refunded to the buyer'}.`,
           type: released ? 'success' : 'info',
         },
-        tx,
+        { tx },
       );
     }
   }

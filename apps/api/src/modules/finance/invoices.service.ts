@@ -158,7 +158,7 @@ export class InvoicesService {
           type: 'success',
           priority: 'normal',
         },
-        tx,
+        { tx },
       );
       return toInvoiceSummary(invoice);
     });

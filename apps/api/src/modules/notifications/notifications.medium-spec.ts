@@ -30,7 +30,7 @@ describe(NotificationsService.name, () => {
 
   beforeEach(() => events.clear());
 
-  const create = (input: Parameters<NotificationsService['create']>[0]) => prisma.transaction((tx) => notifications.create(input, tx));
+  const create = (input: Parameters<NotificationsService['create']>[0]) => prisma.transaction((tx) => notifications.create(input, { tx }));
 
   it('announces a personal notification to that user and an organization-wide one to the organization, in the transaction', async () => {
     const personal = await create({

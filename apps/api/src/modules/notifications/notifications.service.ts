@@ -126,7 +126,8 @@ export class NotificationsService {
     });
   }
 
-  async create(input: NewNotification, tx: Tx) {
+  /** Stores a notification and publishes `notification.created`, both in the caller's transaction (as `emit` takes it). */
+  async create(input: NewNotification, { tx }: { tx: Tx }) {
     const notification = await tx.notification.create({
       data: {
         organizationId: input.organizationId,

@@ -108,7 +108,7 @@ export class OrdersService {
             title: 'New order',
             message: `${order.quantity} × ${listing.title} for ${summary.amount} ${summary.currency}`,
           },
-          tx,
+          { tx },
         );
       this.afterCommit(tx, order.sellerId);
       return summary;
@@ -281,7 +281,7 @@ export class OrdersService {
         type: 'success',
         priority: 'high',
       },
-      tx,
+      { tx },
     );
   }
 

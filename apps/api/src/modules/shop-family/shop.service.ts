@@ -124,7 +124,7 @@ export class ShopService {
           title: 'Family purchase',
           message: `${membership.user.name} bought ${item.name} for ${item.price} SBD from ${member.family.name}'s wallet (${family.balance} left).`,
         },
-        tx,
+        { tx },
       );
     }
     return { ...receipt, paidWith: 'family', familyId };
