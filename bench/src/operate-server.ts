@@ -15,7 +15,7 @@ import { loadConfig } from '@operate/api/config/config.js';
 import { EventBus } from '@operate/api/events/event-bus.js';
 import { EventFanout } from '@operate/api/events/fanout.service.js';
 import { EventsService } from '@operate/api/events/events.service.js';
-import type { BusMessage } from '@operate/api/events/outbox.js';
+import type { BusMessage } from '@operate/api/events/outbox.repository.js';
 import { SocketServerRef } from '@operate/api/events/socket-server.ref.js';
 import { InvoicesService } from '@operate/api/modules/finance/invoices.service.js';
 import { openDatabase } from '@operate/api/prisma/database.js';

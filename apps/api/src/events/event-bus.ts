@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { EventFanout } from './fanout.service.js';
-import type { BusMessage } from './outbox.js';
+import type { BusMessage } from './outbox.repository.js';
 import { SocketServerRef } from './socket-server.ref.js';
-import type { OperateServer } from './socket-types.js';
+import type { InterServerEvents, OperateServer } from './socket-types.js';
 
 /** The server-to-server event that carries relayed events to the other API nodes. */
-export const BUS_EVENT = 'operate:events';
+export const BUS_EVENT = 'operate:events' satisfies keyof InterServerEvents;
 
 /**
  * Carries relayed events from the relay leader to every node, itself included. With several nodes it
@@ -22,7 +22,7 @@ export class EventBus {
 
   /** Called once the socket server exists: listen for what the leader on another node sends. */
   attach(server: OperateServer): void {
-    if (this.config.redisUrl) server.on(BUS_EVENT, (messages: BusMessage[]) => this.fanout.receive(messages));
+    if (this.config.redisUrl) server.on(BUS_EVENT, (messages) => this.fanout.receive(messages));
   }
 
   publish(messages: readonly BusMessage[]): void {

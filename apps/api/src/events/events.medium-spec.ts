@@ -10,7 +10,7 @@ import { Metrics } from '../operations/metrics.service.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 import { EventsService } from './events.service.js';
 import { EventFanout } from './fanout.service.js';
-import { EventStore } from './outbox.js';
+import { OutboxRepository, type StoredEnvelope } from './outbox.repository.js';
 import { RelayService } from './relay.service.js';
 import { RetentionService } from './retention.service.js';
 import { SocketServerRef } from './socket-server.ref.js';
@@ -116,7 +116,7 @@ describe('transactional outbox and relay', () => {
     expect([...numbers()].sort()).toEqual([...numbersSent].sort());
     expect(cursors()).toEqual(Array.from({ length: 30 }, (_, index) => (cursors()[0] ?? 0) + index));
     const last = cursors().at(-1);
-    const store = moduleRef.get(EventStore);
+    const store = moduleRef.get(OutboxRepository);
     const deadline = Date.now() + 5_000;
     while ((await store.progress()).deliveredCursor !== last && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -126,11 +126,11 @@ describe('transactional outbox and relay', () => {
   it('lets a node that missed bus messages fetch the gap from the database, and drop repeats', async () => {
     for (const number of ['G-1', 'G-2', 'G-3']) await publish(number);
     await node.waitForCount(3);
-    const [first, , third] = node.delivered.map((entry) => entry.envelope);
+    const [first, , third] = node.delivered.map((entry) => entry.envelope as StoredEnvelope);
     const otherNode = recordingServer();
     const ref = new SocketServerRef();
     ref.set(otherNode.server);
-    const fanout = new EventFanout(ref, moduleRef.get(EventStore), moduleRef.get(APP_CONFIG), new Metrics());
+    const fanout = new EventFanout(ref, moduleRef.get(OutboxRepository), moduleRef.get(APP_CONFIG), new Metrics());
     // This node has seen everything before G-1, then only G-3 reaches it.
     Object.assign(fanout, { last: (first?.cursor as number) - 1 });
     fanout.receive([{ audiences: [`org:${organizationId}`], envelope: third! }]);
@@ -149,7 +149,7 @@ describe('transactional outbox and relay', () => {
     await publish('PENDING');
     const removed = await moduleRef.get(RetentionService).prune(new Date(Date.now() + 30 * 24 * 60 * 60 * 1000));
     expect(removed).toBeGreaterThan(0);
-    const progress = await moduleRef.get(EventStore).progress();
+    const progress = await moduleRef.get(OutboxRepository).progress();
     expect(progress.prunedThrough).toBe(progress.deliveredCursor);
     expect(await prisma.eventOutbox.count({ where: { cursor: { not: null } } })).toBe(0);
     expect(await prisma.eventOutbox.count({ where: { cursor: null } })).toBe(1);

@@ -5,7 +5,7 @@ import { EventsGateway } from './events.gateway.js';
 import { EventsService } from './events.service.js';
 import { EventFanout } from './fanout.service.js';
 import { HandshakeLimits } from './handshake-limits.js';
-import { EventStore } from './outbox.js';
+import { OutboxRepository } from './outbox.repository.js';
 import { PresenceController } from './presence.controller.js';
 import { PresenceService } from './presence.service.js';
 import { RelayService } from './relay.service.js';
@@ -36,7 +36,7 @@ import { SocketSubscriptions } from './socket-subscriptions.js';
     SocketRoomRegistry,
     SocketSessions,
     SocketSubscriptions,
-    EventStore,
+    OutboxRepository,
     EventFanout,
     EventBus,
     RelayService,

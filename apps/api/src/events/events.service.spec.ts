@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { EscrowEvent, InvoiceEvent, NotificationEvent, scope, SellerEvent } from '@operate/shared';
 import type { PrismaService, Tx } from '../prisma/prisma.service.js';
+import { OutboxRepository } from './outbox.repository.js';
 import { EventsService } from './events.service.js';
 import type { RelayService } from './relay.service.js';
 
@@ -54,7 +55,7 @@ describe(EventsService.name, () => {
     },
   } as unknown as PrismaService;
   const relay = { committed: () => void kicks++ } as unknown as RelayService;
-  const events = new EventsService(prisma, relay);
+  const events = new EventsService(prisma, relay, new OutboxRepository(prisma));
 
   beforeEach(() => {
     written.length = 0;

@@ -15,6 +15,7 @@ import {
 } from '@operate/shared';
 import { PrismaService, type Tx } from '../prisma/prisma.service.js';
 import { createPublished } from './envelope.js';
+import { OutboxRepository } from './outbox.repository.js';
 import { RelayService } from './relay.service.js';
 
 export interface PublishOptions {
@@ -138,6 +139,7 @@ export class EventsService extends ScopedPublisher {
   constructor(
     private readonly prisma: PrismaService,
     private readonly relay: RelayService,
+    private readonly outbox: OutboxRepository,
   ) {
     super();
   }
@@ -156,11 +158,10 @@ export class EventsService extends ScopedPublisher {
         'unsupported_transaction',
         'Publish in a transaction opened with PrismaService.transaction(fn): one from $transaction cannot tell the relay it committed',
       );
-    // One parameterised statement: a model `create` costs far more CPU in Prisma's client runtime, and
-    // every event of every feature pays it (see docs/performance.md).
-    await (options.tx ?? this.prisma).$executeRaw`
-      INSERT INTO "EventOutbox" (id, type, audiences, payload, "occurredAt")
-      VALUES (${published.id}::uuid, ${event}, ${audiences}::text[], ${JSON.stringify(published.payload)}::jsonb, ${new Date(published.occurredAt)})`;
+    await this.outbox.insert(
+      { id: published.id, type: event, audiences, payload: published.payload, occurredAt: new Date(published.occurredAt) },
+      options.tx,
+    );
     if (!options.tx) this.relay.committed();
     return published;
   }

@@ -4,7 +4,7 @@ import type { EventEnvelope } from '@operate/shared';
 import { loadConfig } from '../config/config.js';
 import { Metrics } from '../operations/metrics.service.js';
 import { EventFanout } from './fanout.service.js';
-import type { BusMessage, EventStore } from './outbox.js';
+import type { BusMessage, OutboxRepository, StoredEnvelope } from './outbox.repository.js';
 import { SocketServerRef } from './socket-server.ref.js';
 import type { OperateServer } from './socket-types.js';
 
@@ -16,13 +16,13 @@ const message = (cursor: number, audiences: readonly string[] = ['org:o1']): Bus
     occurredAt: '2026-01-01T00:00:00.000Z',
     cursor,
     payload: {},
-  } as unknown as EventEnvelope,
+  } as unknown as StoredEnvelope,
 });
 
 const config = (bufferEvents: number) =>
   loadConfig({ JWT_ACCESS_SECRET: 'a'.repeat(32), JWT_REFRESH_SECRET: 'r'.repeat(32), REPLAY_BUFFER_EVENTS: String(bufferEvents) });
 
-function node(store: Pick<EventStore, 'range'>, bufferEvents = 10) {
+function node(store: Pick<OutboxRepository, 'range'>, bufferEvents = 10) {
   const delivered: number[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   const audience = {
@@ -34,7 +34,7 @@ function node(store: Pick<EventStore, 'range'>, bufferEvents = 10) {
   };
   const ref = new SocketServerRef();
   ref.set({ local: { ...audience, to: () => audience } } as unknown as OperateServer);
-  const fanout = new EventFanout(ref, store as EventStore, config(bufferEvents), new Metrics());
+  const fanout = new EventFanout(ref, store as OutboxRepository, config(bufferEvents), new Metrics());
   const waitFor = (count: number) =>
     new Promise<void>((resolve) => (delivered.length >= count ? resolve() : waiters.push({ count, resolve })));
   return { fanout, delivered, waitFor };

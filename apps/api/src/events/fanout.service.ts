@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { BROADCAST_AUDIENCE, type EventName } from '@operate/shared';
+import { BROADCAST_AUDIENCE } from '@operate/shared';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { Metrics } from '../operations/metrics.service.js';
-import { EventStore, type BusMessage } from './outbox.js';
+import { OutboxRepository, type BusMessage } from './outbox.repository.js';
 import { SocketServerRef } from './socket-server.ref.js';
+import { emitEnvelope } from './socket-types.js';
 
 /**
  * This node's delivery to its own sockets. Messages arrive from the relay leader in cursor order; the
@@ -27,7 +28,7 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly serverRef: SocketServerRef,
-    private readonly store: EventStore,
+    private readonly store: OutboxRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: Metrics,
   ) {}
@@ -44,7 +45,7 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
   /** True if memory holds every event this node delivered after `cursor`. */
   holdsSince(cursor: number): boolean {
     if (cursor >= this.last) return true;
-    const oldest = this.recent[0]?.envelope.cursor as number | undefined;
+    const oldest = this.recent[0]?.envelope.cursor;
     return oldest !== undefined && oldest <= cursor + 1;
   }
 
@@ -59,10 +60,10 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
       const list = this.recentByAudience.get(audience) ?? [];
       for (let index = firstAfter(list, cursor); index < list.length; index++) {
         const message = list[index] as BusMessage;
-        found.set(message.envelope.cursor as number, message);
+        found.set(message.envelope.cursor, message);
       }
     }
-    return [...found.values()].sort((a, b) => (a.envelope.cursor as number) - (b.envelope.cursor as number));
+    return [...found.values()].sort((a, b) => a.envelope.cursor - b.envelope.cursor);
   }
 
   receive(messages: readonly BusMessage[]): void {
@@ -75,7 +76,7 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
     this.processing = true;
     try {
       for (let message = this.queue[0]; message; message = this.queue[0]) {
-        const cursor = message.envelope.cursor as number;
+        const cursor = message.envelope.cursor;
         if (cursor > this.last + 1 && !(await this.repairGap(cursor))) {
           // Keep the order: nothing after the gap goes out before the gap itself. Try again shortly.
           this.scheduleRetry();
@@ -123,14 +124,13 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
 
   private emit(message: BusMessage): void {
     const { audiences, envelope } = message;
-    const cursor = envelope.cursor as number;
+    const cursor = envelope.cursor;
     if (cursor <= this.last) return;
     const server = this.serverRef.get();
     if (server) {
       // Several rooms in one emit: a socket in more than one of them still gets the event once.
       const target = audiences.includes(BROADCAST_AUDIENCE) ? server.local : server.local.to([...audiences]);
-      // socket.io's typed emit wants one concrete event name; the envelope was checked at publish.
-      (target.emit as (event: EventName, payload: unknown) => boolean).call(target, envelope.type, envelope);
+      emitEnvelope(target, envelope);
       this.metrics.delivered(envelope.type, envelope.occurredAt, audiences);
     }
     this.last = cursor;
@@ -138,9 +138,9 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
   }
 
   private remember(message: BusMessage): void {
-    const previous = this.recent.at(-1)?.envelope.cursor as number | undefined;
+    const previous = this.recent.at(-1)?.envelope.cursor;
     // Only an unbroken run can answer "everything since": after a jump, start the run again.
-    if (previous !== undefined && (message.envelope.cursor as number) !== previous + 1) {
+    if (previous !== undefined && message.envelope.cursor !== previous + 1) {
       this.recent = [];
       this.recentByAudience.clear();
     }
@@ -173,7 +173,7 @@ function firstAfter(list: readonly BusMessage[], cursor: number): number {
   let high = list.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if ((list[middle]?.envelope.cursor as number) <= cursor) low = middle + 1;
+    if ((list[middle]?.envelope.cursor ?? Number.POSITIVE_INFINITY) <= cursor) low = middle + 1;
     else high = middle;
   }
   return low;

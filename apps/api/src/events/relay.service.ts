@@ -6,33 +6,10 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { Metrics } from '../operations/metrics.service.js';
 import { DATABASE_URL } from '../prisma/prisma.service.js';
 import { EventBus } from './event-bus.js';
-import { toBusMessage, type BusMessage, type OutboxRow } from './outbox.js';
+import { OutboxRepository, type BusMessage } from './outbox.repository.js';
 
 // Any constant works; every node must use the same one.
 const LEADER_LOCK_KEY = 7_263_524_102;
-
-/**
- * $1: batch size; $2: the last cursor already published (recorded as delivered). Locks RelayState, numbers
- * the oldest pending rows after its assignedCursor, advances it, and returns the rows in cursor order.
- */
-const RELAY_BATCH = `
-  WITH state AS (
-    SELECT "assignedCursor" AS base FROM "RelayState" WHERE id = 1 FOR UPDATE
-  ), pending AS (
-    SELECT id, row_number() OVER (ORDER BY seq) AS n
-    FROM (SELECT id, seq FROM "EventOutbox" WHERE cursor IS NULL ORDER BY seq LIMIT $1) AS oldest
-  ), assigned AS (
-    UPDATE "EventOutbox" AS o SET cursor = state.base + pending.n
-    FROM pending, state
-    WHERE o.id = pending.id
-    RETURNING o.id, o.type, o.audiences, o.payload, o."occurredAt", o.cursor
-  ), advanced AS (
-    UPDATE "RelayState"
-    SET "assignedCursor" = "assignedCursor" + (SELECT count(*) FROM pending),
-        "deliveredCursor" = GREATEST("deliveredCursor", $2)
-    WHERE id = 1
-  )
-  SELECT * FROM assigned ORDER BY cursor`;
 
 /**
  * Moves committed outbox rows to the sockets. Every node runs one; the node holding a PostgreSQL session
@@ -63,6 +40,7 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly bus: EventBus,
     private readonly metrics: Metrics,
+    private readonly outbox: OutboxRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -204,13 +182,13 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
    * delivered: under load the relay's latency is its round trips to the database.
    */
   private async relayBatch(client: pg.Client): Promise<number> {
-    const { rows } = await client.query<OutboxRow>(RELAY_BATCH, [this.config.relay.batchSize, this.published]);
+    const messages = await this.outbox.assignBatch(client, this.config.relay.batchSize, this.published);
     this.recorded = Math.max(this.recorded, this.published);
-    if (rows.length === 0) return 0;
-    const messages = rows.map(toBusMessage);
+    const last = messages.at(-1);
+    if (!last) return 0;
     this.bus.publish(messages);
     this.recordPublished(messages);
-    this.published = messages.at(-1)?.envelope.cursor as number;
+    this.published = last.envelope.cursor;
     return messages.length;
   }
 
@@ -224,25 +202,17 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
   private async recordDelivered(client: pg.Client): Promise<void> {
     if (this.published <= this.recorded) return;
     const published = this.published;
-    await client.query('UPDATE "RelayState" SET "deliveredCursor" = GREATEST("deliveredCursor", $1) WHERE id = 1', [published]);
+    await this.outbox.recordDelivered(client, published);
     this.recorded = Math.max(this.recorded, published);
   }
 
   /** A new leader first re-sends what the previous one assigned but did not record as delivered. */
   private async redeliverUnconfirmed(client: pg.Client): Promise<void> {
-    const state = await client.query<{ assignedCursor: string; deliveredCursor: string }>(
-      'SELECT "assignedCursor", "deliveredCursor" FROM "RelayState" WHERE id = 1',
-    );
-    const assigned = Number(state.rows[0]?.assignedCursor ?? 0);
-    const delivered = Number(state.rows[0]?.deliveredCursor ?? 0);
+    const { assignedCursor: assigned, deliveredCursor: delivered } = await this.outbox.progress(client);
     if (assigned <= delivered) return;
-    const rows = await client.query<OutboxRow>(
-      `SELECT id, type, audiences, payload, "occurredAt", cursor FROM "EventOutbox"
-       WHERE cursor > $1 AND cursor <= $2 ORDER BY cursor`,
-      [delivered, assigned],
-    );
-    this.logger.warn({ msg: 're-sending events the previous leader may not have delivered', count: rows.rows.length });
-    this.bus.publish(rows.rows.map(toBusMessage));
-    await client.query('UPDATE "RelayState" SET "deliveredCursor" = GREATEST("deliveredCursor", $1) WHERE id = 1', [assigned]);
+    const messages = await this.outbox.range(delivered, assigned, { session: client });
+    this.logger.warn({ msg: 're-sending events the previous leader may not have delivered', count: messages.length });
+    this.bus.publish(messages);
+    await this.outbox.recordDelivered(client, assigned);
   }
 }

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BROADCAST_AUDIENCE, ResetReason, type EventName } from '@operate/shared';
+import { BROADCAST_AUDIENCE, ResetReason } from '@operate/shared';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { AuthUser } from '../auth/token.service.js';
 import { EventFanout } from './fanout.service.js';
-import { EventStore, type BusMessage } from './outbox.js';
+import { OutboxRepository, type BusMessage } from './outbox.repository.js';
 import { SocketRoomRegistry } from './socket-rooms.js';
-import type { OperateSocket } from './socket-types.js';
+import { emitEnvelope, type OperateSocket } from './socket-types.js';
 
 export type Attachment =
   | { readonly kind: 'live'; readonly cursor: number }
@@ -32,7 +32,7 @@ const MAX_REPLAY_ROUNDS = 5;
 @Injectable()
 export class ReplayService {
   constructor(
-    private readonly store: EventStore,
+    private readonly store: OutboxRepository,
     private readonly fanout: EventFanout,
     private readonly roomRegistry: SocketRoomRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -83,7 +83,7 @@ export class ReplayService {
 
   private emitAll(socket: OperateSocket, messages: readonly BusMessage[]): void {
     for (const { envelope } of messages) {
-      (socket.emit as (event: EventName, payload: unknown) => boolean).call(socket, envelope.type, envelope);
+      emitEnvelope(socket, envelope);
     }
   }
 

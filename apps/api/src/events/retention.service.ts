@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { PrismaService } from '../prisma/prisma.service.js';
+import { OutboxRepository } from './outbox.repository.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const PRUNE_BATCH = 5_000;
@@ -16,7 +16,7 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
   private running: Promise<number> | undefined;
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly outbox: OutboxRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -41,22 +41,7 @@ export class RetentionService implements OnApplicationBootstrap, OnApplicationSh
   private async pruneAll(before: Date): Promise<number> {
     let total = 0;
     for (;;) {
-      const deleted = await this.prisma.$queryRaw<{ highest: bigint | null; count: bigint }[]>`
-        WITH expired AS (
-          SELECT id FROM "EventOutbox"
-          WHERE "occurredAt" < ${before}
-            AND cursor <= (SELECT "deliveredCursor" FROM "RelayState" WHERE id = 1)
-          ORDER BY cursor
-          LIMIT ${PRUNE_BATCH}
-          FOR UPDATE SKIP LOCKED
-        ), removed AS (
-          DELETE FROM "EventOutbox" WHERE id IN (SELECT id FROM expired) RETURNING cursor
-        ), marked AS (
-          UPDATE "RelayState" SET "prunedThrough" = GREATEST("prunedThrough", (SELECT max(cursor) FROM removed))
-          WHERE id = 1 AND EXISTS (SELECT 1 FROM removed)
-        )
-        SELECT max(cursor) AS highest, count(*) AS count FROM removed`;
-      const count = Number(deleted[0]?.count ?? 0);
+      const count = await this.outbox.prune(before, PRUNE_BATCH);
       total += count;
       if (count < PRUNE_BATCH) break;
     }

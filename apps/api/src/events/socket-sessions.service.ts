@@ -6,10 +6,10 @@ import type { SessionEndReason } from '../generated/prisma/enums.js';
 import { PrismaService } from '../prisma/prisma.service.js';
 import { protocolEnvelope } from './envelope.js';
 import { SocketServerRef } from './socket-server.ref.js';
-import type { OperateServer, OperateSocket } from './socket-types.js';
+import type { InterServerEvents, OperateServer, OperateSocket } from './socket-types.js';
 
 /** The server-to-server event that tells every node which sessions were just ended. */
-export const SESSIONS_REVOKED_EVENT = 'operate:sessions-revoked';
+export const SESSIONS_REVOKED_EVENT = 'operate:sessions-revoked' satisfies keyof InterServerEvents;
 
 /** How far back each sweep looks for revocations: a lost message is caught while it is still this recent. */
 const SWEEP_LOOKBACK_SECONDS = 120;
@@ -52,7 +52,7 @@ export class SocketSessions implements OnModuleInit, OnApplicationShutdown {
 
   /** Called once the socket server exists: listen for revocations made on other nodes. */
   attach(server: OperateServer): void {
-    if (this.config.redisUrl) server.on(SESSIONS_REVOKED_EVENT, (revoked: RevokedSessions) => this.endLocally(revoked));
+    if (this.config.redisUrl) server.on(SESSIONS_REVOKED_EVENT, (revoked) => this.endLocally(revoked));
   }
 
   /** After a socket joined its rooms: true (and the socket is cut) if its session was ended meanwhile. */

@@ -1,6 +1,8 @@
-import type { ClientToServerEvents, ServerToClientEvents, Subscription } from '@operate/shared';
+import type { ClientToServerEvents, EventName, ServerToClientEvents, Subscription } from '@operate/shared';
 import type { Server, Socket } from 'socket.io';
+import type { RevokedSessions } from '../auth/session-revocations.js';
 import type { AuthUser } from '../auth/token.service.js';
+import type { BusMessage } from './outbox.repository.js';
 import type { MessageAllowance } from './socket-limits.js';
 
 export interface SocketData {
@@ -15,7 +17,20 @@ export interface SocketData {
   counted?: boolean;
 }
 
-type InterServerEvents = Record<string, never>;
+/** What API nodes send each other over the adapter (Redis): relayed events, and sessions ended on one node. */
+export interface InterServerEvents {
+  'operate:events': (messages: readonly BusMessage[]) => void;
+  'operate:sessions-revoked': (revoked: RevokedSessions) => void;
+}
 
 export type OperateServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 export type OperateSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/**
+ * Sends a stored envelope under its own type to a socket or a set of rooms. The one cast of the delivery path:
+ * socket.io's typed emit wants one concrete event name, and a stored envelope's type is any of them (it was
+ * checked against the catalog when it was published).
+ */
+export function emitEnvelope(target: { emit: unknown }, envelope: { readonly type: EventName }): void {
+  (target.emit as (event: EventName, payload: unknown) => boolean).call(target, envelope.type, envelope);
+}

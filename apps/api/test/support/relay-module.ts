@@ -3,7 +3,7 @@ import { APP_CONFIG } from '../../src/config/config.js';
 import { EventBus } from '../../src/events/event-bus.js';
 import { EventsService } from '../../src/events/events.service.js';
 import { EventFanout } from '../../src/events/fanout.service.js';
-import { EventStore } from '../../src/events/outbox.js';
+import { OutboxRepository } from '../../src/events/outbox.repository.js';
 import { RelayService } from '../../src/events/relay.service.js';
 import { RetentionService } from '../../src/events/retention.service.js';
 import { SocketServerRef } from '../../src/events/socket-server.ref.js';
@@ -24,7 +24,7 @@ export async function startRelayModule(
       RelayService,
       EventBus,
       EventFanout,
-      EventStore,
+      OutboxRepository,
       RetentionService,
       SocketServerRef,
       Metrics,

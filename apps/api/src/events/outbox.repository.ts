@@ -1,0 +1,161 @@
+import { Injectable } from '@nestjs/common';
+import type { EventEnvelope, EventName } from '@operate/shared';
+import type pg from 'pg';
+import { PrismaService, type Tx } from '../prisma/prisma.service.js';
+
+/** What the relay leader sends to every node: the event and the audiences (rooms, or *) it is for. */
+export interface BusMessage {
+  readonly audiences: readonly string[];
+  readonly envelope: StoredEnvelope;
+}
+
+/** An event as stored and delivered: unlike a protocol event's, its cursor is always a number. */
+export type StoredEnvelope = EventEnvelope & { readonly cursor: number };
+
+interface OutboxRow {
+  id: string;
+  type: string;
+  audiences: string[];
+  payload: unknown;
+  occurredAt: Date;
+  cursor: bigint | string | number;
+}
+
+function toBusMessage(row: OutboxRow): BusMessage {
+  const envelope = {
+    id: row.id,
+    type: row.type as EventName,
+    occurredAt: row.occurredAt.toISOString(),
+    cursor: Number(row.cursor),
+    payload: row.payload,
+  };
+  // The row was checked against the catalog when it was written.
+  return { audiences: row.audiences, envelope: envelope as StoredEnvelope };
+}
+
+export interface RelayProgress {
+  readonly assignedCursor: number;
+  readonly deliveredCursor: number;
+  readonly prunedThrough: number;
+}
+
+/** An event to write, already checked against the catalog. */
+export interface OutboxEntry {
+  readonly id: string;
+  readonly type: EventName;
+  readonly audiences: readonly string[];
+  readonly payload: unknown;
+  readonly occurredAt: Date;
+}
+
+const COLUMNS = 'id, type, audiences, payload, "occurredAt", cursor';
+
+/**
+ * $1: batch size; $2: the last cursor already published (recorded as delivered). Locks RelayState, numbers
+ * the oldest pending rows after its assignedCursor, advances it, and returns the rows in cursor order.
+ */
+const ASSIGN_BATCH = `
+  WITH state AS (
+    SELECT "assignedCursor" AS base FROM "RelayState" WHERE id = 1 FOR UPDATE
+  ), pending AS (
+    SELECT id, row_number() OVER (ORDER BY seq) AS n
+    FROM (SELECT id, seq FROM "EventOutbox" WHERE cursor IS NULL ORDER BY seq LIMIT $1) AS oldest
+  ), assigned AS (
+    UPDATE "EventOutbox" AS o SET cursor = state.base + pending.n
+    FROM pending, state
+    WHERE o.id = pending.id
+    RETURNING o.id, o.type, o.audiences, o.payload, o."occurredAt", o.cursor
+  ), advanced AS (
+    UPDATE "RelayState"
+    SET "assignedCursor" = "assignedCursor" + (SELECT count(*) FROM pending),
+        "deliveredCursor" = GREATEST("deliveredCursor", $2)
+    WHERE id = 1
+  )
+  SELECT * FROM assigned ORDER BY cursor`;
+
+const PROGRESS = 'SELECT "assignedCursor", "deliveredCursor", "prunedThrough" FROM "RelayState" WHERE id = 1';
+const RECORD_DELIVERED = 'UPDATE "RelayState" SET "deliveredCursor" = GREATEST("deliveredCursor", $1) WHERE id = 1';
+
+/** $1: older than this; $2: at most this many. Deletes delivered events and records the highest cursor removed. */
+const PRUNE = `
+  WITH expired AS (
+    SELECT id FROM "EventOutbox"
+    WHERE "occurredAt" < $1
+      AND cursor <= (SELECT "deliveredCursor" FROM "RelayState" WHERE id = 1)
+    ORDER BY cursor
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+  ), removed AS (
+    DELETE FROM "EventOutbox" WHERE id IN (SELECT id FROM expired) RETURNING cursor
+  ), marked AS (
+    UPDATE "RelayState" SET "prunedThrough" = GREATEST("prunedThrough", (SELECT max(cursor) FROM removed))
+    WHERE id = 1 AND EXISTS (SELECT 1 FROM removed)
+  )
+  SELECT count(*) AS count FROM removed`;
+
+/** The relay leader's own connection: its session holds the advisory lock, so its statements run on it. */
+export type LeaderSession = Pick<pg.Client, 'query'>;
+
+/**
+ * Every statement on the outbox (`EventOutbox`) and the relay's state (`RelayState`), in one place: the
+ * write in a feature's transaction, the leader's batch, delivery records, replay and gap reads, retention.
+ */
+@Injectable()
+export class OutboxRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** Writes an event in the caller's transaction (or on its own): one parameterised statement. */
+  async insert(entry: OutboxEntry, tx?: Tx): Promise<void> {
+    await (tx ?? this.prisma).$executeRaw`
+      INSERT INTO "EventOutbox" (id, type, audiences, payload, "occurredAt")
+      VALUES (${entry.id}::uuid, ${entry.type}, ${[...entry.audiences]}::text[], ${JSON.stringify(entry.payload)}::jsonb, ${entry.occurredAt})`;
+  }
+
+  /** How far the stream has been numbered, delivered and pruned (through the leader's session when given). */
+  async progress(session?: LeaderSession): Promise<RelayProgress> {
+    type Row = { assignedCursor: string | bigint; deliveredCursor: string | bigint; prunedThrough: string | bigint };
+    const [row] = session ? (await session.query<Row>(PROGRESS)).rows : await this.prisma.rows<Row>(PROGRESS, []);
+    if (!row) throw new Error('RelayState is missing: run the migrations');
+    return {
+      assignedCursor: Number(row.assignedCursor),
+      deliveredCursor: Number(row.deliveredCursor),
+      prunedThrough: Number(row.prunedThrough),
+    };
+  }
+
+  /** Events with after < cursor ≤ upTo, in cursor order, optionally only those for any of these audiences. */
+  async range(
+    after: number,
+    upTo: number,
+    options: { audiences?: readonly string[]; limit?: number; session?: LeaderSession } = {},
+  ): Promise<BusMessage[]> {
+    const values: unknown[] = [after, upTo];
+    let text = `SELECT ${COLUMNS} FROM "EventOutbox" WHERE cursor > $1 AND cursor <= $2`;
+    if (options.audiences) text += ` AND audiences && $${values.push([...options.audiences])}::text[]`;
+    text += ' ORDER BY cursor';
+    if (options.limit) text += ` LIMIT $${values.push(options.limit)}`;
+    const rows = options.session
+      ? (await options.session.query<OutboxRow>(text, values)).rows
+      : await this.prisma.rows<OutboxRow>(text, values);
+    return rows.map(toBusMessage);
+  }
+
+  /**
+   * The leader's batch, in one statement (one round trip, its own transaction): numbers the oldest pending
+   * rows with the next cursors in insertion order and records `published` as delivered.
+   */
+  async assignBatch(session: LeaderSession, size: number, published: number): Promise<BusMessage[]> {
+    return (await session.query<OutboxRow>(ASSIGN_BATCH, [size, published])).rows.map(toBusMessage);
+  }
+
+  /** Records that every event up to `cursor` reached the nodes. */
+  async recordDelivered(session: LeaderSession, cursor: number): Promise<void> {
+    await session.query(RECORD_DELIVERED, [cursor]);
+  }
+
+  /** Deletes up to `batch` delivered events older than `before` (safe on several nodes: SKIP LOCKED); returns how many. */
+  async prune(before: Date, batch: number): Promise<number> {
+    const [row] = await this.prisma.rows<{ count: string }>(PRUNE, [before, batch]);
+    return Number(row?.count ?? 0);
+  }
+}
