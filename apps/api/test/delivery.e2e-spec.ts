@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import jwt from 'jsonwebtoken';
 import { ErrorCode, InvoiceEvent, PresenceEvent, ProtocolEvent, type Ack, type CommandResponse, type EventEnvelope } from '@operate/shared';
 import { EventsService } from '../src/events/events.service.js';
-import { RetentionService } from '../src/events/retention.service.js';
+import { RetentionService } from '../src/events/delivery/retention.service.js';
 import { startApp, type RunningApp } from './support/app.js';
 import { TEST_ACCESS_SECRET } from './support/config.js';
 import { invoicePayload } from './support/fixtures.js';

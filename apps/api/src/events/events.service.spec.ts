@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { EscrowEvent, InvoiceEvent, NotificationEvent, scope, SellerEvent } from '@operate/shared';
 import type { PrismaService, Tx } from '../prisma/prisma.service.js';
-import { OutboxRepository } from './outbox.repository.js';
+import { OutboxRepository } from './delivery/outbox.repository.js';
 import { EventsService } from './events.service.js';
-import type { RelayService } from './relay.service.js';
+import type { RelayService } from './delivery/relay.service.js';
 
 const org = '8f14e45f-ceea-467a-9af0-7e2d8b1c0a11';
 const user = '2c9a1d4e-5b6f-4a7b-8c9d-0e1f2a3b4c5d';

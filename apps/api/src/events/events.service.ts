@@ -13,10 +13,11 @@ import {
   type ScopeKind,
   type ScopeOf,
 } from '@operate/shared';
+import { describeIssues } from '../common/zod-issues.js';
 import { PrismaService, type Tx } from '../prisma/prisma.service.js';
-import { createPublished } from './envelope.js';
-import { OutboxRepository } from './outbox.repository.js';
-import { RelayService } from './relay.service.js';
+import { createPublished } from './delivery/envelope.js';
+import { OutboxRepository } from './delivery/outbox.repository.js';
+import { RelayService } from './delivery/relay.service.js';
 
 export interface PublishOptions {
   /**
@@ -65,7 +66,7 @@ export function checkPublish<E extends PublishableEvent>(event: E, target: Targe
   }
   const parsed = definition.payload.safeParse(payload);
   if (!parsed.success) {
-    const detail = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`).join('; ');
+    const detail = describeIssues(parsed.error);
     throw new EventPublishError('invalid_event_payload', `${event} payload does not match the catalog: ${detail}`);
   }
   return parsed.data as EventPayload<E>;

@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '@operate/shared';
-import type { OperateServer } from '../../src/events/socket-types.js';
+import type { OperateServer } from '../../src/events/gateway/socket-types.js';
 
 /** Stands in for one node's socket.io server: records what its fan-out emits, per room, in order. */
 export function recordingServer() {

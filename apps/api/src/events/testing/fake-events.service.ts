@@ -1,7 +1,7 @@
 import { expect } from '@jest/globals';
 import { type EventName, type EventPayload, type PublishableEvent, type PublishScopeKind, type ScopeOf } from '@operate/shared';
 import type { Provider } from '@nestjs/common';
-import { createPublished } from '../envelope.js';
+import { createPublished } from '../delivery/envelope.js';
 import {
   checkPublish,
   EventsService,

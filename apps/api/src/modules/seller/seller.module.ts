@@ -1,8 +1,8 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { ClientCommand, Topic } from '@operate/shared';
 import { EventsModule } from '../../events/events.module.js';
-import { SocketCommandRegistry } from '../../events/socket-commands.js';
-import { SocketSubscriptions } from '../../events/socket-subscriptions.js';
+import { SocketCommandRegistry } from '../../events/gateway/socket-commands.js';
+import { SocketSubscriptions } from '../../events/gateway/socket-subscriptions.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { MarketplaceService } from './marketplace.service.js';
 import { OrdersService } from './orders.service.js';

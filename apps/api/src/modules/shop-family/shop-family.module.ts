@@ -2,7 +2,7 @@ import { Module, type OnModuleInit } from '@nestjs/common';
 import { rooms } from '@operate/shared';
 import { EventsModule } from '../../events/events.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
-import { SocketRoomRegistry } from '../../events/socket-rooms.js';
+import { SocketRoomRegistry } from '../../events/gateway/socket-rooms.js';
 import { FamiliesService } from './families.service.js';
 import { FamiliesController, ShopController } from './shop-family.controller.js';
 import { ShopService } from './shop.service.js';

@@ -1,8 +1,8 @@
 import type { ClientToServerEvents, EventName, ServerToClientEvents, Subscription } from '@operate/shared';
 import type { Server, Socket } from 'socket.io';
-import type { RevokedSessions } from '../auth/session-revocations.js';
-import type { AuthUser } from '../auth/token.service.js';
-import type { BusMessage } from './outbox.repository.js';
+import type { RevokedSessions } from '../../auth/session-revocations.js';
+import type { AuthUser } from '../../auth/token.service.js';
+import type { BusMessage } from '../delivery/outbox.repository.js';
 import type { MessageAllowance } from './socket-limits.js';
 
 export interface SocketData {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { rooms } from '@operate/shared';
-import type { AuthUser } from '../auth/token.service.js';
+import type { AuthUser } from '../../auth/token.service.js';
 
 /** Returns the extra rooms (from the shared `rooms` helper) a user belongs in, read fresh from the database. */
 export type RoomResolver = (user: AuthUser) => Promise<string[]>;

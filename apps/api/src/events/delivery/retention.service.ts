@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { OutboxRepository } from './outbox.repository.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

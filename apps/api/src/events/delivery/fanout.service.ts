@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { BROADCAST_AUDIENCE } from '@operate/shared';
-import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { Metrics } from '../operations/metrics.service.js';
+import { APP_CONFIG, type AppConfig } from '../../config/config.js';
+import { Metrics } from '../../operations/metrics.service.js';
 import { OutboxRepository, type BusMessage } from './outbox.repository.js';
-import { SocketServerRef } from './socket-server.ref.js';
-import { emitEnvelope } from './socket-types.js';
+import { SocketServerRef } from '../gateway/socket-server.ref.js';
+import { emitEnvelope } from '../gateway/socket-types.js';
 
 /**
  * This node's delivery to its own sockets. Messages arrive from the relay leader in cursor order; the

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import pg from 'pg';
-import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { Metrics } from '../operations/metrics.service.js';
-import { DATABASE_URL } from '../prisma/prisma.service.js';
+import { APP_CONFIG, type AppConfig } from '../../config/config.js';
+import { Metrics } from '../../operations/metrics.service.js';
+import { DATABASE_URL } from '../../prisma/prisma.service.js';
 import { EventBus } from './event-bus.js';
 import { OutboxRepository, type BusMessage } from './outbox.repository.js';
 

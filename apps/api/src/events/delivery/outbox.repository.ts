@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EventEnvelope, EventName } from '@operate/shared';
 import type pg from 'pg';
-import { PrismaService, type Tx } from '../prisma/prisma.service.js';
+import { PrismaService, type Tx } from '../../prisma/prisma.service.js';
 
 /** What the relay leader sends to every node: the event and the audiences (rooms, or *) it is for. */
 export interface BusMessage {

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ErrorCode, ProtocolEvent, rooms } from '@operate/shared';
-import { SessionRevocations, type RevokedSessions } from '../auth/session-revocations.js';
-import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import type { SessionEndReason } from '../generated/prisma/enums.js';
-import { PrismaService } from '../prisma/prisma.service.js';
-import { protocolEnvelope } from './envelope.js';
+import { SessionRevocations, type RevokedSessions } from '../../auth/session-revocations.js';
+import { APP_CONFIG, type AppConfig } from '../../config/config.js';
+import type { SessionEndReason } from '../../generated/prisma/enums.js';
+import { PrismaService } from '../../prisma/prisma.service.js';
+import { protocolEnvelope } from '../delivery/envelope.js';
 import { SocketServerRef } from './socket-server.ref.js';
 import type { InterServerEvents, OperateServer, OperateSocket } from './socket-types.js';
 
@@ -43,6 +43,7 @@ export class SocketSessions implements OnModuleInit, OnApplicationShutdown {
     });
     this.sweepTimer = setInterval(() => void this.sweep(), this.config.sessions.revocationSweepMs);
     this.sweepTimer.unref();
+    this.serverRef.whenReady((server) => this.attach(server));
   }
 
   onApplicationShutdown(): void {
@@ -50,8 +51,8 @@ export class SocketSessions implements OnModuleInit, OnApplicationShutdown {
     this.unsubscribe?.();
   }
 
-  /** Called once the socket server exists: listen for revocations made on other nodes. */
-  attach(server: OperateServer): void {
+  /** Once the socket server exists: listen for revocations made on other nodes. */
+  private attach(server: OperateServer): void {
     if (this.config.redisUrl) server.on(SESSIONS_REVOKED_EVENT, (revoked) => this.endLocally(revoked));
   }
 

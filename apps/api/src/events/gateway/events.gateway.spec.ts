@@ -2,28 +2,32 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 import { ErrorCode, type Ack, type EventEnvelope } from '@operate/shared';
-import { AuthService } from '../auth/auth.service.js';
+import { AuthService } from '../../auth/auth.service.js';
 import { JwtService } from '@nestjs/jwt';
-import { accessJwtOptions, JwtKeys } from '../auth/jwt-keys.js';
-import { SessionRevocations } from '../auth/session-revocations.js';
-import { SessionService } from '../auth/session.service.js';
-import { TokenService, type AuthUser } from '../auth/token.service.js';
-import { loadConfig } from '../config/config.js';
-import { Metrics } from '../operations/metrics.service.js';
-import { RateLimits } from '../operations/rate-limits.js';
-import { RedisLink } from '../operations/redis-link.js';
-import type { PrismaService } from '../prisma/prisma.service.js';
-import type { EventBus } from './event-bus.js';
+import { accessJwtOptions, JwtKeys } from '../../auth/jwt-keys.js';
+import { SessionRevocations } from '../../auth/session-revocations.js';
+import { SessionService } from '../../auth/session.service.js';
+import { TokenService, type AuthUser } from '../../auth/token.service.js';
+import { loadConfig } from '../../config/config.js';
+import { Metrics } from '../../operations/metrics.service.js';
+import { RateLimits } from '../../operations/rate-limits.js';
+import { RedisLink } from '../../operations/redis-link.js';
+import type { PrismaService } from '../../prisma/prisma.service.js';
+import { CommandDispatcher } from './command-dispatcher.js';
 import { EventsGateway } from './events.gateway.js';
+import { SocketAttachment } from './socket-attachment.js';
+import { SocketConnections } from './socket-connections.js';
+import { SocketHandshake } from './socket-handshake.js';
+import { TokenExpiry } from './token-expiry.js';
 import { HandshakeLimits } from './handshake-limits.js';
-import type { PresenceService } from './presence.service.js';
-import type { ReplayService } from './replay.service.js';
+import type { PresenceService } from '../presence/presence.service.js';
+import type { ReplayService } from '../delivery/replay.service.js';
 import { SocketRoomRegistry } from './socket-rooms.js';
 import { CommandError, SocketCommandRegistry } from './socket-commands.js';
 import { SocketServerRef } from './socket-server.ref.js';
 import { SocketSessions } from './socket-sessions.service.js';
 import { SocketSubscriptions } from './socket-subscriptions.js';
-import type { EventFanout } from './fanout.service.js';
+import type { EventFanout } from '../delivery/fanout.service.js';
 import type { OperateServer, OperateSocket } from './socket-types.js';
 
 const config = loadConfig({ JWT_ACCESS_SECRET: 'a'.repeat(32), JWT_REFRESH_SECRET: 'r'.repeat(32) });
@@ -61,28 +65,28 @@ const replay = {
     return { kind: 'live', cursor: 7 } as const;
   },
 } as unknown as ReplayService;
-const bus = { attach: () => undefined } as unknown as EventBus;
 const fanout = { lastCursor: 7 } as unknown as EventFanout;
 
 function setup(options: { registerPing?: boolean } = {}) {
   const registry = new SocketCommandRegistry();
   const serverRef = new SocketServerRef();
   const socketSessions = new SocketSessions(serverRef, revocations, prisma, config);
+  const metrics = new Metrics();
+  const presence = { connected: () => undefined, disconnected: () => undefined } as unknown as PresenceService;
+  const connections = new SocketConnections(config, metrics, presence);
+  const expiry = new TokenExpiry(tokens, auth, registry);
+  const dispatcher = new CommandDispatcher(registry, config);
   const gateway = new EventsGateway(
-    tokens,
-    auth,
     serverRef,
-    registry,
-    replay,
-    bus,
-    new SocketSubscriptions(fanout, config),
-    config,
-    new Metrics(),
-    { connected: () => undefined, disconnected: () => undefined } as unknown as PresenceService,
-    socketSessions,
-    new HandshakeLimits(new RateLimits(config, new RedisLink()), config),
+    new SocketHandshake(auth, new HandshakeLimits(new RateLimits(config, new RedisLink()), config, serverRef), connections, config),
+    connections,
+    dispatcher,
+    new SocketAttachment(expiry, new SocketSubscriptions(fanout, config), replay, socketSessions, metrics, presence),
   );
-  if (options.registerPing !== false) gateway.onModuleInit();
+  if (options.registerPing !== false) {
+    dispatcher.onModuleInit();
+    expiry.onModuleInit();
+  }
   let middleware: Middleware | undefined;
   const announced: string[] = [];
   gateway.afterInit({
@@ -121,6 +125,7 @@ function fakeSocket(auth: Record<string, unknown>) {
       listener = fn;
     },
     emit: (_event: string, envelope: EventEnvelope) => emitted.push(envelope) > 0,
+    once: () => undefined,
   } as unknown as OperateSocket;
   /** Sends a client message; resolves with the ack answer (or undefined when sent without an ack). */
   const send = (event: unknown, ...args: unknown[]) =>

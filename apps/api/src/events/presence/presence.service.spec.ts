@@ -1,12 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { PresenceEvent } from '@operate/shared';
-import type { AuthUser } from '../auth/token.service.js';
-import { loadConfig } from '../config/config.js';
-import type { EventsService } from './events.service.js';
+import type { AuthUser } from '../../auth/token.service.js';
+import { loadConfig } from '../../config/config.js';
+import type { EventsService } from '../events.service.js';
 import { PresenceService } from './presence.service.js';
-import { SocketServerRef } from './socket-server.ref.js';
-import type { OperateServer } from './socket-types.js';
-import { FakeEventsService } from './testing/index.js';
+import { SocketServerRef } from '../gateway/socket-server.ref.js';
+import type { OperateServer } from '../gateway/socket-types.js';
+import { FakeEventsService } from '../testing/index.js';
 
 const person: AuthUser = {
   userId: '6f1c2b3d-4e5f-4a43-9f0e-2b7f3f1a2c11',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEnvelope, EventName, EventPayload, ProtocolEventName } from '@operate/shared';
-import type { PublishedEvent } from './events.service.js';
+import type { PublishedEvent } from '../events.service.js';
 
 /** A new event's identity and time; the relay adds its cursor when it publishes. */
 export function createPublished<E extends EventName>(type: E, payload: EventPayload<E>, occurredAt = new Date()): PublishedEvent<E> {

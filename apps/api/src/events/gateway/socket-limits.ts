@@ -1,4 +1,4 @@
-import type { SocketLimits } from '../config/config.js';
+import type { SocketLimits } from '../../config/config.js';
 
 export type RateVerdict = 'accept' | 'refuse' | 'disconnect';
 

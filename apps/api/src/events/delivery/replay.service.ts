@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BROADCAST_AUDIENCE, ResetReason } from '@operate/shared';
-import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import type { AuthUser } from '../auth/token.service.js';
+import { APP_CONFIG, type AppConfig } from '../../config/config.js';
+import type { AuthUser } from '../../auth/token.service.js';
 import { EventFanout } from './fanout.service.js';
 import { OutboxRepository, type BusMessage } from './outbox.repository.js';
-import { SocketRoomRegistry } from './socket-rooms.js';
-import { emitEnvelope, type OperateSocket } from './socket-types.js';
+import { SocketRoomRegistry } from '../gateway/socket-rooms.js';
+import { emitEnvelope, type OperateSocket } from '../gateway/socket-types.js';
 
 export type Attachment =
   | { readonly kind: 'live'; readonly cursor: number }

@@ -1,12 +1,12 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { EventEnvelope } from '@operate/shared';
-import { loadConfig } from '../config/config.js';
-import { Metrics } from '../operations/metrics.service.js';
+import { loadConfig } from '../../config/config.js';
+import { Metrics } from '../../operations/metrics.service.js';
 import { EventFanout } from './fanout.service.js';
 import type { BusMessage, OutboxRepository, StoredEnvelope } from './outbox.repository.js';
-import { SocketServerRef } from './socket-server.ref.js';
-import type { OperateServer } from './socket-types.js';
+import { SocketServerRef } from '../gateway/socket-server.ref.js';
+import type { OperateServer } from '../gateway/socket-types.js';
 
 const message = (cursor: number, audiences: readonly string[] = ['org:o1']): BusMessage => ({
   audiences,

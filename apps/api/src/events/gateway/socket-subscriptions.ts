@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { subscriptionRoom, Topic, type Subscription } from '@operate/shared';
-import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import type { AuthUser } from '../auth/token.service.js';
-import { EventFanout } from './fanout.service.js';
+import { APP_CONFIG, type AppConfig } from '../../config/config.js';
+import type { AuthUser } from '../../auth/token.service.js';
+import { EventFanout } from '../delivery/fanout.service.js';
 import { CommandError } from './socket-commands.js';
 import type { OperateSocket } from './socket-types.js';
 

@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { Limit, RateLimits, type Verdict } from '../operations/rate-limits.js';
+import { APP_CONFIG, type AppConfig } from '../../config/config.js';
+import { Limit, RateLimits, type Verdict } from '../../operations/rate-limits.js';
+import { SocketServerRef } from './socket-server.ref.js';
 import type { OperateServer, OperateSocket } from './socket-types.js';
 
 /** The client address a connection comes from, as the HTTP routes see it (`request.ip`). */
@@ -23,10 +24,13 @@ export class HandshakeLimits {
   constructor(
     private readonly limits: RateLimits,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    serverRef: SocketServerRef,
+  ) {
+    serverRef.whenReady((server) => this.attach(server));
+  }
 
   /** Refuses a new transport connection from an address that already holds too many unauthenticated ones (HTTP 403). */
-  attach(server: OperateServer): void {
+  private attach(server: OperateServer): void {
     const cap = this.config.limits.pendingConnectionsPerAddress;
     server.engine.opts.allowRequest = (request, callback) => {
       const allowed = (this.pending.get(addressOf(request)) ?? 0) < cap;

@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import type { PresenceView } from '@operate/shared';
-import { CurrentUser } from '../auth/decorators.js';
-import type { AuthUser } from '../auth/token.service.js';
+import { CurrentUser } from '../../auth/decorators.js';
+import type { AuthUser } from '../../auth/token.service.js';
 import { PresenceService } from './presence.service.js';
 
 @Controller('presence')

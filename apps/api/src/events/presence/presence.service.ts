@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { PresenceEvent, rooms, type PresenceView } from '@operate/shared';
-import type { AuthUser } from '../auth/token.service.js';
-import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { EventsService } from './events.service.js';
-import { SocketServerRef } from './socket-server.ref.js';
+import type { AuthUser } from '../../auth/token.service.js';
+import { APP_CONFIG, type AppConfig } from '../../config/config.js';
+import { EventsService } from '../events.service.js';
+import { SocketServerRef } from '../gateway/socket-server.ref.js';
 
 const RETRY_MS = 1_000;
 

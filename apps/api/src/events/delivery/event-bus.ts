@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { EventFanout } from './fanout.service.js';
 import type { BusMessage } from './outbox.repository.js';
-import { SocketServerRef } from './socket-server.ref.js';
-import type { InterServerEvents, OperateServer } from './socket-types.js';
+import { SocketServerRef } from '../gateway/socket-server.ref.js';
+import type { InterServerEvents, OperateServer } from '../gateway/socket-types.js';
 
 /** The server-to-server event that carries relayed events to the other API nodes. */
 export const BUS_EVENT = 'operate:events' satisfies keyof InterServerEvents;
@@ -18,11 +18,11 @@ export class EventBus {
     private readonly serverRef: SocketServerRef,
     private readonly fanout: EventFanout,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
-
-  /** Called once the socket server exists: listen for what the leader on another node sends. */
-  attach(server: OperateServer): void {
-    if (this.config.redisUrl) server.on(BUS_EVENT, (messages) => this.fanout.receive(messages));
+  ) {
+    // Once the socket server exists: listen for what the leader on another node sends.
+    serverRef.whenReady((server: OperateServer) => {
+      if (this.config.redisUrl) server.on(BUS_EVENT, (messages) => this.fanout.receive(messages));
+    });
   }
 
   publish(messages: readonly BusMessage[]): void {

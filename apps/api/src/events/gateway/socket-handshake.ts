@@ -1,0 +1,94 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { subscription, type ErrorCode } from '@operate/shared';
+import type { ExtendedError } from 'socket.io';
+import { z } from 'zod';
+import { AuthService } from '../../auth/auth.service.js';
+import { InvalidTokenError } from '../../auth/token.service.js';
+import { describeIssues } from '../../common/zod-issues.js';
+import { APP_CONFIG, type AppConfig } from '../../config/config.js';
+import { HandshakeLimits } from './handshake-limits.js';
+import { SocketConnections } from './socket-connections.js';
+import type { OperateSocket } from './socket-types.js';
+
+/** A connect_error whose message is the stable code; `data` repeats it with a human message. */
+export function handshakeError(code: ErrorCode, message: string): ExtendedError {
+  const error: ExtendedError = new Error(code);
+  error.data = { code, message };
+  return error;
+}
+
+/** A field of the handshake's `auth`, whatever the client sent. */
+export function authField(socket: OperateSocket, name: string): unknown {
+  const source: unknown = socket.handshake.auth;
+  return typeof source === 'object' && source !== null && name in source ? (source as Record<string, unknown>)[name] : undefined;
+}
+
+const handshakeSubscriptions = z.array(subscription);
+
+/**
+ * The socket.io middleware every connection passes before it exists: the address's handshake rate, the
+ * access token and its session (one batched query), the user's per-node cap and the shape of
+ * `auth.subscriptions`. A refusal is a connect_error whose message is its code.
+ */
+@Injectable()
+export class SocketHandshake {
+  private closing = false;
+
+  constructor(
+    private readonly auth: AuthService,
+    private readonly limits: HandshakeLimits,
+    private readonly connections: SocketConnections,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  middleware(): (socket: OperateSocket, next: (error?: ExtendedError) => void) => void {
+    return (socket, next) => {
+      if (this.closing) {
+        next(handshakeError('shutting_down', 'This server is stopping; connect again to reach another or the restarted one'));
+        return;
+      }
+      this.authenticate(socket).then(
+        () => next(),
+        (error: unknown) =>
+          next(error instanceof Error && 'data' in error ? error : handshakeError('unauthorized', 'Authentication failed')),
+      );
+    };
+  }
+
+  /** From now on every handshake is refused with `shutting_down`. */
+  close(): void {
+    this.closing = true;
+  }
+
+  private async authenticate(socket: OperateSocket): Promise<void> {
+    const admitted = await this.limits.admit(socket);
+    if (!admitted.allowed)
+      throw handshakeError('rate_limited', `Too many connections from this address; try again in ${admitted.retryAfterSeconds} s`);
+    const token = authField(socket, 'token');
+    if (token === undefined) throw handshakeError('unauthorized', 'Send an access token in the handshake: io(url, { auth: { token } })');
+    try {
+      socket.data.user = await this.auth.authenticate(token);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw handshakeError(error.code, error.message);
+      throw error;
+    }
+    if (this.connections.isFull(socket.data.user.userId)) throw handshakeError('too_many_connections', this.connections.fullMessage());
+    socket.data.requestedSubscriptions = this.requestedSubscriptions(authField(socket, 'subscriptions'));
+    this.limits.authenticated(socket);
+  }
+
+  /** `auth.subscriptions`: absent, or a list of at most SOCKET_MAX_SUBSCRIPTIONS valid subscriptions. */
+  private requestedSubscriptions(value: unknown) {
+    if (value === undefined || value === null) return [];
+    const parsed = handshakeSubscriptions.safeParse(value);
+    if (!parsed.success)
+      throw handshakeError(
+        'invalid_payload',
+        `auth.subscriptions is not a valid list of subscriptions: ${describeIssues(parsed.error, '(list)')}`,
+      );
+    const max = this.config.sockets.maxSubscriptions;
+    if (parsed.data.length > max)
+      throw handshakeError('too_many_subscriptions', `auth.subscriptions may hold at most ${max} subscriptions`);
+    return parsed.data;
+  }
+}
