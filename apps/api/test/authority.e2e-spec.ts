@@ -172,6 +172,11 @@ describe('authority matrix (e2e): every mutating route × every kind of caller',
       status: 404,
       except: { owner: 200, admin: 200, member: 200 },
     },
+    'POST /invoices/:id/remind': {
+      call: async () => ({ path: `/invoices/${await invoice(true)}/remind` }),
+      status: 404,
+      except: { owner: 200, admin: 200, member: 200 },
+    },
     'POST /invoices/:id/void': {
       call: async () => ({ path: `/invoices/${await invoice()}/void` }),
       status: 403,

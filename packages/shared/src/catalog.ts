@@ -9,6 +9,7 @@ export const InvoiceEvent = {
   Created: 'invoice.created',
   Updated: 'invoice.updated',
   Paid: 'invoice.paid',
+  ReminderSent: 'invoice.reminder_sent',
   Overdue: 'invoice.overdue',
 } as const;
 
@@ -99,6 +100,11 @@ export const eventCatalog = {
   [InvoiceEvent.Updated]: define([ScopeKind.Organization], p.invoiceUpdated, 'Fields of an invoice changed.'),
   [InvoiceEvent.Paid]: define([ScopeKind.Organization], p.invoicePaid, 'An invoice was paid.'),
   [InvoiceEvent.Overdue]: define([ScopeKind.Organization], p.invoiceOverdue, 'A sent invoice passed its due date.'),
+  [InvoiceEvent.ReminderSent]: define(
+    [ScopeKind.Organization],
+    p.invoiceReminderSent,
+    'Someone reminded the customer to pay a sent or overdue invoice.',
+  ),
   [NotificationEvent.Created]: define(
     [ScopeKind.User, ScopeKind.Organization],
     p.notificationCreated,

@@ -68,6 +68,17 @@ export const invoiceOverdue = z.object({
   dueAt: isoDateTime,
 });
 
+export const invoiceReminderSent = z.object({
+  invoiceId: uuid,
+  invoiceNumber: z.string(),
+  customerName: z.string(),
+  total: money,
+  currency,
+  dueAt: isoDateTime,
+  remindedAt: isoDateTime,
+  remindedById: uuid,
+});
+
 export const NotificationType = { Info: 'info', Success: 'success', Warning: 'warning', Error: 'error' } as const;
 export type NotificationType = (typeof NotificationType)[keyof typeof NotificationType];
 export const NotificationPriority = { Low: 'low', Normal: 'normal', High: 'high' } as const;

@@ -24,6 +24,7 @@ export const invalidations = {
   [InvoiceEvent.Updated]: () => [queryKeys.invoices],
   [InvoiceEvent.Paid]: () => [queryKeys.invoices],
   [InvoiceEvent.Overdue]: () => [queryKeys.invoices],
+  [InvoiceEvent.ReminderSent]: () => [queryKeys.invoices],
   [NotificationEvent.Created]: () => [queryKeys.notifications],
   [NotificationEvent.Read]: () => [queryKeys.notifications],
   [ShopEvent.Updated]: () => [queryKeys.shopItems],

@@ -1,6 +1,6 @@
 import { InvoiceStatus } from '@operate/shared';
 
-export type InvoiceAction = 'edit' | 'send' | 'pay' | 'void' | 'markOverdue';
+export type InvoiceAction = 'edit' | 'send' | 'pay' | 'void' | 'markOverdue' | 'remind';
 
 /** The statuses each action may start from; anything else is a 409. */
 export const allowedFrom: Record<InvoiceAction, readonly InvoiceStatus[]> = {
@@ -9,6 +9,7 @@ export const allowedFrom: Record<InvoiceAction, readonly InvoiceStatus[]> = {
   pay: [InvoiceStatus.Sent, InvoiceStatus.Overdue],
   void: [InvoiceStatus.Draft, InvoiceStatus.Sent, InvoiceStatus.Overdue],
   markOverdue: [InvoiceStatus.Sent],
+  remind: [InvoiceStatus.Sent, InvoiceStatus.Overdue],
 };
 
 /** Why `action` is refused for an invoice in `status`, as a stable code and a sentence. */

@@ -41,6 +41,12 @@ export class InvoicesController {
     return this.invoices.pay(user, id);
   }
 
+  @Post(':id/remind')
+  @HttpCode(HttpStatus.OK)
+  remind(@CurrentUser() user: AuthUser, @Param('id', uuidParam('id')) id: string) {
+    return this.invoices.remind(user, id);
+  }
+
   @Post(':id/void')
   @HttpCode(HttpStatus.OK)
   @Roles('OWNER', 'ADMIN')

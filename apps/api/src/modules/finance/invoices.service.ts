@@ -164,6 +164,29 @@ export class InvoicesService {
     });
   }
 
+  /** Reminds the customer of a sent or overdue invoice; the organization sees it at once. */
+  async remind(caller: AuthUser, id: string): Promise<InvoiceSummary> {
+    return this.prisma.transaction(async (tx) => {
+      const remindedAt = new Date();
+      const invoice = await this.applyTransition(tx, caller, id, 'remind', { remindedAt });
+      await this.events.toOrganization(caller.organizationId).emit(
+        InvoiceEvent.ReminderSent,
+        {
+          invoiceId: invoice.id,
+          invoiceNumber: invoice.number,
+          customerName: invoice.customerName,
+          total: formatMoney(invoice.total),
+          currency: invoice.currency,
+          dueAt: invoice.dueAt.toISOString(),
+          remindedAt: remindedAt.toISOString(),
+          remindedById: caller.userId,
+        },
+        { tx },
+      );
+      return toInvoiceSummary(invoice);
+    });
+  }
+
   /**
    * Marks SENT invoices whose due date has passed as OVERDUE and announces each once. Rows are claimed
    * with SKIP LOCKED, so concurrent sweeps (several nodes) split the work instead of waiting on or
