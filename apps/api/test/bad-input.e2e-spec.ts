@@ -158,7 +158,9 @@ describe('bad input gets a coded 4xx, and everyone else is served meanwhile (e2e
     ).body as EscrowSummary;
     // An admin of the buyer's organization is no party: escrow events reach them through the subscription only.
     const admin = await ctx.connect(ctx.tenants.a1);
-    await expect(admin.command(ClientCommand.EscrowSubscribe, { escrowId: escrow.escrowId.toUpperCase() })).resolves.toMatchObject({
+    await expect(
+      admin.command(ClientCommand.Subscribe, { topic: 'escrow', escrowId: escrow.escrowId.toUpperCase() }),
+    ).resolves.toMatchObject({
       ok: true,
     });
     await ctx.app.get(EventsService).to(scope.escrow(escrow.escrowId)).emit(EscrowEvent.StatusChanged, {
@@ -168,7 +170,7 @@ describe('bad input gets a coded 4xx, and everyone else is served meanwhile (e2e
       changedAt: new Date().toISOString(),
     });
     await admin.waitFor(EscrowEvent.StatusChanged, (event) => event.payload.escrowId === escrow.escrowId);
-    await expect(admin.command(ClientCommand.EscrowUnsubscribe, { escrowId: escrow.escrowId.toUpperCase() })).resolves.toEqual({
+    await expect(admin.command(ClientCommand.Unsubscribe, { topic: 'escrow', escrowId: escrow.escrowId.toUpperCase() })).resolves.toEqual({
       ok: true,
       data: { wasSubscribed: true },
     });

@@ -57,7 +57,7 @@ describe('cross-tenant matrix (e2e)', () => {
       [ScopeKind.Organization]: { scope: scope.organization(orgA), receivers: ['inside', 'colleague'] },
       [ScopeKind.User]: { scope: scope.user(a1.id), receivers: ['inside'] },
       [ScopeKind.Family]: { scope: scope.family(familyId), receivers: ['inside'] },
-      [ScopeKind.Entity]: { scope: scope.escrow(escrow.escrowId), receivers: ['inside'] },
+      [ScopeKind.Escrow]: { scope: scope.escrow(escrow.escrowId), receivers: ['inside'] },
       [ScopeKind.Marketplace]: { scope: scope.marketplace(), receivers: ['inside'] },
       [ScopeKind.Broadcast]: { scope: scope.broadcast(), receivers: ['inside', 'colleague', 'stranger'] },
     };

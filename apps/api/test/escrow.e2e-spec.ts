@@ -77,16 +77,18 @@ describe('escrow (e2e)', () => {
     await seller.waitFor(EscrowEvent.Created, (e) => e.payload.escrowId === escrow.escrowId);
 
     const admin = await ctx.connect(ctx.tenants.a1);
-    await expect(buyer.command(ClientCommand.EscrowSubscribe, { escrowId: escrow.escrowId })).resolves.toMatchObject({
+    await expect(buyer.command(ClientCommand.Subscribe, { topic: 'escrow', escrowId: escrow.escrowId })).resolves.toMatchObject({
       ok: true,
       data: { cursor: expect.any(Number) },
     });
-    await expect(admin.command(ClientCommand.EscrowSubscribe, { escrowId: escrow.escrowId })).resolves.toMatchObject({ ok: true });
-    await expect(outsider.command(ClientCommand.EscrowSubscribe, { escrowId: escrow.escrowId })).resolves.toEqual({
+    await expect(admin.command(ClientCommand.Subscribe, { topic: 'escrow', escrowId: escrow.escrowId })).resolves.toMatchObject({
+      ok: true,
+    });
+    await expect(outsider.command(ClientCommand.Subscribe, { topic: 'escrow', escrowId: escrow.escrowId })).resolves.toEqual({
       ok: false,
       error: { code: 'forbidden', message: expect.stringContaining(escrow.escrowId) },
     });
-    await expect(outsider.command(ClientCommand.EscrowSubscribe, { escrowId: 'not-a-uuid' })).resolves.toMatchObject({
+    await expect(outsider.command(ClientCommand.Subscribe, { topic: 'escrow', escrowId: 'not-a-uuid' })).resolves.toMatchObject({
       ok: false,
       error: { code: 'invalid_payload' },
     });
@@ -193,7 +195,7 @@ describe('escrow (e2e)', () => {
       granted: [],
       refused: [{ subscription: subscriptions[0], code: 'forbidden', message: expect.any(String) }],
     });
-    await expect(refused.command(ClientCommand.EscrowUnsubscribe, { escrowId: escrow.escrowId })).resolves.toEqual({
+    await expect(refused.command(ClientCommand.Unsubscribe, { topic: 'escrow', escrowId: escrow.escrowId })).resolves.toEqual({
       ok: true,
       data: { wasSubscribed: false },
     });

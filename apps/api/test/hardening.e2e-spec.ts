@@ -263,7 +263,7 @@ type FuzzSocket = { emit(event: string, ...args: unknown[]): unknown; connected:
 
 /** One random client message: unknown names, wrong types, oversize payloads, extra arguments, no ack, binary. */
 function sendFuzz(socket: FuzzSocket, random: () => number, onAck: (answer: unknown) => void): void {
-  const names = ['ping', 'auth.refresh', 'escrow.subscribe', 'escrow.unsubscribe', 'marketplace.join', 'marketplace.leave'];
+  const names = ['ping', 'auth.refresh', 'subscribe', 'unsubscribe'];
   const name = random() < 0.7 ? (names[Math.floor(random() * names.length)] ?? 'ping') : `x.${Math.floor(random() * 1e6).toString(36)}`;
   const payloads: (() => unknown)[] = [
     () => null,

@@ -115,7 +115,7 @@ describe('seller and marketplace (e2e)', () => {
   it('delivers listing events to sockets that joined the marketplace, and stops when they leave', async () => {
     const joined = await ctx.connect(watcherUser);
     const outside = await ctx.connect(watcherUser);
-    await expect(joined.command(ClientCommand.MarketplaceJoin, {})).resolves.toMatchObject({
+    await expect(joined.command(ClientCommand.Subscribe, { topic: 'marketplace' })).resolves.toMatchObject({
       ok: true,
       data: { cursor: expect.any(Number) },
     });
@@ -128,7 +128,10 @@ describe('seller and marketplace (e2e)', () => {
     await outside.waitFor(ShopEvent.Updated, (e) => e.payload.newItems.some((item) => item.itemId === sentinel));
     expect(outside.received.filter((e) => e.type.startsWith('marketplace.'))).toHaveLength(0);
 
-    await expect(joined.command(ClientCommand.MarketplaceLeave, null)).resolves.toEqual({ ok: true, data: { wasSubscribed: true } });
+    await expect(joined.command(ClientCommand.Unsubscribe, { topic: 'marketplace' })).resolves.toEqual({
+      ok: true,
+      data: { wasSubscribed: true },
+    });
     const after = await listItem(tokens.b1, 'Pine stool');
     sentinel = await broadcastSentinel();
     await joined.waitFor(ShopEvent.Updated, (e) => e.payload.newItems.some((item) => item.itemId === sentinel));

@@ -18,7 +18,7 @@ const scopeMeaning: Record<ScopeKind, string> = {
   [ScopeKind.Organization]: "every member of the event's organization (room org:<id>)",
   [ScopeKind.User]: 'every socket of one user (room user:<id>)',
   [ScopeKind.Family]: 'every member of one family (room family:<id>)',
-  [ScopeKind.Entity]: 'sockets subscribed to one entity, e.g. one escrow (room escrow:<id>)',
+  [ScopeKind.Escrow]: 'sockets subscribed to one escrow (room escrow:<id>)',
   [ScopeKind.Marketplace]: 'sockets that joined the marketplace (room marketplace)',
   [ScopeKind.Broadcast]: 'every connected socket',
   [ScopeKind.Connection]: 'the one socket (protocol event: not stored, not replayed)',
@@ -151,7 +151,7 @@ export function buildAsyncApi(version = CATALOG_VERSION): JsonObject {
       socket: {
         address: '/',
         title: 'The default socket.io namespace',
-        description: 'Rooms are derived from the account on every (re)connect; subscriptions add entity rooms.',
+        description: 'Rooms are derived from the account on every (re)connect; subscriptions (subscribe { topic, … }) add topic rooms.',
         messages: channelMessages,
       },
     },

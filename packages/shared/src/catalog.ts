@@ -92,7 +92,7 @@ function define<const S extends readonly ScopeKind[], P extends z.ZodType>(scope
   return { scopes, payload, summary };
 }
 
-const escrowScopes = [ScopeKind.Entity, ScopeKind.User] as const;
+const escrowScopes = [ScopeKind.Escrow, ScopeKind.User] as const;
 
 /** The catalog: name → allowed scopes, runtime payload schema, one-line meaning. */
 export const eventCatalog = {

@@ -379,7 +379,7 @@ export const listingSummary = z.object({
 });
 export type ListingSummary = z.infer<typeof listingSummary>;
 
-// ── Subscriptions (entity and topic rooms a socket opts into) ──────────────────────────────────────────
+// ── Subscriptions (topic rooms a socket opts into: one escrow, the marketplace) ──────────────────────────────────────────
 export const Topic = { Escrow: 'escrow', Marketplace: 'marketplace' } as const;
 export type Topic = (typeof Topic)[keyof typeof Topic];
 

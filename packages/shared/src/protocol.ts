@@ -1,15 +1,13 @@
 import { z } from 'zod';
 import type { EventEnvelope, EventName } from './catalog.js';
-import { cursor, uuid, type Subscription } from './payloads.js';
+import { cursor, subscription, type Subscription } from './payloads.js';
 
 // Client→server messages, declared once: name, request schema, response type.
 export const ClientCommand = {
   Ping: 'ping',
   RefreshToken: 'auth.refresh',
-  EscrowSubscribe: 'escrow.subscribe',
-  EscrowUnsubscribe: 'escrow.unsubscribe',
-  MarketplaceJoin: 'marketplace.join',
-  MarketplaceLeave: 'marketplace.leave',
+  Subscribe: 'subscribe',
+  Unsubscribe: 'unsubscribe',
 } as const;
 export type ClientCommandName = (typeof ClientCommand)[keyof typeof ClientCommand];
 
@@ -24,7 +22,6 @@ interface CommandDefinition {
   readonly idempotent: boolean;
 }
 
-const noArguments = z.union([z.undefined(), z.null(), z.object({}).strict()]);
 /** Events for the subscription arrive live from this cursor on; fetch the state as of now over HTTP. */
 const subscribed = z.object({ cursor });
 const unsubscribed = z.object({ wasSubscribed: z.boolean() });
@@ -43,28 +40,17 @@ export const commandCatalog = {
     // A queued refresh could arrive after the token it carries expired.
     idempotent: false,
   },
-  [ClientCommand.EscrowSubscribe]: {
-    request: z.object({ escrowId: uuid }).strict(),
+  [ClientCommand.Subscribe]: {
+    request: subscription,
     response: subscribed,
-    summary: "Receive one escrow's events (a party, or an admin of a party's organization).",
+    summary:
+      "Receive a topic's events: { topic: 'escrow', escrowId } (a party, or an admin of a party's organization) or { topic: 'marketplace' } (anyone).",
     idempotent: true,
   },
-  [ClientCommand.EscrowUnsubscribe]: {
-    request: z.object({ escrowId: uuid }).strict(),
+  [ClientCommand.Unsubscribe]: {
+    request: subscription,
     response: unsubscribed,
-    summary: "Stop receiving an escrow's events through its room (a party still gets them as a party).",
-    idempotent: true,
-  },
-  [ClientCommand.MarketplaceJoin]: {
-    request: noArguments,
-    response: subscribed,
-    summary: 'Receive marketplace listing events.',
-    idempotent: true,
-  },
-  [ClientCommand.MarketplaceLeave]: {
-    request: noArguments,
-    response: unsubscribed,
-    summary: 'Stop receiving marketplace listing events.',
+    summary: "Stop receiving a topic's events through its room (an escrow's party still gets them as a party).",
     idempotent: true,
   },
 } as const satisfies Record<ClientCommandName, CommandDefinition>;

@@ -6,9 +6,9 @@ export const ScopeKind = {
   User: 'user',
   Broadcast: 'broadcast',
   Family: 'family',
-  /** One business entity (an escrow): the sockets that subscribed to it. */
-  Entity: 'entity',
-  /** Every socket that joined the marketplace (`marketplace.join`). */
+  /** One escrow: the sockets subscribed to it (its parties and admins of their organizations). */
+  Escrow: 'escrow',
+  /** Every socket subscribed to the marketplace (`subscribe { topic: 'marketplace' }`). */
   Marketplace: 'marketplace',
   /** Protocol events sent to one socket by the gateway itself. */
   Connection: 'connection',
@@ -19,13 +19,9 @@ export type Scope =
   | { kind: typeof ScopeKind.Organization; organizationId: string }
   | { kind: typeof ScopeKind.User; userId: string }
   | { kind: typeof ScopeKind.Family; familyId: string }
-  | { kind: typeof ScopeKind.Entity; entity: EntityKind; id: string }
+  | { kind: typeof ScopeKind.Escrow; escrowId: string }
   | { kind: typeof ScopeKind.Marketplace }
   | { kind: typeof ScopeKind.Broadcast };
-
-/** Entities a socket can subscribe to one by one. */
-export const EntityKind = { Escrow: 'escrow' } as const;
-export type EntityKind = (typeof EntityKind)[keyof typeof EntityKind];
 
 /** The scope kinds a feature module publishes to (protocol events are the gateway's own). */
 export type PublishScopeKind = Scope['kind'];
@@ -36,7 +32,7 @@ export const scope = {
   organization: (organizationId: string): ScopeOf<'organization'> => ({ kind: ScopeKind.Organization, organizationId }),
   user: (userId: string): ScopeOf<'user'> => ({ kind: ScopeKind.User, userId }),
   family: (familyId: string): ScopeOf<'family'> => ({ kind: ScopeKind.Family, familyId }),
-  escrow: (escrowId: string): ScopeOf<'entity'> => ({ kind: ScopeKind.Entity, entity: EntityKind.Escrow, id: escrowId }),
+  escrow: (escrowId: string): ScopeOf<'escrow'> => ({ kind: ScopeKind.Escrow, escrowId }),
   marketplace: (): ScopeOf<'marketplace'> => ({ kind: ScopeKind.Marketplace }),
   broadcast: (): ScopeOf<'broadcast'> => ({ kind: ScopeKind.Broadcast }),
 };
@@ -46,15 +42,13 @@ export const rooms: {
   organization(organizationId: string): string;
   user(userId: string): string;
   family(familyId: string): string;
-  entity(entity: EntityKind, id: string): string;
   escrow(escrowId: string): string;
   marketplace(): string;
 } = {
   organization: (organizationId: string) => `org:${organizationId}`,
   user: (userId: string) => `user:${userId}`,
   family: (familyId: string) => `family:${familyId}`,
-  entity: (entity: EntityKind, id: string) => `${entity}:${id}`,
-  escrow: (escrowId: string) => rooms.entity(EntityKind.Escrow, escrowId),
+  escrow: (escrowId: string) => `escrow:${escrowId}`,
   marketplace: () => 'marketplace',
 };
 
@@ -80,7 +74,7 @@ const roomPrefixes: readonly (readonly [string, ScopeKind])[] = [
   [rooms.organization(''), ScopeKind.Organization],
   [rooms.user(''), ScopeKind.User],
   [rooms.family(''), ScopeKind.Family],
-  [rooms.escrow(''), ScopeKind.Entity],
+  [rooms.escrow(''), ScopeKind.Escrow],
 ];
 
 /** The scope kind an audience (a room name, or BROADCAST_AUDIENCE) delivers to, read from its spelling in `rooms`. */
@@ -99,8 +93,8 @@ export function roomOf(target: Scope): string | undefined {
       return rooms.user(target.userId);
     case ScopeKind.Family:
       return rooms.family(target.familyId);
-    case ScopeKind.Entity:
-      return rooms.entity(target.entity, target.id);
+    case ScopeKind.Escrow:
+      return rooms.escrow(target.escrowId);
     case ScopeKind.Marketplace:
       return rooms.marketplace();
     case ScopeKind.Broadcast:

@@ -150,9 +150,9 @@ describe('useEscrowUpdates', () => {
     expect(
       t
         .socket()
-        .commands(ClientCommand.EscrowUnsubscribe)
+        .commands(ClientCommand.Unsubscribe)
         .map((packet) => packet.request),
-    ).toEqual([{ escrowId: ESCROW }]);
+    ).toEqual([{ topic: 'escrow', escrowId: ESCROW }]);
   });
 });
 

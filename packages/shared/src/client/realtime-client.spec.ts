@@ -316,7 +316,7 @@ describe(RealtimeClient.name, () => {
       await connect(h);
       h.socket.drop();
 
-      const first = h.client.command(ClientCommand.MarketplaceJoin, null);
+      const first = h.client.command(ClientCommand.Subscribe, { topic: 'marketplace' });
       const second = h.client.command(ClientCommand.Ping, null);
       const third = h.client.command(ClientCommand.Ping, null);
       await expect(third).rejects.toMatchObject({ code: ClientErrorCode.QueueFull });
@@ -324,7 +324,7 @@ describe(RealtimeClient.name, () => {
       expect(h.socket.sendBuffer).toHaveLength(2);
 
       await h.socket.accept();
-      expect(h.socket.sent.map((packet) => packet.event)).toEqual([ClientCommand.MarketplaceJoin, ClientCommand.Ping]);
+      expect(h.socket.sent.map((packet) => packet.event)).toEqual([ClientCommand.Subscribe, ClientCommand.Ping]);
       h.socket.sent[0]?.answer({ ok: true, data: { cursor: 3 } });
       h.socket.sent[1]?.answer({ ok: true, data: { serverTime: '2026-11-22T10:00:00.000Z' } });
       await expect(first).resolves.toEqual({ cursor: 3 });
@@ -363,7 +363,7 @@ describe(RealtimeClient.name, () => {
     it('passes on a coded refusal from the server', async () => {
       const h = harness();
       await connect(h);
-      const sent = h.client.command(ClientCommand.EscrowSubscribe, { escrowId: ESCROW_ID });
+      const sent = h.client.command(ClientCommand.Subscribe, { topic: 'escrow', escrowId: ESCROW_ID });
       h.socket.sent[0]?.answer({ ok: false, error: { code: ErrorCode.Forbidden, message: 'not a party' } });
       await expect(sent).rejects.toEqual(new RealtimeError(ErrorCode.Forbidden, 'not a party'));
     });
@@ -378,8 +378,8 @@ describe(RealtimeClient.name, () => {
       const releaseB = h.client.hold({ topic: 'escrow', escrowId: ESCROW_ID });
       h.client.hold({ topic: 'marketplace' });
       expect(h.socket.sent.map((packet) => [packet.event, packet.request])).toEqual([
-        [ClientCommand.EscrowSubscribe, { escrowId: ESCROW_ID }],
-        [ClientCommand.MarketplaceJoin, null],
+        [ClientCommand.Subscribe, { topic: 'escrow', escrowId: ESCROW_ID }],
+        [ClientCommand.Subscribe, { topic: 'marketplace' }],
       ]);
       h.socket.sent[0]?.answer({ ok: true, data: { cursor: 0 } });
       await Promise.resolve();
@@ -391,10 +391,12 @@ describe(RealtimeClient.name, () => {
       h.socket.sendConnected({ cursor: 0, subscriptions: { granted: [...(auth.subscriptions ?? [])], refused: [] } });
 
       releaseA();
-      expect(h.socket.commands(ClientCommand.EscrowUnsubscribe)).toHaveLength(0);
+      expect(h.socket.commands(ClientCommand.Unsubscribe)).toHaveLength(0);
       releaseB();
       releaseB();
-      expect(h.socket.commands(ClientCommand.EscrowUnsubscribe).map((packet) => packet.request)).toEqual([{ escrowId: ESCROW_ID }]);
+      expect(h.socket.commands(ClientCommand.Unsubscribe).map((packet) => packet.request)).toEqual([
+        { topic: 'escrow', escrowId: ESCROW_ID },
+      ]);
       expect(h.client.subscriptions).toEqual([{ topic: 'marketplace' }]);
     });
 

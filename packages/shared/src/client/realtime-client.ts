@@ -1,6 +1,6 @@
 import { io, type ManagerOptions, type SocketOptions } from 'socket.io-client';
 import { isEventName, ProtocolEvent, type EventEnvelope, type EventName, type EventPayload } from '../catalog.js';
-import { Topic, type ResetReason, type Subscription } from '../payloads.js';
+import type { ResetReason, Subscription } from '../payloads.js';
 import {
   ClientCommand,
   commandCatalog,
@@ -419,11 +419,7 @@ export class RealtimeClient {
   }
 
   private sendSubscribe(key: string, subscription: Subscription, onGranted?: () => void): void {
-    const sent =
-      subscription.topic === Topic.Escrow
-        ? this.command(ClientCommand.EscrowSubscribe, { escrowId: subscription.escrowId })
-        : this.command(ClientCommand.MarketplaceJoin, null);
-    sent.then(
+    this.command(ClientCommand.Subscribe, subscription).then(
       () => onGranted?.(),
       (error: unknown) => {
         if (error instanceof RealtimeError && error.code === ClientErrorCode.Timeout) return; // the next handshake carries it
@@ -436,11 +432,7 @@ export class RealtimeClient {
   }
 
   private sendUnsubscribe(subscription: Subscription): void {
-    const sent =
-      subscription.topic === Topic.Escrow
-        ? this.command(ClientCommand.EscrowUnsubscribe, { escrowId: subscription.escrowId })
-        : this.command(ClientCommand.MarketplaceLeave, null);
-    sent.catch((error: unknown) => this.report(error));
+    this.command(ClientCommand.Unsubscribe, subscription).catch((error: unknown) => this.report(error));
   }
 
   private startHeartbeat(): void {

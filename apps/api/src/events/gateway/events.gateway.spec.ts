@@ -81,7 +81,7 @@ function setup(options: { registerPing?: boolean } = {}) {
     new SocketHandshake(auth, new HandshakeLimits(new RateLimits(config, new RedisLink()), config, serverRef), connections, config),
     connections,
     dispatcher,
-    new SocketAttachment(expiry, new SocketSubscriptions(fanout, config), replay, socketSessions, metrics, presence),
+    new SocketAttachment(expiry, new SocketSubscriptions(fanout, config, registry), replay, socketSessions, metrics, presence),
   );
   if (options.registerPing !== false) {
     dispatcher.onModuleInit();

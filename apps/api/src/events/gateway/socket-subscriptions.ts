@@ -1,9 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { subscriptionRoom, Topic, type Subscription } from '@operate/shared';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { ClientCommand, subscriptionRoom, Topic, type Subscription } from '@operate/shared';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import type { AuthUser } from '../../auth/token.service.js';
 import { EventFanout } from '../delivery/fanout.service.js';
-import { CommandError } from './socket-commands.js';
+import { CommandError, SocketCommandRegistry } from './socket-commands.js';
 import type { OperateSocket } from './socket-types.js';
 
 export type SubscriptionOf<T extends Topic> = Extract<Subscription, { topic: T }>;
@@ -21,18 +21,25 @@ export interface SubscriptionRefusal {
 }
 
 /**
- * Rooms a socket opts into beyond its own (one escrow, the marketplace). The owning feature module
- * registers who may hold each topic; this service checks, joins and leaves. A client sends the ones it
- * holds again in `auth.subscriptions` when it reconnects, and they are replayed like its own rooms.
+ * Rooms a socket opts into beyond its own (one escrow, the marketplace): one concept. The owning feature
+ * module registers a topic once — who may hold it (its room follows from `subscriptionRoom`); clients hold it
+ * with the generic `subscribe` / `unsubscribe { topic, … }` commands, and send the ones they hold again in
+ * `auth.subscriptions` when they reconnect, where they are checked the same way and replayed like their own rooms.
  */
 @Injectable()
-export class SocketSubscriptions {
+export class SocketSubscriptions implements OnModuleInit {
   private readonly authorizers = new Map<Topic, TopicAuthorizer<Topic>>();
 
   constructor(
     private readonly fanout: EventFanout,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly commands: SocketCommandRegistry,
   ) {}
+
+  onModuleInit(): void {
+    this.commands.register(ClientCommand.Subscribe, (socket, subscription) => this.subscribe(socket, subscription));
+    this.commands.register(ClientCommand.Unsubscribe, (socket, subscription) => Promise.resolve(this.unsubscribe(socket, subscription)));
+  }
 
   registerTopic<T extends Topic>(topic: T, authorize: TopicAuthorizer<T>): void {
     if (this.authorizers.has(topic)) throw new Error(`An authorizer for ${topic} is already registered`);

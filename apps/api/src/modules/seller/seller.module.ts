@@ -1,7 +1,6 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
-import { ClientCommand, Topic } from '@operate/shared';
+import { Topic } from '@operate/shared';
 import { EventsModule } from '../../events/events.module.js';
-import { SocketCommandRegistry } from '../../events/gateway/socket-commands.js';
 import { SocketSubscriptions } from '../../events/gateway/socket-subscriptions.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { MarketplaceService } from './marketplace.service.js';
@@ -10,8 +9,6 @@ import { SellerAnalyticsService } from './seller-analytics.service.js';
 import { ListingsController, OrdersController, SellersController } from './seller.controller.js';
 import { SellersService } from './sellers.service.js';
 
-const MARKETPLACE = { topic: Topic.Marketplace } as const;
-
 @Module({
   imports: [EventsModule, NotificationsModule],
   controllers: [SellersController, ListingsController, OrdersController],
@@ -19,15 +16,10 @@ const MARKETPLACE = { topic: Topic.Marketplace } as const;
   exports: [OrdersService],
 })
 export class SellerModule implements OnModuleInit {
-  constructor(
-    private readonly commands: SocketCommandRegistry,
-    private readonly subscriptions: SocketSubscriptions,
-  ) {}
+  constructor(private readonly subscriptions: SocketSubscriptions) {}
 
-  /** `marketplace.join` / `marketplace.leave`: open to every signed-in user. */
+  /** The marketplace topic (`subscribe { topic: 'marketplace' }`): open to every signed-in user. */
   onModuleInit(): void {
     this.subscriptions.registerTopic(Topic.Marketplace, (_user, subscriptions) => Promise.resolve(subscriptions.map(() => true)));
-    this.commands.register(ClientCommand.MarketplaceJoin, (socket) => this.subscriptions.subscribe(socket, MARKETPLACE));
-    this.commands.register(ClientCommand.MarketplaceLeave, (socket) => this.subscriptions.unsubscribe(socket, MARKETPLACE));
   }
 }
