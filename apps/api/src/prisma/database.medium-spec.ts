@@ -44,7 +44,7 @@ describe('the embedded database', () => {
   });
 
   it('refuses another local user', () => {
-    const script = `require('net').connect(${JSON.stringify(join(directory, '.s.PGSQL.5432'))}).on('connect', () => { console.log('connected'); process.exit(0); }).on('error', (e) => { console.log(e.code); process.exit(0); })`;
+    const script = `require('net').connect(${JSON.stringify(join(directory, '.s.PGSQL.5432'))}).on('connect', () => { process.stdout.write('connected'); process.exit(0); }).on('error', (e) => { process.stdout.write(e.code); process.exit(0); })`;
     if (process.getuid?.() === 0) {
       const attempt = spawnSync(process.execPath, ['-e', script], { uid: NOBODY, gid: NOBODY, encoding: 'utf8', timeout: 10_000 });
       expect(attempt.stdout.trim()).toBe('EACCES');

@@ -94,7 +94,11 @@ export class SocketSubscriptions implements OnModuleInit {
   private async allowed(user: AuthUser, subscriptions: readonly Subscription[]): Promise<boolean[]> {
     const answers = subscriptions.map(() => false);
     const byTopic = new Map<Topic, number[]>();
-    subscriptions.forEach((subscription, index) => byTopic.set(subscription.topic, [...(byTopic.get(subscription.topic) ?? []), index]));
+    subscriptions.forEach((subscription, index) => {
+      const indexes = byTopic.get(subscription.topic);
+      if (indexes) indexes.push(index);
+      else byTopic.set(subscription.topic, [index]);
+    });
     await Promise.all(
       [...byTopic].map(async ([topic, indexes]) => {
         const authorize = this.authorizers.get(topic);
