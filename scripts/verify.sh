@@ -21,8 +21,9 @@ step "typecheck (sources and tests)"
 pnpm typecheck
 step "db:check: schema.prisma matches the committed migrations"
 pnpm db:check
-step "docs: the committed AsyncAPI document matches the event catalog, the configuration docs the settings"
+step "docs: AsyncAPI matches the event catalog, OpenAPI the controllers, configuration docs the settings"
 node scripts/docs-events.mjs --check
+node apps/api/dist/cli/openapi.js --check
 node scripts/docs-config.mjs --check
 
 jest() { node --experimental-vm-modules node_modules/jest/bin/jest.js --ci "$@"; }

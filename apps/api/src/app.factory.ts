@@ -15,6 +15,8 @@ import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { InputGuardPipe } from './common/input-guard.js';
 import { createValidationPipe } from './common/validation.js';
 import { RedisLink, type Pingable } from './operations/redis-link.js';
+import { ApiDocument } from './operations/api-docs.controller.js';
+import { apiVersion, buildOpenApi } from './operations/openapi.js';
 
 /** Hard cap on one socket.io frame; commands are checked against a much smaller limit with a coded error. */
 const MAX_SOCKET_FRAME_BYTES = 100_000;
@@ -146,6 +148,7 @@ export async function configureApp(app: INestApplication, config: AppConfig): Pr
   app.enableCors({ origin: [...config.corsOrigins], credentials: true });
   app.useGlobalPipes(new InputGuardPipe(), createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
+  app.get(ApiDocument).attach(() => buildOpenApi(app, apiVersion()));
 }
 
 export async function createApp(options: AppOptions & { logger?: LoggerService | false }): Promise<NestExpressApplication> {

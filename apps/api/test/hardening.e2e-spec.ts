@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import jwt from 'jsonwebtoken';
 import { io } from 'socket.io-client';
 import { commandCatalog, ErrorCode, eventNames, InvoiceEvent, ProtocolEvent, type Ack } from '@operate/shared';
@@ -110,6 +111,37 @@ describe('hardening (e2e)', () => {
         .expect(200)
         .expect('content-type', /text\/html/);
       for (const name of [...eventNames, ...Object.keys(commandCatalog)]) expect(page.text).toContain(`<code>${name}</code>`);
+    });
+
+    it('serves the OpenAPI document of every route it serves (the committed one) and a readable page, without a token', async () => {
+      const document = (await ctx.http().get('/docs/api.json').expect(200)).body as {
+        paths: Record<string, Record<string, { responses: Record<string, unknown>; security?: unknown[] }>>;
+      };
+      expect(document).toEqual(JSON.parse(readFileSync(new URL('../../../docs/openapi.json', import.meta.url), 'utf8')));
+      // Every route the app serves, but the reference pages themselves, is in it, with the status it answers.
+      const { router } = ctx.app.getHttpAdapter().getInstance() as unknown as {
+        router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
+      };
+      const served = router.stack.flatMap((layer) =>
+        layer.route && !layer.route.path.startsWith('/docs/')
+          ? Object.keys(layer.route.methods).map((method) => `${method.toUpperCase()} ${layer.route!.path.replace(/:(\w+)/g, '{$1}')}`)
+          : [],
+      );
+      const documented = Object.entries(document.paths).flatMap(([path, item]) =>
+        Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+      );
+      expect(documented.sort()).toEqual([...new Set(served)].sort());
+      expect(Object.keys(document.paths['/invoices']!.post!.responses)).toContain('201');
+      expect(Object.keys(document.paths['/invoices/{id}/pay']!.post!.responses)).toContain('200');
+      expect(document.paths['/auth/login']!.post!.security).toEqual([]);
+      expect(document.paths['/invoices']!.get!.security).toBeUndefined();
+      const page = await ctx
+        .http()
+        .get('/docs/api')
+        .expect(200)
+        .expect('content-type', /text\/html/);
+      for (const route of documented) expect(page.text).toContain(`<code>${route}</code>`);
+      expect(page.text).not.toContain('<script');
     });
 
     it('/health reports the database (and Redis when used) up', async () => {

@@ -80,6 +80,7 @@ export class AuthController {
     clearRefreshCookie(request, response);
   }
 
+  /** The caller's live sessions (`userAgent`, `ipAddress`, `createdAt`, `lastUsedAt`, `expiresAt`, `current`). */
   @Get('sessions')
   listSessions(@CurrentUser() user: AuthUser) {
     return this.sessions.list(user);
@@ -98,6 +99,7 @@ export class AuthController {
     if (id === user.sessionId) clearRefreshCookie(request, response);
   }
 
+  /** The caller and their organization. */
   @Get('me')
   me(@CurrentUser() user: AuthUser) {
     return this.auth.me(user);

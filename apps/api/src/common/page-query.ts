@@ -1,4 +1,5 @@
 import { Type } from 'class-transformer';
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { Page } from '@operate/shared';
 
@@ -6,6 +7,8 @@ export type { Page };
 
 /** `?page=1&pageSize=20` for every paginated list (pageSize at most 100). */
 export class PageQuery {
+  // Query strings arrive as text: the plugin cannot see the number behind the default, so it is stated.
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, default: 1 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -17,6 +20,7 @@ export class PageQuery {
   @IsInt()
   @Min(1)
   @Max(100)
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
   pageSize = 20;
 }
 

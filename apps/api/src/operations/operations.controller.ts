@@ -2,7 +2,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Controller, Get, Headers, HttpException, HttpStatus, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
 import type { Response } from 'express';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { z } from 'zod';
 import { Public } from '../auth/decorators.js';
+import { Returns } from '../common/openapi.js';
 import { ApiError } from '../common/http-errors.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { PrismaService } from '../prisma/prisma.service.js';
@@ -10,6 +12,10 @@ import { Metrics } from './metrics.service.js';
 import { RedisLink } from './redis-link.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
+
+const indicatorResults = z.record(z.string(), z.looseObject({ status: z.enum(['up', 'down']) }));
+/** Terminus's report: every indicator's status (`database`, and `redis` when this node uses Redis). */
+const healthReport = z.object({ status: z.literal('ok'), info: indicatorResults, error: indicatorResults, details: indicatorResults });
 
 function within<T>(promise: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -36,7 +42,9 @@ export class OperationsController {
 
   /** 200 when the database (and Redis, when this node uses it) answer; 503 with which one did not. */
   @Get('health')
-  @HealthCheck()
+  // Documented by `Returns` below: terminus's own description depends on how @nestjs/swagger was loaded.
+  @HealthCheck({ swaggerDocumentation: false })
+  @Returns(healthReport)
   async check() {
     try {
       return await this.runChecks();
@@ -78,6 +86,7 @@ export class OperationsController {
     ]);
   }
 
+  /** Prometheus text for the operator (`Authorization: Bearer <METRICS_SECRET>`; 403 `metrics_disabled` while unset). */
   @Get('metrics')
   async scrape(
     @Headers('authorization') authorization: string | undefined,

@@ -15,11 +15,14 @@ import {
 import { MarketplaceService } from './marketplace.service.js';
 import { OrdersService } from './orders.service.js';
 import { SellersService } from './sellers.service.js';
+import { listingSummary, orderSummary } from '@operate/shared';
+import { pageOfSchema, Returns } from '../../common/openapi.js';
 
 @Controller('sellers')
 export class SellersController {
   constructor(private readonly sellers: SellersService) {}
 
+  /** A seller profile for the caller, once (409 `already_a_seller`). */
   @Post()
   create(@CurrentUser() user: AuthUser, @Body() body: CreateSellerProfileDto) {
     return this.sellers.create(user, body);
@@ -31,6 +34,7 @@ export class SellersController {
     return this.sellers.mine(user);
   }
 
+  /** A seller's public profile. */
   @Get(':id')
   get(@Param('id', uuidParam('id')) id: string) {
     return this.sellers.get(id);
@@ -41,27 +45,37 @@ export class SellersController {
 export class ListingsController {
   constructor(private readonly marketplace: MarketplaceService) {}
 
+  /** Active listings, newest first, optionally of one seller. */
   @Get()
+  @Returns(pageOfSchema(listingSummary))
   list(@Query() query: ListListingsQuery) {
     return this.marketplace.list(query);
   }
 
+  /** One listing. */
   @Get(':id')
+  @Returns(listingSummary)
   get(@Param('id', uuidParam('id')) id: string) {
     return this.marketplace.get(id);
   }
 
+  /** A seller lists an item; beyond the tier's active-listing limit → 409 `listing_limit_reached`. Emits `marketplace.listing_created`. */
   @Post()
+  @Returns(listingSummary)
   create(@CurrentUser() user: AuthUser, @Body() body: CreateListingDto) {
     return this.marketplace.create(user, body);
   }
 
+  /** Its seller edits or restocks it. Emits `marketplace.listing_updated`. */
   @Patch(':id')
+  @Returns(listingSummary)
   update(@CurrentUser() user: AuthUser, @Param('id', uuidParam('id')) id: string, @Body() body: UpdateListingDto) {
     return this.marketplace.update(user, id, body);
   }
 
+  /** Its seller withdraws it. Emits `marketplace.listing_cancelled`. */
   @Delete(':id')
+  @Returns(listingSummary)
   cancel(@CurrentUser() user: AuthUser, @Param('id', uuidParam('id')) id: string) {
     return this.marketplace.cancel(user, id);
   }
@@ -71,17 +85,23 @@ export class ListingsController {
 export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 
+  /** A buyer orders: stock is reserved atomically; the order waits for the provider's payment (PENDING). Emits `seller.order_created` (+ a notification); the last unit emits `marketplace.listing_sold`. */
   @Post()
+  @Returns(orderSummary)
   create(@CurrentUser() user: AuthUser, @Body() body: CreateOrderDto) {
     return this.orders.create(user, body);
   }
 
+  /** Orders the caller placed or received, optionally of one status. */
   @Get()
+  @Returns(pageOfSchema(orderSummary))
   list(@CurrentUser() user: AuthUser, @Query() query: ListOrdersQuery) {
     return this.orders.list(user, query);
   }
 
+  /** One order, for its parties. */
   @Get(':id')
+  @Returns(orderSummary)
   get(@CurrentUser() user: AuthUser, @Param('id', uuidParam('id')) id: string) {
     return this.orders.get(user, id);
   }
@@ -97,24 +117,31 @@ export class OrdersController {
     );
   }
 
+  /** The seller: PAID → SHIPPED. Emits `order.status_changed` to both parties. */
   @Post(':id/ship')
   @HttpCode(HttpStatus.OK)
+  @Returns(orderSummary)
   ship(@CurrentUser() user: AuthUser, @Param('id', uuidParam('id')) id: string) {
     return this.orders.move(user, id, 'ship');
   }
 
+  /** The buyer: SHIPPED → DELIVERED. Emits `order.status_changed`; the sale may emit `seller.tier_upgraded`. */
   @Post(':id/deliver')
   @HttpCode(HttpStatus.OK)
+  @Returns(orderSummary)
   deliver(@CurrentUser() user: AuthUser, @Param('id', uuidParam('id')) id: string) {
     return this.orders.move(user, id, 'deliver');
   }
 
+  /** Either party, before shipping. Emits `order.status_changed`. */
   @Post(':id/cancel')
   @HttpCode(HttpStatus.OK)
+  @Returns(orderSummary)
   cancel(@CurrentUser() user: AuthUser, @Param('id', uuidParam('id')) id: string) {
     return this.orders.move(user, id, 'cancel');
   }
 
+  /** The buyer, once, of a delivered order (409 `not_delivered`, `already_reviewed`). Emits `seller.review_received`. */
   @Post(':id/review')
   review(@CurrentUser() user: AuthUser, @Param('id', uuidParam('id')) id: string, @Body() body: CreateReviewDto) {
     return this.orders.review(user, id, body);

@@ -1,29 +1,23 @@
 import { Body, Controller, Get, Param, Put } from '@nestjs/common';
-import { IsIn, IsOptional } from 'class-validator';
 import { CurrentUser, PlatformRoles } from '../../auth/decorators.js';
 import type { AuthUser } from '../../auth/token.service.js';
 import { uuidParam } from '../../common/uuid-param.js';
-import type { PlatformRole } from '../../generated/prisma/enums.js';
+import { PlatformRoleDto } from './dto/users.dto.js';
 import { UsersService } from './users.service.js';
-
-export class PlatformRoleDto {
-  /** Absent or null takes the user's platform role away. */
-  @IsOptional()
-  @IsIn(['OPERATOR', 'ARBITER'], { message: "role must be 'OPERATOR', 'ARBITER' or null" })
-  role?: PlatformRole | null;
-}
 
 /** The platform's own powers, held apart from every organization's roles; only an operator hands them out. */
 @Controller('platform')
 export class PlatformController {
   constructor(private readonly users: UsersService) {}
 
+  /** Who holds a platform role (OPERATOR, ARBITER). */
   @Get('users')
   @PlatformRoles('OPERATOR')
   holders() {
     return this.users.platformRoleHolders();
   }
 
+  /** Grants or takes away a user's platform role (not one's own → 409). */
   @Put('users/:id/role')
   @PlatformRoles('OPERATOR')
   setRole(@CurrentUser() caller: AuthUser, @Param('id', uuidParam('id')) id: string, @Body() body: PlatformRoleDto) {
