@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // README command (1)'s last step: the API and the dashboard together, on loopback. Prints both URLs and the
 // demo logins once both answer; Ctrl+C (or SIGTERM) stops both and exits when they have.
+// With --dev (`pnpm dev`): the API through `nest start --watch` (nest-cli.json; a saved change restarts it in
+// seconds) and the dashboard through `next dev` (hot reload), same ports and database.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -28,8 +30,16 @@ function run(name, args, cwd, extraEnv) {
   return child;
 }
 
-const api = run('api', ['--enable-source-maps', '--env-file=../../.env', 'dist/main.js'], join(root, 'apps/api'), {});
-const web = run('web', ['scripts/start.mjs'], join(root, 'apps/web'), { WEB_PORT: webPort, OPERATE_API_URL: apiUrl });
+const dev = process.argv.includes('--dev');
+const nest = join(root, 'node_modules/@nestjs/cli/bin/nest.js');
+const api = dev
+  ? // The CLI finds nest-cli.json in the root; it does not read .env, so the settings are passed on.
+    run('api', [nest, 'start', 'api', '--watch', '--preserveWatchOutput', '--no-shell'], root, env)
+  : run('api', ['--enable-source-maps', '--env-file=../../.env', 'dist/main.js'], join(root, 'apps/api'), {});
+const web = run('web', ['scripts/start.mjs', ...(dev ? ['--dev'] : [])], join(root, 'apps/web'), {
+  WEB_PORT: webPort,
+  OPERATE_API_URL: apiUrl,
+});
 const children = [api, web];
 let stopping = false;
 
