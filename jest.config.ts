@@ -56,10 +56,10 @@ const config: Config = {
       displayName: process.env.OPERATE_TEST_POSTGRES_URL ? 'api-db (postgresql)' : 'api-db (pglite)',
       rootDir: '<rootDir>/apps/api',
       testMatch: [
-        '<rootDir>/src/**/*.medium-spec.ts',
+        '<rootDir>/test/**/*.medium-spec.ts',
         '<rootDir>/test/**/*.e2e-spec.ts',
         // Several API processes on one database, joined through Redis: only PostgreSQL serves several processes.
-        ...(process.env.OPERATE_TEST_POSTGRES_URL ? ['<rootDir>/**/*.pg-spec.ts'] : []),
+        ...(process.env.OPERATE_TEST_POSTGRES_URL ? ['<rootDir>/test/**/*.pg-spec.ts'] : []),
       ],
       globalSetup: '<rootDir>/test/support/global-setup.mjs',
       globalTeardown: '<rootDir>/test/support/global-teardown.mjs',

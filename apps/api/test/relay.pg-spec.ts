@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
 import { InvoiceEvent } from '@operate/shared';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database.js';
-import { invoicePayload } from '../../../test/support/fixtures.js';
-import { recordingServer } from '../../../test/support/recording-server.js';
-import { startRelayModule } from '../../../test/support/relay-module.js';
-import { PrismaService } from '../../prisma/prisma.service.js';
-import { EventsService } from '../events.service.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { invoicePayload } from './support/fixtures.js';
+import { recordingServer } from './support/recording-server.js';
+import { startRelayModule } from './support/relay-module.js';
+import { PrismaService } from '../src/prisma/prisma.service.js';
+import { EventsService } from '../src/events/events.service.js';
 
 // PostgreSQL only: PGlite runs one transaction at a time, so commits there cannot overtake each other.
 describe('relay with concurrent transactions (PostgreSQL)', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { startEmbeddedPostgres, type OpenDatabase } from './database.js';
+import { startEmbeddedPostgres, type OpenDatabase } from '../../src/prisma/database.js';
 
 const IDLE_MS = 300;
 /** The unprivileged `nobody` account, as which a child process tries the socket (only root can switch to it). */

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { EscrowEvent, NotificationEvent, scope, type EscrowSummary } from '@operate/shared';
-import { testConfig } from '../../../test/support/config.js';
-import { asCaller, makeSeller, seedUser, type Tenants } from '../../../test/support/fixtures.js';
-import { APP_CONFIG } from '../../config/config.js';
-import { startServiceTest, type ServiceTest } from '../../../test/support/service-module.js';
-import { EventsService } from '../../events/events.service.js';
-import { FakeEventsService } from '../../events/testing/index.js';
-import type { PrismaService } from '../../prisma/prisma.service.js';
-import { NotificationsService } from '../notifications/notifications.service.js';
-import { PaymentEventType } from './dto/escrow.dto.js';
-import { EscrowService } from './escrow.service.js';
+import { testConfig } from '../support/config.js';
+import { asCaller, makeSeller, seedUser, type Tenants } from '../support/fixtures.js';
+import { APP_CONFIG } from '../../src/config/config.js';
+import { startServiceTest, type ServiceTest } from '../support/service-module.js';
+import { EventsService } from '../../src/events/events.service.js';
+import { FakeEventsService } from '../../src/events/testing/index.js';
+import type { PrismaService } from '../../src/prisma/prisma.service.js';
+import { NotificationsService } from '../../src/modules/notifications/notifications.service.js';
+import { PaymentEventType } from '../../src/modules/escrow/dto/escrow.dto.js';
+import { EscrowService } from '../../src/modules/escrow/escrow.service.js';
 
 const OPENINGS_PER_HOUR = 3;
 

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { InvoiceEvent, NotificationEvent, scope } from '@operate/shared';
-import { asCaller, seedTenants, type Tenants } from '../../../test/support/fixtures.js';
-import type { AuthUser } from '../../auth/token.service.js';
-import { FakeEventsService } from '../../events/testing/index.js';
-import { startServiceTest, type ServiceTest } from '../../../test/support/service-module.js';
-import type { PrismaService } from '../../prisma/prisma.service.js';
-import { NotificationsService } from '../notifications/notifications.service.js';
-import { InvoicesService } from './invoices.service.js';
+import { asCaller, seedTenants, type Tenants } from '../support/fixtures.js';
+import type { AuthUser } from '../../src/auth/token.service.js';
+import { FakeEventsService } from '../../src/events/testing/index.js';
+import { startServiceTest, type ServiceTest } from '../support/service-module.js';
+import type { PrismaService } from '../../src/prisma/prisma.service.js';
+import { NotificationsService } from '../../src/modules/notifications/notifications.service.js';
+import { InvoicesService } from '../../src/modules/finance/invoices.service.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 

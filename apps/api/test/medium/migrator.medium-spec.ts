@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { createTestDatabase, type TestDatabase } from '../../test/support/database.js';
-import { applyMigrations, defaultMigrationsDir, MigrationError, pendingMigrations, readMigrations } from './migrator.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { applyMigrations, defaultMigrationsDir, MigrationError, pendingMigrations, readMigrations } from '../../src/prisma/migrator.js';
 
 describe('migrator', () => {
   let database: TestDatabase;

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { NotificationEvent, scope } from '@operate/shared';
-import { asCaller, type Tenants } from '../../../test/support/fixtures.js';
-import type { AuthUser } from '../../auth/token.service.js';
-import { FakeEventsService } from '../../events/testing/index.js';
-import { startServiceTest, type ServiceTest } from '../../../test/support/service-module.js';
-import type { PrismaService } from '../../prisma/prisma.service.js';
-import { NotificationsService } from './notifications.service.js';
+import { asCaller, type Tenants } from '../support/fixtures.js';
+import type { AuthUser } from '../../src/auth/token.service.js';
+import { FakeEventsService } from '../../src/events/testing/index.js';
+import { startServiceTest, type ServiceTest } from '../support/service-module.js';
+import type { PrismaService } from '../../src/prisma/prisma.service.js';
+import { NotificationsService } from '../../src/modules/notifications/notifications.service.js';
 
 describe(NotificationsService.name, () => {
   let ctx: ServiceTest;

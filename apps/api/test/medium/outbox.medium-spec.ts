@@ -1,19 +1,19 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
 import { InvoiceEvent } from '@operate/shared';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/database.js';
-import { invoicePayload } from '../../../test/support/fixtures.js';
-import { recordingServer } from '../../../test/support/recording-server.js';
-import { startRelayModule } from '../../../test/support/relay-module.js';
-import { APP_CONFIG } from '../../config/config.js';
-import { Metrics } from '../../operations/metrics.service.js';
-import { PrismaService } from '../../prisma/prisma.service.js';
-import { EventsService } from '../events.service.js';
-import { EventFanout } from './fanout.service.js';
-import { OutboxRepository, type StoredEnvelope } from './outbox.repository.js';
-import { RelayService } from './relay.service.js';
-import { RetentionService } from './retention.service.js';
-import { SocketServerRef } from '../gateway/socket-server.ref.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { invoicePayload } from '../support/fixtures.js';
+import { recordingServer } from '../support/recording-server.js';
+import { startRelayModule } from '../support/relay-module.js';
+import { APP_CONFIG } from '../../src/config/config.js';
+import { Metrics } from '../../src/operations/metrics.service.js';
+import { PrismaService } from '../../src/prisma/prisma.service.js';
+import { EventsService } from '../../src/events/events.service.js';
+import { EventFanout } from '../../src/events/delivery/fanout.service.js';
+import { OutboxRepository, type StoredEnvelope } from '../../src/events/delivery/outbox.repository.js';
+import { RelayService } from '../../src/events/delivery/relay.service.js';
+import { RetentionService } from '../../src/events/delivery/retention.service.js';
+import { SocketServerRef } from '../../src/events/gateway/socket-server.ref.js';
 
 describe('transactional outbox and relay', () => {
   let database: TestDatabase;

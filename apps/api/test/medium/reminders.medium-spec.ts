@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { InvoiceEvent, scope } from '@operate/shared';
-import { asCaller, type Tenants } from '../../../test/support/fixtures.js';
-import { startServiceTest, type ServiceTest } from '../../../test/support/service-module.js';
-import { FakeEventsService } from '../../events/testing/index.js';
-import { NotificationsService } from '../notifications/notifications.service.js';
-import { InvoicesService } from './invoices.service.js';
+import { asCaller, type Tenants } from '../support/fixtures.js';
+import { startServiceTest, type ServiceTest } from '../support/service-module.js';
+import { FakeEventsService } from '../../src/events/testing/index.js';
+import { NotificationsService } from '../../src/modules/notifications/notifications.service.js';
+import { InvoicesService } from '../../src/modules/finance/invoices.service.js';
 
 // The walk-through in docs/feature-modules.md: this file is its "test it" step, verbatim.
 describe('invoice reminders', () => {

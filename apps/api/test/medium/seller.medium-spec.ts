@@ -8,18 +8,18 @@ import {
   type ListingSummary,
   type OrderSummary,
 } from '@operate/shared';
-import { asCaller, seedUser, type Tenants } from '../../../test/support/fixtures.js';
-import { startServiceTest, type ServiceTest } from '../../../test/support/service-module.js';
-import { testConfig } from '../../../test/support/config.js';
-import { APP_CONFIG } from '../../config/config.js';
-import { EventsService } from '../../events/events.service.js';
-import { FakeEventsService } from '../../events/testing/index.js';
-import type { PrismaService } from '../../prisma/prisma.service.js';
-import { NotificationsService } from '../notifications/notifications.service.js';
-import { MarketplaceService } from './marketplace.service.js';
-import { OrdersService } from './orders.service.js';
-import { SellerAnalyticsService } from './seller-analytics.service.js';
-import { SellersService } from './sellers.service.js';
+import { asCaller, seedUser, type Tenants } from '../support/fixtures.js';
+import { startServiceTest, type ServiceTest } from '../support/service-module.js';
+import { testConfig } from '../support/config.js';
+import { APP_CONFIG } from '../../src/config/config.js';
+import { EventsService } from '../../src/events/events.service.js';
+import { FakeEventsService } from '../../src/events/testing/index.js';
+import type { PrismaService } from '../../src/prisma/prisma.service.js';
+import { NotificationsService } from '../../src/modules/notifications/notifications.service.js';
+import { MarketplaceService } from '../../src/modules/seller/marketplace.service.js';
+import { OrdersService } from '../../src/modules/seller/orders.service.js';
+import { SellerAnalyticsService } from '../../src/modules/seller/seller-analytics.service.js';
+import { SellersService } from '../../src/modules/seller/sellers.service.js';
 
 const ANALYTICS_INTERVAL_MS = 300;
 

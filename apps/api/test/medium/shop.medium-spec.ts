@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { FamilyEvent, NotificationEvent, scope, ShopEvent } from '@operate/shared';
-import { asCaller, seedFamily, type Tenants } from '../../../test/support/fixtures.js';
-import { FakeEventsService } from '../../events/testing/index.js';
-import { startServiceTest, type ServiceTest } from '../../../test/support/service-module.js';
-import type { PrismaService } from '../../prisma/prisma.service.js';
-import { NotificationsService } from '../notifications/notifications.service.js';
-import { ShopService } from './shop.service.js';
+import { asCaller, seedFamily, type Tenants } from '../support/fixtures.js';
+import { FakeEventsService } from '../../src/events/testing/index.js';
+import { startServiceTest, type ServiceTest } from '../support/service-module.js';
+import type { PrismaService } from '../../src/prisma/prisma.service.js';
+import { NotificationsService } from '../../src/modules/notifications/notifications.service.js';
+import { ShopService } from '../../src/modules/shop-family/shop.service.js';
 
 describe(ShopService.name, () => {
   let ctx: ServiceTest;
