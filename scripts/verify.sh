@@ -26,6 +26,13 @@ node scripts/docs-events.mjs --check
 node apps/api/dist/cli/openapi.js --check
 node scripts/docs-config.mjs --check
 
+step "test layout: src/ holds unit specs only (docs/testing.md)"
+misplaced=$(find apps/api/src -name '*.medium-spec.ts' -o -name '*.pg-spec.ts' -o -name '*.e2e-spec.ts')
+if [ -n "$misplaced" ]; then
+  printf 'These specs boot a database or the app: move them under apps/api/test/ (Jest would not run them):\n%s\n' "$misplaced"
+  exit 1
+fi
+
 jest() { node --experimental-vm-modules node_modules/jest/bin/jest.js --ci "$@"; }
 
 step "tests: unit, medium and e2e on the embedded database (PGlite)"
