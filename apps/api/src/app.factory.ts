@@ -33,8 +33,8 @@ const REDIS_CONNECT_TIMEOUT_MS = 5_000;
 
 class OperateIoAdapter extends IoAdapter {
   private redisAdapter: ReturnType<typeof createAdapter> | undefined;
-  /** The publishing connection, once connected: `/health` pings it. */
-  publisher: Pingable | undefined;
+  /** The publishing and subscribing connections, once connected: `/health` and the outbox tail watch them. */
+  connections: Pingable[] = [];
   private readonly redisClients: { readonly isOpen: boolean; close(): Promise<unknown>; destroy(): void }[] = [];
 
   constructor(
@@ -76,7 +76,7 @@ class OperateIoAdapter extends IoAdapter {
       clearTimeout(timer);
     }
     this.redisAdapter = createAdapter(pub, sub, { key: `${this.config.redisKeyPrefix}:socket.io` });
-    this.publisher = pub;
+    this.connections = [pub, sub];
   }
 
   override createIOServer(port: number, options?: ServerOptions) {
@@ -141,7 +141,7 @@ function requestLog(config: AppConfig) {
 export async function configureApp(app: INestApplication, config: AppConfig): Promise<void> {
   const ioAdapter = new OperateIoAdapter(app, config);
   await ioAdapter.connectToRedis();
-  if (ioAdapter.publisher) app.get(RedisLink).attach(ioAdapter.publisher);
+  if (ioAdapter.connections.length > 0) app.get(RedisLink).attach(...ioAdapter.connections);
   app.useWebSocketAdapter(ioAdapter);
   app.use(helmet());
   app.use(requestLog(config));

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { createApp, createLogger, RedisUnavailableError } from './app.factory.js';
 import { ConfigError, loadConfig } from './config/config.js';
@@ -6,6 +7,7 @@ import { DatabaseUnavailableError, openDatabase } from './prisma/database.js';
 import { MigrationError, pendingMigrations } from './prisma/migrator.js';
 import { DEMO_PASSWORD, demoUsers } from './cli/demo-data.js';
 import { PrismaService } from './prisma/prisma.service.js';
+import { Lifecycle } from './operations/lifecycle.js';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig(process.env);
@@ -21,9 +23,12 @@ async function bootstrap(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    logger.log(`${signal} received; shutting down`);
+    // Not ready from now on: a load balancer stops sending new clients before the present ones are told to go.
+    app.get(Lifecycle).startDraining();
+    logger.log(`${signal} received; draining for ${config.shutdownDrainMs} ms, then shutting down`);
     // Bounded: a connection that will not close must not keep the process alive.
-    setTimeout(() => process.exit(1), config.shutdownTimeoutMs).unref();
+    setTimeout(() => process.exit(1), config.shutdownDrainMs + config.shutdownTimeoutMs).unref();
+    await sleep(config.shutdownDrainMs);
     await app.close();
     await database.close();
     process.exit(0);

@@ -121,7 +121,9 @@ describe('faults (PostgreSQL + Redis restarted under the API)', () => {
         database.stop('fast');
         const health = await request(url).get('/health');
         expect(health.status).toBe(503);
-        expect(health.body).toMatchObject({ details: { database: { status: 'down' } } });
+        expect(health.body).toMatchObject({ code: 'unhealthy', checks: { database: { status: 'down' } } });
+        expect((await request(url).get('/health/ready')).status).toBe(503);
+        expect((await request(url).get('/health/live')).status).toBe(200);
         restarted = new Promise((resolve) =>
           setTimeout(() => {
             database.start();
@@ -148,7 +150,7 @@ describe('faults (PostgreSQL + Redis restarted under the API)', () => {
     expect((await request(url).get('/health')).status).toBe(200);
   });
 
-  it('Redis stopped and restarted between two nodes: delivery recovers, the gap is filled, a resume gets it all once', async () => {
+  it('Redis stopped between two nodes: both keep delivering from the database, degraded not down; all once, in order', async () => {
     const testDatabase: TestDatabase = await createTestDatabase();
     cleanups.push(() => testDatabase.close());
     const redis = await PrivateRedis.create();
@@ -170,10 +172,18 @@ describe('faults (PostgreSQL + Redis restarted under the API)', () => {
     const cursorBefore = onNode2.lastCursor();
 
     await redis.stop();
-    const down = await request(url2).get('/health');
-    expect(down.status).toBe(503);
-    expect(down.body).toMatchObject({ details: { redis: { status: 'down' } } });
+    for (const url of [url1, url2]) {
+      const degraded = await request(url).get('/health');
+      expect(degraded.status).toBe(200);
+      expect(degraded.body).toMatchObject({ status: 'degraded', checks: { database: { status: 'up' }, redis: { status: 'down' } } });
+      // Still in the load balancer's pool: it serves its own clients.
+      expect((await request(url).get('/health/ready')).status).toBe(200);
+    }
     await create(11, 30);
+    // While Redis is away, node 2 (a follower) reads what the leader numbered from the database.
+    const during = await committedIds(testDatabase.url, 'Redis fault ');
+    await onNode2.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceId === during.at(-1), 10_000);
+    expect(invoiceIds(onNode2, during)).toEqual(during);
     await redis.start();
     const deadline = Date.now() + 30_000;
     while ((await request(url2).get('/health')).status !== 200 || (await request(url1).get('/health')).status !== 200) {

@@ -144,9 +144,18 @@ describe('hardening (e2e)', () => {
       expect(page.text).not.toContain('<script');
     });
 
-    it('/health reports the database (and Redis when used) up', async () => {
+    it('/health reports the database (and Redis when used) up; /health/live and /health/ready answer 200', async () => {
       const response = await ctx.http().get('/health').expect(200);
-      expect(response.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' }, redis: { status: 'up' } } });
+      expect(response.body).toEqual({
+        status: 'ok',
+        draining: false,
+        checks: {
+          database: { status: 'up' },
+          redis: ctx.config.redisUrl ? { status: 'up' } : { status: 'unused', message: 'single node' },
+        },
+      });
+      expect((await ctx.http().get('/health/live').expect(200)).body).toEqual({ status: 'ok' });
+      expect((await ctx.http().get('/health/ready').expect(200)).body).toEqual({ status: 'ok' });
     });
 
     it('/metrics is refused without the operator token, or with a wrong one', async () => {

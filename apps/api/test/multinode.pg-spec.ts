@@ -12,6 +12,14 @@ import { RecordingClient } from './support/socket-client.js';
 
 jest.setTimeout(180_000);
 
+const METRICS_SECRET = 'metrics-secret-0123456789abcdef-0123456789';
+
+/** This node's `operate_relay_leader` (1 leads, 0 waits). */
+async function leads(url: string): Promise<number> {
+  const text = (await request(url).get('/metrics').set('authorization', `Bearer ${METRICS_SECRET}`).expect(200)).text;
+  return Number(/^operate_relay_leader (\d)/m.exec(text)?.[1]);
+}
+
 /** Two API processes on one PostgreSQL, joined through Redis, as in production. */
 describe('several API nodes (PostgreSQL + Redis)', () => {
   let database: TestDatabase;
@@ -32,11 +40,13 @@ describe('several API nodes (PostgreSQL + Redis)', () => {
     REDIS_URL: redisUrl ?? '',
     JWT_ACCESS_SECRET: TEST_ACCESS_SECRET,
     JWT_REFRESH_SECRET: TEST_REFRESH_SECRET,
-    RELAY_LEADER_RETRY_MS: '200',
+    // Far above the 250 ms a takeover may take: a follower must not take over by retrying, but when the lock frees.
+    RELAY_LEADER_RETRY_MS: '5000',
     PRESENCE_SETTLE_MS: '50',
     PRESENCE_OFFLINE_GRACE_MS: '500',
     LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: '100000',
     HANDSHAKES_PER_ADDRESS_PER_SECOND: '100000',
+    METRICS_SECRET,
   });
 
   const login = loginAt;
@@ -167,10 +177,12 @@ describe('several API nodes (PostgreSQL + Redis)', () => {
     const token = await login(url2, tenants.a1);
     const names = Array.from({ length: 120 }, (_, index) => `Stream ${String(index + 1).padStart(3, '0')}`);
     const ids: string[] = [];
+    let killedAt = 0;
     for (const [index, name] of names.entries()) {
       if (index === 40) {
         // Mid-stream, without warning: its sockets drop and its relay leadership ends with its session.
         await onKilled.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceId === ids[5], 30_000);
+        killedAt = performance.now();
         await node1.stop('SIGKILL');
       }
       ids.push((await createInvoice(url2, token, name)).invoiceId);
@@ -182,7 +194,9 @@ describe('several API nodes (PostgreSQL + Redis)', () => {
       .map((e) => e.payload.invoiceId)
       .filter((id) => ids.includes(id));
     expect(survivorIds).toEqual(ids);
-    await node2.waitForLog(/this node is the relay leader/);
+    // It took over as soon as PostgreSQL saw the dead leader's session end, not at a retry.
+    const takeoverMs = (await node2.timeOfLog(/this node is the relay leader/)) - killedAt;
+    expect(takeoverMs).toBeLessThanOrEqual(250);
 
     // The client of the killed node reconnects to the survivor with its last cursor.
     const before = onKilled
@@ -201,5 +215,29 @@ describe('several API nodes (PostgreSQL + Redis)', () => {
     expect(confirmation.payload.replayed).toBe(ids.length - before.length + replayedPresence);
     const cursors = [...onKilled.ofType(InvoiceEvent.Created), ...resumed.ofType(InvoiceEvent.Created)].map((e) => e.cursor);
     expect(cursors.every((cursor, index) => index === 0 || cursor > cursors[index - 1]!)).toBe(true);
+  });
+
+  it('hands the relay over at once when the leader shuts down gracefully, and says which node leads', async () => {
+    const node3 = ApiProcess.start(env());
+    try {
+      const url3 = await node3.url();
+      await node3.waitForLog(/this node waits to take over/);
+      expect(await leads(url2)).toBe(1);
+      expect(await leads(url3)).toBe(0);
+      const watcher = await connect(url3, tenants.a2);
+      const stoppedAt = performance.now();
+      const stopping = node2.stop('SIGTERM');
+      const takeoverMs = (await node3.timeOfLog(/this node is the relay leader/)) - stoppedAt;
+      await stopping;
+      expect(takeoverMs).toBeLessThanOrEqual(250);
+      expect(node2.output).toMatch(/this node no longer leads the relay/);
+      expect(await leads(url3)).toBe(1);
+      // And it relays: an invoice created on the new leader reaches its client.
+      const token = await login(url3, tenants.a1);
+      const invoice = await createInvoice(url3, token, 'After the handover');
+      await watcher.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceId === invoice.invoiceId, 10_000);
+    } finally {
+      await node3.stop();
+    }
   });
 });

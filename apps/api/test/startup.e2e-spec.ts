@@ -64,22 +64,31 @@ describe('starting and stopping the API (e2e, built main.js)', () => {
     expect(run.output).toMatch(/lacks \d+ migration\(s\).*Run `pnpm db:migrate`/);
   });
 
-  it('serves, and on SIGTERM tells its clients to reconnect, then exits 0 within the bounded time', async () => {
+  it('serves; on SIGTERM reports not ready while draining, then tells its clients to reconnect and exits 0', async () => {
     const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url }) });
     const tenants = await seedTenants(prisma);
     await prisma.$disconnect();
-    const api = ApiProcess.start({ ...secrets, DATABASE_URL: database.url, PORT: '0' });
+    const api = ApiProcess.start({ ...secrets, DATABASE_URL: database.url, PORT: '0', SHUTDOWN_DRAIN_MS: '1500' });
     const url = await api.url();
     await request(url).get('/auth/me').expect(401);
+    await request(url).get('/health/ready').expect(200);
     const login = await request(url).post('/auth/login').send({ email: tenants.a1.email, password: TEST_PASSWORD }).expect(200);
     const client = await RecordingClient.connect(url, (login.body as { accessToken: string }).accessToken);
 
     const started = Date.now();
-    const code = await api.stop('SIGTERM');
+    const stopping = api.stop('SIGTERM');
+    await api.waitForLog(/SIGTERM received; draining for 1500 ms/);
+    // Draining: alive, not ready, and its clients not yet told to go (the load balancer moves first).
+    await request(url).get('/health/live').expect(200);
+    const ready = await request(url).get('/health/ready').expect(503);
+    expect(ready.body).toMatchObject({ code: 'not_ready', message: expect.stringContaining('Draining') });
+    expect((await request(url).get('/health').expect(200)).body).toMatchObject({ draining: true });
+    expect(client.ofType(ProtocolEvent.ShuttingDown)).toHaveLength(0);
+    const code = await stopping;
     expect(code).toBe(0);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
+    expect(Date.now() - started).toBeLessThan(11_500);
     expect(api.output).toContain('(database: postgres)');
-    expect(api.output).toContain('SIGTERM received; shutting down');
     expect((await client.waitFor(ProtocolEvent.ShuttingDown)).payload.reconnect).toBe(true);
     // A transport close (not a server-side disconnect) is what makes socket.io-client reconnect by itself.
     expect(await client.disconnected()).toBe('transport close');

@@ -7,6 +7,7 @@ const apiRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().nonnegative();
 const secret = z.string().min(32, 'must be at least 32 characters');
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
@@ -91,6 +92,14 @@ const appSchema = databaseSchema
       )
       .meta(setting('server', 'Comma-separated browser origins allowed by CORS (HTTP and socket.io).')),
     SHUTDOWN_TIMEOUT_MS: positiveInt.default(10_000).meta(setting('server', 'Upper bound on a graceful shutdown (SIGTERM).')),
+    SHUTDOWN_DRAIN_MS: nonNegativeInt
+      .default(0)
+      .meta(
+        setting(
+          'server',
+          'On SIGTERM, how long /health/ready answers 503 before clients are told to reconnect elsewhere: set it to the load balancer’s health-check interval times its failure count.',
+        ),
+      ),
     JWT_ACCESS_SECRET: secret.meta(
       setting('auth', 'Signs access tokens (HS256), at least 32 characters; never the same as the refresh secret.'),
     ),
@@ -179,7 +188,9 @@ const appSchema = databaseSchema
       ),
     RELAY_BATCH_SIZE: positiveInt.max(10_000).default(500).meta(setting('events', 'Events the relay publishes per batch.')),
     RELAY_POLL_INTERVAL_MS: positiveInt.default(500).meta(setting('events', 'The relay’s safety-net poll (commits wake it at once).')),
-    RELAY_LEADER_RETRY_MS: positiveInt.default(1_000).meta(setting('events', 'How often a follower tries to take over the relay.')),
+    RELAY_LEADER_RETRY_MS: positiveInt
+      .default(1_000)
+      .meta(setting('events', 'After the relay’s database connection fails: how long before it connects and campaigns again.')),
     EVENT_RETENTION_DAYS: z.coerce
       .number()
       .positive()
@@ -332,6 +343,7 @@ function toAppConfig(values: z.infer<typeof appSchema>) {
     replayMaxEvents: values.REPLAY_MAX_EVENTS,
     replayBufferEvents: values.REPLAY_BUFFER_EVENTS,
     shutdownTimeoutMs: values.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainMs: values.SHUTDOWN_DRAIN_MS,
     paymentWebhook: { secret: values.PAYMENT_WEBHOOK_SECRET, toleranceSeconds: values.PAYMENT_WEBHOOK_TOLERANCE_SECONDS },
     analyticsMinIntervalMs: values.ANALYTICS_MIN_INTERVAL_MS,
     sockets: {

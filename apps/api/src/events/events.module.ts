@@ -11,6 +11,7 @@ import { EventsService } from './events.service.js';
 import { EventFanout } from './delivery/fanout.service.js';
 import { HandshakeLimits } from './gateway/handshake-limits.js';
 import { OutboxRepository } from './delivery/outbox.repository.js';
+import { OutboxTail } from './delivery/outbox-tail.js';
 import { PresenceController } from './presence/presence.controller.js';
 import { PresenceService } from './presence/presence.service.js';
 import { RelayService } from './delivery/relay.service.js';
@@ -50,6 +51,7 @@ import { SocketSubscriptions } from './gateway/socket-subscriptions.js';
     EventFanout,
     EventBus,
     RelayService,
+    OutboxTail,
     ReplayService,
     RetentionService,
   ],

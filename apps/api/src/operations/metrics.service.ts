@@ -42,6 +42,11 @@ export class Metrics {
     help: 'Age of the oldest event in the last batch the relay published (commit to relay).',
     registers: [this.registry],
   });
+  readonly relayLeader = new Gauge({
+    name: 'operate_relay_leader',
+    help: 'Whether this node leads the relay (1) or waits to take over (0): exactly one node should report 1.',
+    registers: [this.registry],
+  });
   readonly replays = new Counter({
     name: 'operate_replays_total',
     help: 'Resuming sockets, by outcome: resumed (missed events replayed) or reset (told to refetch).',

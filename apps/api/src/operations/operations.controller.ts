@@ -1,90 +1,21 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Controller, Get, Headers, HttpException, HttpStatus, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Headers, HttpStatus, Inject, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import { z } from 'zod';
 import { Public } from '../auth/decorators.js';
-import { Returns } from '../common/openapi.js';
 import { ApiError } from '../common/http-errors.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { PrismaService } from '../prisma/prisma.service.js';
 import { Metrics } from './metrics.service.js';
-import { RedisLink } from './redis-link.js';
-
-const CHECK_TIMEOUT_MS = 2_000;
-
-const indicatorResults = z.record(z.string(), z.looseObject({ status: z.enum(['up', 'down']) }));
-/** Terminus's report: every indicator's status (`database`, and `redis` when this node uses Redis). */
-const healthReport = z.object({ status: z.literal('ok'), info: indicatorResults, error: indicatorResults, details: indicatorResults });
-
-function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
-/** For load balancers (`/health`, no token) and Prometheus (`/metrics`, the operator's METRICS_SECRET as a bearer token). */
+/** For Prometheus: `/metrics`, with the operator's METRICS_SECRET as a bearer token. */
 @Public()
 @Controller()
 export class OperationsController {
   constructor(
-    private readonly health: HealthCheckService,
-    private readonly indicators: HealthIndicatorService,
-    private readonly prisma: PrismaService,
-    private readonly redis: RedisLink,
     private readonly metrics: Metrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
-
-  /** 200 when the database (and Redis, when this node uses it) answer; 503 with which one did not. */
-  @Get('health')
-  // Documented by `Returns` below: terminus's own description depends on how @nestjs/swagger was loaded.
-  @HealthCheck({ swaggerDocumentation: false })
-  @Returns(healthReport)
-  async check() {
-    try {
-      return await this.runChecks();
-    } catch (error) {
-      if (!(error instanceof ServiceUnavailableException)) throw error;
-      // Terminus's report, in the API's error shape: the code, what is down, then its details.
-      const report = error.getResponse() as { error?: Record<string, unknown> };
-      const down = Object.keys(report.error ?? {});
-      throw new HttpException(
-        { statusCode: HttpStatus.SERVICE_UNAVAILABLE, code: 'unhealthy', message: `Down: ${down.join(', ')}`, ...report },
-        HttpStatus.SERVICE_UNAVAILABLE,
-      );
-    }
-  }
-
-  private runChecks() {
-    return this.health.check([
-      async () => {
-        const database = this.indicators.check('database');
-        try {
-          await within(this.prisma.rows('SELECT 1', []), 'The database');
-          return database.up();
-        } catch (error) {
-          return database.down({ message: error instanceof Error ? error.message : String(error) });
-        }
-      },
-      async () => {
-        const redis = this.indicators.check('redis');
-        const client = this.redis.current;
-        if (!client) return redis.up({ message: 'not used (single node)' });
-        try {
-          if (!client.isReady) throw new Error('Redis is reconnecting');
-          await within(client.ping(), 'Redis');
-          return redis.up();
-        } catch (error) {
-          return redis.down({ message: error instanceof Error ? error.message : String(error) });
-        }
-      },
-    ]);
-  }
 
   /** Prometheus text for the operator (`Authorization: Bearer <METRICS_SECRET>`; 403 `metrics_disabled` while unset). */
   @Get('metrics')

@@ -1,25 +1,34 @@
 import { Injectable } from '@nestjs/common';
 
-/** The part of a node-redis client the health check uses. */
+/** The part of a node-redis client the health check and the outbox tail use. */
 export interface Pingable {
   readonly isReady: boolean;
   ping(): Promise<string>;
 }
 
-/** The Redis connection the socket adapter opened (set at start when REDIS_URL is set), for `/health`. */
+/** The Redis connections the socket adapter opened (set at start when REDIS_URL is set). */
 @Injectable()
 export class RedisLink {
-  private client: Pingable | undefined;
+  private clients: readonly Pingable[] = [];
 
-  attach(client: Pingable): void {
-    this.client = client;
+  /** The publishing connection first (`/health` pings it), then the subscribing one. */
+  attach(...clients: Pingable[]): void {
+    this.clients = clients;
   }
 
   get configured(): boolean {
-    return this.client !== undefined;
+    return this.clients.length > 0;
   }
 
   get current(): Pingable | undefined {
-    return this.client;
+    return this.clients[0];
+  }
+
+  /**
+   * Whether events reach this node through Redis now: configured, and both connections ready. While not, the
+   * node reads what the relay leader numbered from the database itself (OutboxTail).
+   */
+  get ready(): boolean {
+    return this.clients.length > 0 && this.clients.every((client) => client.isReady);
   }
 }

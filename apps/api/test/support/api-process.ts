@@ -8,12 +8,15 @@ const main = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 /** The built API (dist/main.js) running as its own process, exactly as `pnpm start` runs it. */
 export class ApiProcess {
   output = '';
+  /** When each piece of the output arrived: where it ends in `output`, and the clock then. */
+  private readonly arrivals: { end: number; at: number }[] = [];
   private readonly exit: Promise<number | null>;
 
   private constructor(readonly child: ChildProcess) {
     const collect = (chunk: Buffer) => {
       // Colours off: the log is matched as text.
       this.output += chunk.toString().replace(ANSI_COLOUR, '');
+      this.arrivals.push({ end: this.output.length, at: performance.now() });
     };
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
@@ -38,6 +41,13 @@ export class ApiProcess {
       if (Date.now() > deadline) throw new Error(`no ${pattern} in the API log within ${timeoutMs} ms:\n${this.output}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  }
+
+  /** When (performance.now()) the log first matched, after waiting for it like waitForLog. */
+  async timeOfLog(pattern: RegExp, timeoutMs = 60_000): Promise<number> {
+    const match = await this.waitForLog(pattern, timeoutMs);
+    const end = (match.index ?? 0) + match[0].length;
+    return this.arrivals.find((arrival) => arrival.end >= end)!.at;
   }
 
   /** The URL it listens on, once it does. */

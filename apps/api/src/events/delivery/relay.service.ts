@@ -97,7 +97,13 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
     if (this.leader) void this.drain();
   }
 
+  /**
+   * Waits on the leader lock on a connection of its own: PostgreSQL hands it over the moment the leader's
+   * session ends (its process died, or it stopped and closed the connection), so a follower takes over in
+   * milliseconds instead of at its next try. Stopping closes the connection, which abandons the wait.
+   */
   private async campaignForLeadership(): Promise<void> {
+    let announcedFollower = false;
     while (this.running) {
       const client = new pg.Client({ connectionString: this.databaseUrl });
       const lost = new Promise<void>((resolve) => {
@@ -110,13 +116,21 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
       try {
         await client.connect();
         const { rows } = await client.query<{ acquired: boolean }>('SELECT pg_try_advisory_lock($1) AS acquired', [LEADER_LOCK_KEY]);
-        if (rows[0]?.acquired) {
-          await this.lead(client, lost);
+        if (!rows[0]?.acquired) {
+          if (!announcedFollower) this.logger.log('another node leads the relay; this node waits to take over');
+          announcedFollower = true;
+          const waiting = client.query('SELECT pg_advisory_lock($1)', [LEADER_LOCK_KEY]);
+          // A stop (or a lost connection) ends the wait: closing the connection below abandons the query.
+          waiting.catch(() => undefined);
+          if ((await Promise.race([waiting.then(() => 'acquired' as const), lost, this.stopped])) !== 'acquired') continue;
         }
+        if (!this.running) continue;
+        announcedFollower = false;
+        await this.lead(client, lost);
       } catch (error) {
         this.logger.warn({ msg: 'relay campaign failed; retrying', error: error instanceof Error ? error.message : String(error) });
       } finally {
-        this.leader = false;
+        this.setLeader(false);
         this.client = undefined;
         await client.end().catch(() => undefined);
       }
@@ -124,12 +138,20 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
     }
   }
 
+  /** Records leadership in the `operate_relay_leader` gauge and logs each change. */
+  private setLeader(leading: boolean): void {
+    if (this.leader === leading) return;
+    this.leader = leading;
+    this.metrics.relayLeader.set(leading ? 1 : 0);
+    if (leading) this.logger.log('this node is the relay leader');
+    else this.logger.log('this node no longer leads the relay');
+  }
+
   private async lead(client: pg.Client, lost: Promise<void>): Promise<void> {
     this.client = client;
-    this.leader = true;
+    this.setLeader(true);
     this.published = 0;
     this.recorded = 0;
-    this.logger.log('this node is the relay leader');
     this.notificationsArrive = false;
     const probe = randomUUID();
     client.on('notification', ({ payload }) => {
@@ -146,7 +168,7 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
       await Promise.race([lost, this.stopped]);
     } finally {
       clearInterval(poll);
-      this.leader = false;
+      this.setLeader(false);
       await this.draining;
     }
   }
