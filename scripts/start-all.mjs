@@ -2,12 +2,15 @@
 // README command (1)'s last step: the API and the dashboard together, on loopback. Prints both URLs and the
 // demo logins once both answer; Ctrl+C (or SIGTERM) stops both and exits when they have.
 // With --dev (`pnpm dev`): the API through `nest start --watch` (nest-cli.json; a saved change restarts it in
-// seconds) and the dashboard through `next dev` (hot reload), same ports and database.
+// seconds) and the dashboard through `next dev` (hot reload), same ports and database. With --api
+// (`pnpm start:api`): the API alone. In every mode a signal to the command that started it (npx, pnpm)
+// reaches the servers, even when that command dies of it without passing it on (see launcher.mjs).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
+import { watchLauncher } from './launcher.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // Node's own .env parser (the API reads the same file with --env-file).
@@ -31,16 +34,19 @@ function run(name, args, cwd, extraEnv) {
 }
 
 const dev = process.argv.includes('--dev');
+const apiOnly = process.argv.includes('--api');
 const nest = join(root, 'node_modules/@nestjs/cli/bin/nest.js');
 const api = dev
   ? // The CLI finds nest-cli.json in the root; it does not read .env, so the settings are passed on.
     run('api', [nest, 'start', 'api', '--watch', '--preserveWatchOutput', '--no-shell'], root, env)
   : run('api', ['--enable-source-maps', '--env-file=../../.env', 'dist/main.js'], join(root, 'apps/api'), {});
-const web = run('web', ['scripts/start.mjs', ...(dev ? ['--dev'] : [])], join(root, 'apps/web'), {
-  WEB_PORT: webPort,
-  OPERATE_API_URL: apiUrl,
-});
-const children = [api, web];
+const web = apiOnly
+  ? undefined
+  : run('web', ['scripts/start.mjs', ...(dev ? ['--dev'] : [])], join(root, 'apps/web'), {
+      WEB_PORT: webPort,
+      OPERATE_API_URL: apiUrl,
+    });
+const children = web ? [api, web] : [api];
 let stopping = false;
 
 function stop(signal) {
@@ -50,6 +56,11 @@ function stop(signal) {
 }
 process.once('SIGINT', () => stop('SIGTERM'));
 process.once('SIGTERM', () => stop('SIGTERM'));
+process.once('SIGHUP', () => stop('SIGTERM'));
+watchLauncher(() => {
+  process.stderr.write('The command that started Operate has ended; stopping.\n');
+  stop('SIGTERM');
+});
 for (const child of children) {
   child.on('exit', (code) => {
     if (!stopping) {
@@ -70,7 +81,7 @@ async function answers(url) {
 }
 
 const deadline = Date.now() + 120_000;
-while (!stopping && !((await answers(`${apiUrl}/auth/me`)) && (await answers(`${webUrl}/login`)))) {
+while (!apiOnly && !stopping && !((await answers(`${apiUrl}/auth/me`)) && (await answers(`${webUrl}/login`)))) {
   if (Date.now() > deadline) {
     process.stderr.write('The API or the dashboard did not come up within 2 minutes.\n');
     stop('SIGTERM');
@@ -78,7 +89,7 @@ while (!stopping && !((await answers(`${apiUrl}/auth/me`)) && (await answers(`${
   }
   await new Promise((done) => setTimeout(done, 250));
 }
-if (!stopping) {
+if (!apiOnly && !stopping) {
   process.stdout.write(
     [
       '',

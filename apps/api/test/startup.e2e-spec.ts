@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { ProtocolEvent } from '@operate/shared';
@@ -93,5 +95,43 @@ describe('starting and stopping the API (e2e, built main.js)', () => {
     // A transport close (not a server-side disconnect) is what makes socket.io-client reconnect by itself.
     expect(await client.disconnected()).toBe('transport close');
     client.close();
+  });
+
+  it('a SIGTERM to the documented `npx -y pnpm@12.21.0 start:api` reaches the API: nothing is left running', async () => {
+    const root = fileURLToPath(new URL('../../..', import.meta.url));
+    const env = {
+      ...process.env,
+      ...secrets,
+      DATABASE_URL: database.url,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      REDIS_URL: '',
+      SHUTDOWN_DRAIN_MS: '0',
+    };
+    const command = spawn('npx', ['-y', 'pnpm@12.21.0', 'start:api'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    for (const stream of [command.stdout, command.stderr]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const deadline = Date.now() + 60_000;
+    let listening: RegExpExecArray | null = null;
+    while (!(listening = /\[Nest\] (\d+) .*listening on (http:\/\/\S+)/.exec(output.replace(/\x1b\[[0-9;]*m/g, '')))) {
+      if (Date.now() > deadline || command.exitCode !== null) throw new Error(`start:api did not come up:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const [, pid, url] = listening;
+    await request(url!).get('/health/live').expect(200);
+
+    command.kill('SIGTERM');
+    const gone = Date.now() + 15_000;
+    const alive = () => {
+      try {
+        process.kill(Number(pid), 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    while (alive() && Date.now() < gone) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(alive()).toBe(false);
+    expect(output).toContain('SIGTERM received');
   });
 });
