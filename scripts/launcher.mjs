@@ -2,6 +2,7 @@
 // not always pass a signal on: SIGTERM to npx ends npx and its shell and leaves pnpm and everything below it
 // running. So a script that supervises servers watches that chain and stops them when any link of it ends.
 import { readFileSync } from 'node:fs';
+import { clearInterval, setInterval } from 'node:timers';
 
 const LAUNCHER = /(^|\/)(npx|npm|pnpm|node)( |$)|npm exec|npm-cli|pnpm\.c?js|^sh -c|^\/bin\/sh -c/;
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts a throw-away PostgreSQL 15 and Redis on loopback, runs the given command with
 # OPERATE_TEST_POSTGRES_URL and OPERATE_TEST_REDIS_URL pointing at them, then stops both.
-# Installs Debian's postgresql, redis-server and chromium first when they are missing (needs root;
+# Installs Debian's postgresql, redis-server, nginx and chromium first when they are missing (needs root;
 # OPERATE_WITHOUT_BROWSER=1 leaves chromium out).
 set -euo pipefail
 
@@ -16,6 +16,8 @@ pg_bin() {
 missing=()
 pg_bin >/dev/null || missing+=(postgresql)
 command -v redis-server >/dev/null || missing+=(redis-server)
+# The load-balancer tests run deploy/nginx/operate.conf in Debian's nginx (started per test, on loopback).
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
 # The dashboard's browser tests drive Debian's chromium (never a downloaded browser); the benchmark does not.
 [ "${OPERATE_WITHOUT_BROWSER:-}" = 1 ] || command -v chromium >/dev/null || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then

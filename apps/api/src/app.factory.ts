@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createAdapter } from '@socket.io/redis-adapter';
-import type { NextFunction, Request, Response } from 'express';
+import type { Express, NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { createClient } from 'redis';
 import type { Server, ServerOptions } from 'socket.io';
@@ -143,6 +143,8 @@ export async function configureApp(app: INestApplication, config: AppConfig): Pr
   await ioAdapter.connectToRedis();
   if (ioAdapter.connections.length > 0) app.get(RedisLink).attach(...ioAdapter.connections);
   app.useWebSocketAdapter(ioAdapter);
+  // The same trust function the socket handshakes use: request.ip is the client behind a trusted proxy.
+  (app.getHttpAdapter().getInstance() as Express).set('trust proxy', config.trustProxy);
   app.use(helmet());
   app.use(requestLog(config));
   app.enableCors({ origin: [...config.corsOrigins], credentials: true });

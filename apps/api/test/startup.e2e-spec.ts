@@ -112,11 +112,14 @@ describe('starting and stopping the API (e2e, built main.js)', () => {
     let output = '';
     for (const stream of [command.stdout, command.stderr]) stream.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const deadline = Date.now() + 60_000;
-    let listening: RegExpExecArray | null = null;
-    while (!(listening = /\[Nest\] (\d+) .*listening on (http:\/\/\S+)/.exec(output.replace(/\x1b\[[0-9;]*m/g, '')))) {
+    // eslint-disable-next-line no-control-regex -- the API's log is coloured; the colours are stripped to match it
+    const plain = () => output.replace(/\x1b\[[0-9;]*m/g, '');
+    const listeningLine = /\[Nest\] (\d+) .*listening on (http:\/\/\S+)/;
+    while (!listeningLine.test(plain())) {
       if (Date.now() > deadline || command.exitCode !== null) throw new Error(`start:api did not come up:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    const listening = listeningLine.exec(plain())!;
     const [, pid, url] = listening;
     await request(url!).get('/health/live').expect(200);
 

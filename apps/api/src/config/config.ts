@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MAX_CLIENT_MESSAGE_BYTES, MAX_SUBSCRIPTIONS } from '@operate/shared';
 import { z } from 'zod';
+import { trustProxy } from '../common/client-address.js';
 
 const apiRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -81,6 +82,23 @@ const appSchema = databaseSchema
       .default('127.0.0.1')
       .meta(setting('server', 'Interface the API listens on. Keep 127.0.0.1 unless a proxy in front needs otherwise.')),
     PORT: port.default(3000).meta(setting('server', 'Port the API listens on.')),
+    TRUST_PROXY: z
+      .string()
+      .default('')
+      .refine((value) => {
+        try {
+          trustProxy(value);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'must be empty, a number of hops, or addresses / CIDR ranges / loopback, comma-separated')
+      .meta(
+        setting(
+          'server',
+          'Proxies whose X-Forwarded-For names the client: empty (none, the default), a hop count, or addresses, CIDR ranges or loopback, comma-separated — e.g. loopback behind the nginx of deploy/. Login and handshake limits, logs and sessions see that address.',
+        ),
+      ),
     CORS_ORIGINS: z
       .string()
       .default('http://localhost:3001,http://127.0.0.1:3001')
@@ -330,6 +348,7 @@ function toAppConfig(values: z.infer<typeof appSchema>) {
       refreshTtlSeconds: values.REFRESH_TOKEN_TTL_SECONDS,
     },
     corsOrigins: values.CORS_ORIGINS,
+    trustProxy: trustProxy(values.TRUST_PROXY),
     overdueSweepIntervalMs: values.OVERDUE_SWEEP_INTERVAL_MS,
     redisUrl: values.REDIS_URL,
     redisKeyPrefix: values.REDIS_KEY_PREFIX,

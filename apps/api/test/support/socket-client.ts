@@ -1,3 +1,4 @@
+import { Agent } from 'node:http';
 import { io, type Socket } from 'socket.io-client';
 import type {
   Ack,
@@ -37,13 +38,15 @@ export class RecordingClient {
     token: string | undefined,
     extra: { cursor?: unknown; subscriptions?: unknown } = {},
     localAddress?: string,
+    transports: ('websocket' | 'polling')[] = ['websocket'],
   ): Promise<RecordingClient> {
     const socket: ClientSocket = io(url, {
       auth: token === undefined ? {} : { token, ...extra },
-      transports: ['websocket'],
+      transports,
       reconnection: false,
       forceNew: true,
-      ...(localAddress === undefined ? {} : { localAddress }),
+      // WebSocket takes the address itself; long-polling's requests go through an agent bound to it.
+      ...(localAddress === undefined ? {} : { localAddress, agent: new Agent({ localAddress }) as unknown as string }),
     });
     const client = new RecordingClient(socket);
     await client.waitFor('connected');

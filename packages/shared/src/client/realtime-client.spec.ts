@@ -60,6 +60,21 @@ describe(RealtimeClient.name, () => {
   beforeEach(() => {
     jest.useFakeTimers({ doNotFake: ['queueMicrotask', 'nextTick'] });
   });
+
+  it('opens WebSocket first (no sticky sessions needed) and falls back to long-polling only when it fails', () => {
+    const fake = FakeRealtimeSocket.factory();
+    let seen: { transports?: unknown; tryAllTransports?: unknown } = {};
+    new RealtimeClient({
+      url: 'http://127.0.0.1:1',
+      getToken: () => Promise.resolve('token'),
+      createSocket: (url, options) => {
+        seen = options;
+        return fake.create(url, options);
+      },
+    });
+    expect(seen.transports).toEqual(['websocket', 'polling']);
+    expect(seen.tryAllTransports).toBe(true);
+  });
   afterEach(() => {
     jest.useRealTimers();
   });

@@ -178,8 +178,10 @@ export class RealtimeClient {
     const createSocket = options.createSocket ?? defaultSocketFactory;
     this.socket = createSocket(options.url, {
       autoConnect: false,
-      // WebSocket first; long-polling only where WebSockets are blocked.
+      // WebSocket first (no sticky sessions needed behind a load balancer); long-polling only where WebSockets
+      // are blocked, which needs stickiness (docs/operations.md).
       transports: ['websocket', 'polling'],
+      tryAllTransports: true,
       reconnection: true,
       reconnectionDelay: 500,
       reconnectionDelayMax: 10_000,

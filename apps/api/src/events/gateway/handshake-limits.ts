@@ -1,14 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
+import { clientAddress } from '../../common/client-address.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { Limit, RateLimits, type Verdict } from '../../operations/rate-limits.js';
 import { SocketServerRef } from './socket-server.ref.js';
 import type { OperateServer, OperateSocket } from './socket-types.js';
-
-/** The client address a connection comes from, as the HTTP routes see it (`request.ip`). */
-function addressOf(request: IncomingMessage): string {
-  return request.socket.remoteAddress ?? 'unknown';
-}
 
 /**
  * What one client address may cost the socket server before it is authenticated: handshakes per second
@@ -29,15 +25,20 @@ export class HandshakeLimits {
     serverRef.whenReady((server) => this.attach(server));
   }
 
+  /** The client address a connection comes from, as the HTTP routes see it (`request.ip`, through TRUST_PROXY). */
+  addressOf(request: IncomingMessage): string {
+    return clientAddress(request, this.config.trustProxy);
+  }
+
   /** Refuses a new transport connection from an address that already holds too many unauthenticated ones (HTTP 403). */
   private attach(server: OperateServer): void {
     const cap = this.config.limits.pendingConnectionsPerAddress;
     server.engine.opts.allowRequest = (request, callback) => {
-      const allowed = (this.pending.get(addressOf(request)) ?? 0) < cap;
+      const allowed = (this.pending.get(this.addressOf(request)) ?? 0) < cap;
       callback(allowed ? null : 'too_many_connections', allowed);
     };
     server.engine.on('connection', (connection: { request: IncomingMessage; once(event: 'close', listener: () => void): void }) => {
-      const address = addressOf(connection.request);
+      const address = this.addressOf(connection.request);
       this.pending.set(address, (this.pending.get(address) ?? 0) + 1);
       this.waiting.add(connection);
       connection.once('close', () => this.release(connection, address));
@@ -46,12 +47,12 @@ export class HandshakeLimits {
 
   /** One more handshake from the socket's address: allowed, or to be refused with `rate_limited`. */
   admit(socket: OperateSocket): Promise<Verdict> {
-    return this.limits.take(Limit.HandshakesPerAddress, addressOf(socket.request));
+    return this.limits.take(Limit.HandshakesPerAddress, this.addressOf(socket.request));
   }
 
   /** The socket has authenticated: its connection no longer counts as pending. */
   authenticated(socket: OperateSocket): void {
-    this.release(socket.conn, addressOf(socket.request));
+    this.release(socket.conn, this.addressOf(socket.request));
   }
 
   private release(connection: object, address: string): void {
