@@ -14,6 +14,7 @@ import type { AppConfig } from './config/config.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { InputGuardPipe } from './common/input-guard.js';
 import { createValidationPipe } from './common/validation.js';
+import { Metrics } from './operations/metrics.service.js';
 import { RedisLink, type Pingable } from './operations/redis-link.js';
 import { ApiDocument } from './operations/api-docs.controller.js';
 import { apiVersion, buildOpenApi } from './operations/openapi.js';
@@ -114,7 +115,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
  * it in the response header and logs one structured line per request when the response is sent (at debug
  * level outside production).
  */
-function requestLog(config: AppConfig) {
+function requestLog(config: AppConfig, metrics: Metrics) {
   const logger = new Logger('Http');
   // A line per request belongs in production's JSON stream; in a development console it would bury the rest.
   const write = config.env === 'production' ? logger.log.bind(logger) : logger.debug.bind(logger);
@@ -123,16 +124,20 @@ function requestLog(config: AppConfig) {
     const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
     const started = performance.now();
     response.setHeader('x-request-id', requestId);
-    response.on('finish', () =>
+    response.on('finish', () => {
+      const ms = performance.now() - started;
+      // The matched pattern (`/invoices/:id`), never the path itself: metric labels stay a bounded set.
+      const route = (request.route as { path?: string } | undefined)?.path;
+      metrics.answered(request.method, route ? `${request.baseUrl}${route}` : 'unmatched', response.statusCode, ms / 1000);
       write({
         msg: 'request',
         requestId,
         method: request.method,
         path: request.path,
         status: response.statusCode,
-        ms: Math.round((performance.now() - started) * 10) / 10,
-      }),
-    );
+        ms: Math.round(ms * 10) / 10,
+      });
+    });
     next();
   };
 }
@@ -146,7 +151,7 @@ export async function configureApp(app: INestApplication, config: AppConfig): Pr
   // The same trust function the socket handshakes use: request.ip is the client behind a trusted proxy.
   (app.getHttpAdapter().getInstance() as Express).set('trust proxy', config.trustProxy);
   app.use(helmet());
-  app.use(requestLog(config));
+  app.use(requestLog(config, app.get(Metrics)));
   app.enableCors({ origin: [...config.corsOrigins], credentials: true });
   app.useGlobalPipes(new InputGuardPipe(), createValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());

@@ -181,6 +181,12 @@ describe('hardening (e2e)', () => {
       await client.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceNumber === 'MET-1');
       const resumed = await ctx.connect(ctx.tenants.a2, { cursor: 0 });
       await resumed.waitFor(ProtocolEvent.Resumed);
+      const someone = '00000000-0000-4000-8000-000000000042';
+      await ctx
+        .http()
+        .get(`/invoices/${someone}`)
+        .set('authorization', `Bearer ${await ctx.login(ctx.tenants.a1)}`)
+        .expect(404);
       const text = (
         await ctx
           .http()
@@ -196,7 +202,17 @@ describe('hardening (e2e)', () => {
       expect(value(/^operate_replays_total\{outcome="resumed"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
       expect(value(/^operate_relay_lag_seconds (\S+)$/m)).toBeGreaterThanOrEqual(0);
       expect(value(/^operate_delivery_lag_seconds_count\{scope="organization"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
-      for (const tenant of [ctx.tenants.orgA, ctx.tenants.orgB, ctx.tenants.a1.id]) expect(text).not.toContain(tenant);
+      // What an operator alerts on: requests by route pattern and status, the event loop, the relay, the backlog.
+      expect(value(/^operate_http_requests_total\{method="GET",route="\/invoices\/:id",status="404"\} (\d+)$/m)).toBeGreaterThanOrEqual(1);
+      expect(value(/^operate_http_request_duration_seconds_count\{method="GET",route="\/invoices\/:id"\} (\d+)$/m)).toBeGreaterThanOrEqual(
+        1,
+      );
+      expect(value(/^operate_event_loop_lag_seconds\{quantile="0.99"\} (\S+)$/m)).toBeGreaterThanOrEqual(0);
+      expect(value(/^operate_relay_leader (\d)$/m)).toBe(1);
+      expect(value(/^operate_outbox_backlog_events\{state="pending"\} (\d+)$/m)).toBeGreaterThanOrEqual(0);
+      expect(value(/^operate_outbox_backlog_events\{state="unconfirmed"\} (\d+)$/m)).toBeGreaterThanOrEqual(0);
+      if (ctx.config.redisUrl) expect(value(/^operate_redis_connected (\d)$/m)).toBe(1);
+      for (const tenant of [ctx.tenants.orgA, ctx.tenants.orgB, ctx.tenants.a1.id, someone]) expect(text).not.toContain(tenant);
       client.close();
       resumed.close();
     });

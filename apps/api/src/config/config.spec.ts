@@ -25,6 +25,21 @@ describe('loadConfig', () => {
     expect(config.corsOrigins).toEqual(['https://a.test', 'https://b.test']);
   });
 
+  it('sizes the pool and gives the relay a direct URL past a transaction-mode pooler', () => {
+    const config = loadConfig({
+      ...secrets,
+      DATABASE_URL: 'postgresql://u:p@127.0.0.1:6432/operate',
+      RELAY_DATABASE_URL: 'postgresql://u:p@127.0.0.1:5432/operate',
+      DATABASE_POOL_SIZE: '25',
+    });
+    expect(config.database.poolSize).toBe(25);
+    expect(config.relay.databaseUrl).toBe('postgresql://u:p@127.0.0.1:5432/operate');
+    expect(loadConfig(secrets).database.poolSize).toBe(10);
+    expect(() => loadConfig({ ...secrets, RELAY_DATABASE_URL: 'postgresql://u:p@127.0.0.1:5432/operate' })).toThrow(
+      /RELAY_DATABASE_URL: needs DATABASE_URL/,
+    );
+  });
+
   it('names every missing or bad variable', () => {
     let error: unknown;
     try {
@@ -45,6 +60,7 @@ describe('loadConfig', () => {
       kind: 'embedded',
       dataDir: '/tmp/x',
       timeouts: { statementMs: 10_000, idleInTransactionMs: 10_000 },
+      poolSize: 10,
     });
   });
 });

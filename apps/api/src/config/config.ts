@@ -60,6 +60,25 @@ const databaseSchema = z.object({
         'apps/api/.data/pglite',
       ),
     ),
+  DATABASE_POOL_SIZE: positiveInt
+    .max(1_000)
+    .default(10)
+    .meta(
+      setting(
+        'database',
+        'Connections this node keeps to PostgreSQL for requests and events (the relay holds one more of its own; a follower two). Nodes × (this + 2) must stay under the server’s max_connections.',
+      ),
+    ),
+  RELAY_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/.+/, 'must be a postgresql:// URL')
+    .optional()
+    .meta(
+      setting(
+        'database',
+        'A direct (session-mode) URL for the relay when DATABASE_URL goes through PgBouncer in transaction mode: its leader lock and LISTEN need a session of their own. Unset: DATABASE_URL.',
+      ),
+    ),
   DATABASE_STATEMENT_TIMEOUT_MS: positiveInt
     .max(600_000)
     .default(10_000)
@@ -265,6 +284,10 @@ const appSchema = databaseSchema
   .refine((values) => values.NODE_ENV !== 'production' || values.PAYMENT_WEBHOOK_SECRET !== undefined, {
     path: ['PAYMENT_WEBHOOK_SECRET'],
     message: 'is required in production (the payment provider signs its webhooks with it)',
+  })
+  .refine((values) => values.RELAY_DATABASE_URL === undefined || values.DATABASE_URL !== undefined, {
+    path: ['RELAY_DATABASE_URL'],
+    message: 'needs DATABASE_URL (the embedded database has no pooler to go around)',
   });
 
 /** Every setting with its documentation, in declaration order (for the generated `.env.example` and docs). */
@@ -283,9 +306,10 @@ function defaultOf(schema: z.ZodType): string | undefined {
   return undefined;
 }
 
-export type DatabaseConfig = { readonly timeouts: { readonly statementMs: number; readonly idleInTransactionMs: number } } & (
-  { readonly kind: 'postgres'; readonly url: string } | { readonly kind: 'embedded'; readonly dataDir: string }
-);
+export type DatabaseConfig = {
+  readonly timeouts: { readonly statementMs: number; readonly idleInTransactionMs: number };
+  readonly poolSize: number;
+} & ({ readonly kind: 'postgres'; readonly url: string } | { readonly kind: 'embedded'; readonly dataDir: string });
 
 /** The validated configuration: settings grouped by what uses them (see `settings()` for what each means). */
 export type AppConfig = ReturnType<typeof toAppConfig>;
@@ -323,9 +347,10 @@ function toDatabase(values: z.infer<typeof databaseSchema>): DatabaseConfig {
     statementMs: values.DATABASE_STATEMENT_TIMEOUT_MS,
     idleInTransactionMs: values.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
   };
+  const common = { timeouts, poolSize: values.DATABASE_POOL_SIZE };
   return values.DATABASE_URL
-    ? { kind: 'postgres', url: values.DATABASE_URL, timeouts }
-    : { kind: 'embedded', dataDir: resolve(values.PGLITE_DATA_DIR), timeouts };
+    ? { kind: 'postgres', url: values.DATABASE_URL, ...common }
+    : { kind: 'embedded', dataDir: resolve(values.PGLITE_DATA_DIR), ...common };
 }
 
 /** The database part alone, for the migrate and seed commands, which need no secrets. */
@@ -357,6 +382,8 @@ function toAppConfig(values: z.infer<typeof appSchema>) {
       batchSize: values.RELAY_BATCH_SIZE,
       pollIntervalMs: values.RELAY_POLL_INTERVAL_MS,
       leaderRetryMs: values.RELAY_LEADER_RETRY_MS,
+      /** The relay's own connection (leader lock, LISTEN); undefined: the database URL everything else uses. */
+      databaseUrl: values.RELAY_DATABASE_URL,
     },
     retention: { days: values.EVENT_RETENTION_DAYS, pruneIntervalMs: values.RETENTION_PRUNE_INTERVAL_MS },
     replayMaxEvents: values.REPLAY_MAX_EVENTS,

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { scopeKindOfAudience } from '@operate/shared';
-import { Counter, Gauge, Registry } from 'prom-client';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { CountedHistogram } from './counted-histogram.js';
 
 /**
@@ -8,7 +9,7 @@ import { CountedHistogram } from './counted-histogram.js';
  * layer records as it works; nothing here reads the database.
  */
 @Injectable()
-export class Metrics {
+export class Metrics implements OnModuleDestroy {
   readonly registry = new Registry();
   /** Delivered events by type since start, counted on the delivery path and handed to the counter when scraped. */
   private readonly deliveredCounts = new Map<string, number>();
@@ -73,6 +74,92 @@ export class Metrics {
     labelsOf: (scope) => ({ scope }),
     registers: [this.registry],
   });
+
+  readonly httpRequests = new Counter({
+    name: 'operate_http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern (e.g. /invoices/:id; unmatched for none) and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly httpDuration = new Histogram({
+    name: 'operate_http_request_duration_seconds',
+    help: 'HTTP response time, by method and route pattern.',
+    labelNames: ['method', 'route'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  /** Set by the event layer: what the relay has not delivered yet (read from the database when scraped). */
+  outboxSource: (() => Promise<{ pending: number; unconfirmed: number }>) | undefined;
+  /** Set at start with REDIS_URL: whether both Redis connections are ready. */
+  redisSource: (() => boolean) | undefined;
+  /** Set by the event layer: whether this node reads events from the database because Redis is away. */
+  tailingSource: (() => boolean) | undefined;
+
+  readonly outboxBacklog = new Gauge({
+    name: 'operate_outbox_backlog_events',
+    help: 'Events not yet delivered: pending (committed, not yet numbered by the relay) and unconfirmed (sent, not yet recorded as delivered).',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      const source = this.outboxSource;
+      if (!source) return;
+      try {
+        const { pending, unconfirmed } = await source();
+        this.outboxBacklog.set({ state: 'pending' }, pending);
+        this.outboxBacklog.set({ state: 'unconfirmed' }, unconfirmed);
+      } catch {
+        // The database is away: the gauge keeps its last value; /health says what is down.
+      }
+    },
+  });
+  readonly redisConnected = new Gauge({
+    name: 'operate_redis_connected',
+    help: 'Whether this node hears the others through Redis (1), or not (0: it reads events from the database). Absent on a single node.',
+    registers: [this.registry],
+    collect: () => {
+      if (this.redisSource) this.redisConnected.set(this.redisSource() ? 1 : 0);
+    },
+  });
+  readonly eventsTailing = new Gauge({
+    name: 'operate_events_from_database',
+    help: 'Whether this node currently reads committed events from the database itself because Redis is away (1) or not (0).',
+    registers: [this.registry],
+    collect: () => {
+      if (this.tailingSource) this.eventsTailing.set(this.tailingSource() ? 1 : 0);
+    },
+  });
+
+  // Sampled every 50 ms by a native timer (cheap); reset after each scrape, so each figure covers one interval.
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 50 });
+  readonly eventLoopLag = new Gauge({
+    name: 'operate_event_loop_lag_seconds',
+    help: 'Event-loop delay since the previous scrape: p50, p99 and max.',
+    labelNames: ['quantile'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const delay = this.loopDelay;
+      if (delay.count === 0) return;
+      this.eventLoopLag.set({ quantile: '0.5' }, delay.percentile(50) / 1e9);
+      this.eventLoopLag.set({ quantile: '0.99' }, delay.percentile(99) / 1e9);
+      this.eventLoopLag.set({ quantile: 'max' }, delay.max / 1e9);
+      delay.reset();
+    },
+  });
+
+  constructor() {
+    this.loopDelay.enable();
+  }
+
+  onModuleDestroy(): void {
+    this.loopDelay.disable();
+  }
+
+  /** One HTTP response: `route` is the matched pattern, never the raw path (ids would make labels unbounded). */
+  answered(method: string, route: string, status: number, seconds: number): void {
+    this.httpRequests.inc({ method, route, status: String(status) });
+    this.httpDuration.observe({ method, route }, seconds);
+  }
 
   // The process's own figures, read when scraped. prom-client's default set is not used: its GC observer and
   // event-loop monitor run all the time, a measurable cost on every delivered event (see docs/performance.md).

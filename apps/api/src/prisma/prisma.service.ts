@@ -28,7 +28,7 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
     const timeouts = config?.database.timeouts;
     const pool = new pg.Pool({
       connectionString: url,
-      max: 10,
+      max: config?.database.poolSize ?? 10,
       // The server ends a runaway statement, or a transaction left idle, instead of letting it hold locks and a connection.
       ...(timeouts && { statement_timeout: timeouts.statementMs, idle_in_transaction_session_timeout: timeouts.idleInTransactionMs }),
     });

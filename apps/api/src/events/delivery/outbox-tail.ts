@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
+import { Metrics } from '../../operations/metrics.service.js';
 import { RedisLink } from '../../operations/redis-link.js';
 import { EventFanout } from './fanout.service.js';
 import { OutboxRepository } from './outbox.repository.js';
@@ -27,7 +28,17 @@ export class OutboxTail implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly fanout: EventFanout,
     private readonly outbox: OutboxRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    metrics: Metrics,
+  ) {
+    metrics.outboxSource = async () => {
+      const [{ assignedCursor, deliveredCursor }, pending] = await Promise.all([outbox.progress(), outbox.pendingCount()]);
+      return { pending, unconfirmed: Math.max(0, assignedCursor - deliveredCursor) };
+    };
+    if (config.redisUrl) {
+      metrics.redisSource = () => redis.ready;
+      metrics.tailingSource = () => this.tailing;
+    }
+  }
 
   onApplicationBootstrap(): void {
     if (!this.config.redisUrl) return;

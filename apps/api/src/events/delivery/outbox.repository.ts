@@ -123,6 +123,12 @@ export class OutboxRepository {
     };
   }
 
+  /** Committed events the relay has not numbered yet (the index on cursor holds the NULLs). */
+  async pendingCount(): Promise<number> {
+    const [row] = await this.prisma.rows<{ count: string }>('SELECT count(*) AS count FROM "EventOutbox" WHERE cursor IS NULL', []);
+    return Number(row?.count ?? 0);
+  }
+
   /** Events with after < cursor ≤ upTo, in cursor order, optionally only those for any of these audiences. */
   async range(
     after: number,

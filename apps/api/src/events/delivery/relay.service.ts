@@ -51,6 +51,11 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
     await this.stop();
   }
 
+  /** A session of its own (advisory lock, LISTEN): RELAY_DATABASE_URL when set, past a transaction-mode pooler. */
+  private get relayUrl(): string {
+    return this.config.relay.databaseUrl ?? this.databaseUrl;
+  }
+
   get isLeader(): boolean {
     return this.leader;
   }
@@ -81,7 +86,7 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
 
   /** Sends a NOTIFY from another connection; the listener marks notifications as working when it arrives. */
   private async probeNotifications(probe: string): Promise<void> {
-    const client = new pg.Client({ connectionString: this.databaseUrl });
+    const client = new pg.Client({ connectionString: this.relayUrl });
     try {
       await client.connect();
       await client.query('SELECT pg_notify($1, $2)', ['operate_outbox', probe]);
@@ -105,7 +110,7 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
   private async campaignForLeadership(): Promise<void> {
     let announcedFollower = false;
     while (this.running) {
-      const client = new pg.Client({ connectionString: this.databaseUrl });
+      const client = new pg.Client({ connectionString: this.relayUrl });
       const lost = new Promise<void>((resolve) => {
         client.on('error', (error) => {
           this.logger.warn({ msg: 'relay connection failed', error: error.message });
