@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Creates .env from .env.example on first run, filling every empty *_SECRET with a fresh random value;
 // on later runs adds secrets that a newer .env.example introduced (e.g. PAYMENT_WEBHOOK_SECRET).
+// With --built it first checks the API has been built, and says so instead of a raw MODULE_NOT_FOUND.
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -10,6 +11,10 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const target = join(root, '.env');
 const example = readFileSync(join(root, '.env.example'), 'utf8');
 const fresh = () => randomBytes(32).toString('base64url');
+if (process.argv.includes('--built') && !existsSync(join(root, 'apps/api/dist/main.js'))) {
+  process.stderr.write('The API is not built yet: run `pnpm build` first (npx -y pnpm@12.21.0 build).\n');
+  process.exit(1);
+}
 if (!existsSync(target)) {
   const filled = example.replace(/^([A-Z_]+_SECRET)=$/gm, (_line, name) => `${name}=${fresh()}`);
   writeFileSync(target, filled, { mode: 0o600 });
