@@ -138,6 +138,30 @@ describe('seller and marketplace (e2e)', () => {
     expect(joined.ofType(MarketplaceEvent.ListingCreated).map((e) => e.payload.listingId)).not.toContain(after.listingId);
   });
 
+  it("sends a seller their own listing's events once per socket, subscribed to the marketplace or not", async () => {
+    const subscribed = await ctx.connect(ctx.tenants.b1, { subscriptions: [{ topic: Topic.Marketplace }] });
+    const plain = await ctx.connect(ctx.tenants.b1);
+    const stranger = await ctx.connect(ctx.tenants.a1);
+    const listing = await listItem(tokens.b1, 'Cedar chest', 2);
+    await as(tokens.b1).patch(`/marketplace/listings/${listing.listingId}`, { price: '99.00' }).expect(200);
+    await as(tokens.b1).delete(`/marketplace/listings/${listing.listingId}`).expect(200);
+    const sentinel = await broadcastSentinel();
+    for (const socket of [subscribed, plain, stranger])
+      await socket.waitFor(ShopEvent.Updated, (e) => e.payload.newItems.some((item) => item.itemId === sentinel));
+    for (const socket of [subscribed, plain]) {
+      const mine = socket.received.filter(
+        (e) => e.type.startsWith('marketplace.') && (e.payload as ListingSummary).listingId === listing.listingId,
+      );
+      expect(mine.map((e) => e.type)).toEqual([
+        MarketplaceEvent.ListingCreated,
+        MarketplaceEvent.ListingUpdated,
+        MarketplaceEvent.ListingCancelled,
+      ]);
+    }
+    // Another seller's sockets, not subscribed to the marketplace, hear nothing of it.
+    expect(stranger.received.filter((e) => e.type.startsWith('marketplace.'))).toHaveLength(0);
+  });
+
   it('replays missed marketplace events to a socket that comes back with its subscription', async () => {
     const subscriptions = [{ topic: Topic.Marketplace }];
     const first = await ctx.connect(watcherUser, { subscriptions });

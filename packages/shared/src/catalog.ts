@@ -93,6 +93,8 @@ function define<const S extends readonly ScopeKind[], P extends z.ZodType>(scope
 }
 
 const escrowScopes = [ScopeKind.Escrow, ScopeKind.User] as const;
+/** Listing events go to the marketplace's subscribers and to the seller's own sockets (once to a socket in both). */
+const LISTING_SCOPES = [ScopeKind.Marketplace, ScopeKind.User] as const;
 
 /** The catalog: name → allowed scopes, runtime payload schema, one-line meaning. */
 export const eventCatalog = {
@@ -140,10 +142,10 @@ export const eventCatalog = {
   [SellerEvent.ReviewReceived]: define([ScopeKind.User], p.sellerReviewReceived, 'A buyer reviewed a delivered order.'),
   [SellerEvent.AnalyticsUpdated]: define([ScopeKind.User], p.sellerAnalytics, "Today's figures for the seller; at most one per second."),
   [OrderEvent.StatusChanged]: define([ScopeKind.User], p.orderStatusChanged, 'An order moved on (to the seller and the buyer).'),
-  [MarketplaceEvent.ListingCreated]: define([ScopeKind.Marketplace], p.listingSummary, 'A seller listed something.'),
-  [MarketplaceEvent.ListingUpdated]: define([ScopeKind.Marketplace], p.listingSummary, 'A listing changed (price, title, stock).'),
-  [MarketplaceEvent.ListingCancelled]: define([ScopeKind.Marketplace], p.listingSummary, 'The seller withdrew a listing.'),
-  [MarketplaceEvent.ListingSold]: define([ScopeKind.Marketplace], p.listingSummary, 'The last unit of a listing was ordered.'),
+  [MarketplaceEvent.ListingCreated]: define(LISTING_SCOPES, p.listingSummary, 'A seller listed something (to the marketplace and the seller).'),
+  [MarketplaceEvent.ListingUpdated]: define(LISTING_SCOPES, p.listingSummary, 'A listing changed (price, title, stock).'),
+  [MarketplaceEvent.ListingCancelled]: define(LISTING_SCOPES, p.listingSummary, 'The seller withdrew a listing.'),
+  [MarketplaceEvent.ListingSold]: define(LISTING_SCOPES, p.listingSummary, 'The last unit of a listing was ordered.'),
   [PresenceEvent.Changed]: define(
     [ScopeKind.Organization],
     p.presenceChanged,

@@ -1,5 +1,5 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { ListingStatus, MarketplaceEvent, type ListingSummary } from '@operate/shared';
+import { ListingStatus, MarketplaceEvent, scope, type ListingSummary } from '@operate/shared';
 import type { AuthUser } from '../../auth/token.service.js';
 import { ApiError, conflict, notFound } from '../../common/http-errors.js';
 import { pageOf, type Page } from '../../common/page-query.js';
@@ -12,7 +12,7 @@ import { benefitsOf } from './tiers.js';
 
 export type ListingPage = Page<ListingSummary>;
 
-/** Listings: anyone may browse; a seller lists, edits and withdraws their own. Changes go to the marketplace room. */
+/** Listings: anyone may browse; a seller lists, edits and withdraws their own. Changes go to the marketplace and the seller. */
 @Injectable()
 export class MarketplaceService {
   constructor(
@@ -59,7 +59,7 @@ export class MarketplaceService {
         include: withSeller,
       });
       const summary = toListingSummary(listing);
-      await this.events.toMarketplace().emit(MarketplaceEvent.ListingCreated, summary, { tx });
+      await this.announce(MarketplaceEvent.ListingCreated, summary, tx);
       return summary;
     });
   }
@@ -83,7 +83,7 @@ export class MarketplaceService {
         include: withSeller,
       });
       const summary = toListingSummary(listing);
-      await this.events.toMarketplace().emit(MarketplaceEvent.ListingUpdated, summary, { tx });
+      await this.announce(MarketplaceEvent.ListingUpdated, summary, tx);
       return summary;
     });
   }
@@ -95,7 +95,7 @@ export class MarketplaceService {
       if (current.status === ListingStatus.Cancelled) throw conflict('listing_cancelled', 'The listing is already withdrawn');
       const listing = await tx.listing.update({ where: { id }, data: { status: ListingStatus.Cancelled }, include: withSeller });
       const summary = toListingSummary(listing);
-      await this.events.toMarketplace().emit(MarketplaceEvent.ListingCancelled, summary, { tx });
+      await this.announce(MarketplaceEvent.ListingCancelled, summary, tx);
       return summary;
     });
   }
@@ -109,11 +109,11 @@ export class MarketplaceService {
     });
     if (!reserved) return false;
     if (reserved.quantity > 0) {
-      await this.events.toMarketplace().emit(MarketplaceEvent.ListingUpdated, toListingSummary(reserved), { tx });
+      await this.announce(MarketplaceEvent.ListingUpdated, toListingSummary(reserved), tx);
       return true;
     }
     const sold = await tx.listing.update({ where: { id: listingId }, data: { status: ListingStatus.Sold }, include: withSeller });
-    await this.events.toMarketplace().emit(MarketplaceEvent.ListingSold, toListingSummary(sold), { tx });
+    await this.announce(MarketplaceEvent.ListingSold, toListingSummary(sold), tx);
     return true;
   }
 
@@ -124,7 +124,12 @@ export class MarketplaceService {
       data: { quantity: { increment: quantity }, status: ListingStatus.Active },
       include: withSeller,
     });
-    if (listing) await this.events.toMarketplace().emit(MarketplaceEvent.ListingUpdated, toListingSummary(listing), { tx });
+    if (listing) await this.announce(MarketplaceEvent.ListingUpdated, toListingSummary(listing), tx);
+  }
+
+  /** To the marketplace's subscribers and the seller's own sockets: a seller sees their listing change without subscribing. */
+  private async announce(event: (typeof MarketplaceEvent)[keyof typeof MarketplaceEvent], summary: ListingSummary, tx: Tx): Promise<void> {
+    await this.events.to(scope.marketplace(), scope.user(summary.sellerId)).emit(event, summary, { tx });
   }
 
   private async own(tx: Tx, caller: AuthUser, id: string) {
