@@ -9,6 +9,10 @@ import {
   Topic,
   type ListingSummary,
   type OrderSummary,
+  type OwnSellerView,
+  type Page,
+  type SellerHistory,
+  type SellerReview,
   type ShopItemView,
 } from '@operate/shared';
 import { signatureHeader } from '../src/modules/escrow/payment-signature.js';
@@ -160,6 +164,35 @@ describe('seller and marketplace (e2e)', () => {
     }
     // Another seller's sockets, not subscribed to the marketplace, hear nothing of it.
     expect(stranger.received.filter((e) => e.type.startsWith('marketplace.'))).toHaveLength(0);
+  });
+
+  it('gives a seller their daily history and anyone a seller’s reviews, page by page', async () => {
+    // One delivered, reviewed order today.
+    const vase = await listItem(tokens.b1, 'Glazed vase', 5);
+    const placed = await order(vase.listingId);
+    await providerPays(placed, `evt_vase_${placed.orderId}`, 'txn_vase').expect(200);
+    await as(tokens.b1).post(`/orders/${placed.orderId}/ship`).expect(200);
+    await as(tokens.a2).post(`/orders/${placed.orderId}/deliver`).expect(200);
+    await as(tokens.a2).post(`/orders/${placed.orderId}/review`, { rating: 4, comment: 'Lovely' }).expect(201);
+    const me = (await as(tokens.b1).get('/sellers/me').expect(200)).body as OwnSellerView;
+    const history = (await as(tokens.b1).get('/sellers/me/analytics').expect(200)).body as SellerHistory;
+    expect(history.days).toHaveLength(30);
+    const today = history.days.at(-1)!;
+    expect(today.date).toBe(new Date().toISOString().slice(0, 10));
+    expect(today.orders).toBe(me.analytics.ordersToday);
+    expect(today.revenue).toBe(me.analytics.revenueToday);
+    expect(history.days.slice(0, -1).every((day) => day.orders === 0 && day.revenue === '0.00')).toBe(true);
+    expect(((await as(tokens.b1).get('/sellers/me/analytics?days=3').expect(200)).body as SellerHistory).days).toHaveLength(3);
+    for (const days of ['0', '91', 'x']) await as(tokens.b1).get(`/sellers/me/analytics?days=${days}`).expect(400);
+    await as(tokens.watcher).get('/sellers/me/analytics').expect(404);
+
+    const reviews = (await as(tokens.watcher).get(`/sellers/${ctx.tenants.b1.id}/reviews?pageSize=1`).expect(200))
+      .body as Page<SellerReview>;
+    expect(reviews.total).toBe(me.analytics.reviewCount);
+    expect(reviews.total).toBeGreaterThanOrEqual(1);
+    expect(reviews.items).toEqual([expect.objectContaining({ orderId: placed.orderId, rating: 4, comment: 'Lovely' })]);
+    expect(today.averageRating).not.toBeNull();
+    await as(tokens.watcher).get(`/sellers/${watcherUser.id}/reviews`).expect(404);
   });
 
   it('replays missed marketplace events to a socket that comes back with its subscription', async () => {

@@ -207,6 +207,9 @@ describe('dashboard in a real browser', () => {
   it('renders the seller and marketplace pages, and every page at phone width', async () => {
     await carol.goto(`${stack.webUrl}/seller`);
     await carol.getByTestId('seller-tier').waitFor();
+    // The chart opens with 30 days of history, not empty until an order arrives.
+    await carol.getByTestId('metrics-chart').waitFor();
+    expect(await carol.getByTestId('metrics-chart').getAttribute('data-days')).toBe('30');
     await screenshot(carol, 'seller');
     await bob.goto(`${stack.webUrl}/marketplace`);
     await bob.getByTestId('listing').first().waitFor();

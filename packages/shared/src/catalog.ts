@@ -142,7 +142,11 @@ export const eventCatalog = {
   [SellerEvent.ReviewReceived]: define([ScopeKind.User], p.sellerReviewReceived, 'A buyer reviewed a delivered order.'),
   [SellerEvent.AnalyticsUpdated]: define([ScopeKind.User], p.sellerAnalytics, "Today's figures for the seller; at most one per second."),
   [OrderEvent.StatusChanged]: define([ScopeKind.User], p.orderStatusChanged, 'An order moved on (to the seller and the buyer).'),
-  [MarketplaceEvent.ListingCreated]: define(LISTING_SCOPES, p.listingSummary, 'A seller listed something (to the marketplace and the seller).'),
+  [MarketplaceEvent.ListingCreated]: define(
+    LISTING_SCOPES,
+    p.listingSummary,
+    'A seller listed something (to the marketplace and the seller).',
+  ),
   [MarketplaceEvent.ListingUpdated]: define(LISTING_SCOPES, p.listingSummary, 'A listing changed (price, title, stock).'),
   [MarketplaceEvent.ListingCancelled]: define(LISTING_SCOPES, p.listingSummary, 'The seller withdrew a listing.'),
   [MarketplaceEvent.ListingSold]: define(LISTING_SCOPES, p.listingSummary, 'The last unit of a listing was ordered.'),

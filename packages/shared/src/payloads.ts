@@ -361,6 +361,35 @@ export const sellerAnalytics = z.object({
 });
 export type SellerAnalytics = z.infer<typeof sellerAnalytics>;
 
+/** One UTC day of a seller's figures (`GET /sellers/me/analytics`). */
+export const sellerDay = z.object({
+  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  /** Orders placed that day, cancelled ones excepted. */
+  orders: z.number().int().nonnegative(),
+  /** Paid, shipped and delivered orders placed that day. */
+  revenue: money,
+  /** Of the reviews written that day; null when none. */
+  averageRating: z
+    .string()
+    .regex(/^\d\.\d{2}$/)
+    .nullable(),
+});
+export type SellerDay = z.infer<typeof sellerDay>;
+
+/** The seller's last `days` UTC days, oldest first, today last. */
+export const sellerHistory = z.object({ sellerId: uuid, currency, days: z.array(sellerDay) });
+export type SellerHistory = z.infer<typeof sellerHistory>;
+
+/** A buyer's review of a delivered order, as the seller's public page lists it (`GET /sellers/:id/reviews`). */
+export const sellerReview = z.object({
+  reviewId: uuid,
+  orderId: uuid,
+  rating: z.number().int().min(1).max(5),
+  comment: z.string().nullable(),
+  createdAt: isoDateTime,
+});
+export type SellerReview = z.infer<typeof sellerReview>;
+
 export const ListingStatus = { Active: 'ACTIVE', Sold: 'SOLD', Cancelled: 'CANCELLED' } as const;
 export type ListingStatus = (typeof ListingStatus)[keyof typeof ListingStatus];
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { SellerEvent, type SellerAnalytics } from '@operate/shared';
+import { SellerEvent, type SellerAnalytics, type SellerHistory } from '@operate/shared';
+import { notFound } from '../../common/http-errors.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { formatMoney } from '../../common/money.js';
 import { EventsService } from '../../events/events.service.js';
@@ -52,6 +53,44 @@ export class SellerAnalyticsService implements OnModuleDestroy {
       averageRating: row.rating === null ? null : new Prisma.Decimal(row.rating).toFixed(2),
       reviewCount: Number(row.reviews),
       computedAt: new Date().toISOString(),
+    };
+  }
+
+  /** The seller's last `days` UTC days (today last), each day's orders, revenue and the rating of its reviews. */
+  async history(sellerId: string, days: number): Promise<SellerHistory> {
+    const rows = await this.prisma.$queryRaw<
+      { currency: string; day: string; orders: bigint; revenue: Prisma.Decimal | null; rating: Prisma.Decimal | null }[]
+    >`
+      WITH days AS (
+        SELECT generate_series(
+          date_trunc('day', now() AT TIME ZONE 'UTC') - make_interval(days => ${days - 1}::int),
+          date_trunc('day', now() AT TIME ZONE 'UTC'),
+          interval '1 day') AS day
+      )
+      SELECT s.currency, to_char(d.day, 'YYYY-MM-DD') AS day,
+             (SELECT count(*) FROM "Order" o
+               WHERE o."sellerId" = s."userId" AND o.status <> 'CANCELLED'
+                 AND o."createdAt" >= d.day AT TIME ZONE 'UTC' AND o."createdAt" < (d.day + interval '1 day') AT TIME ZONE 'UTC') AS orders,
+             (SELECT sum(o.amount) FROM "Order" o
+               WHERE o."sellerId" = s."userId" AND o.status IN ('PAID', 'SHIPPED', 'DELIVERED')
+                 AND o."createdAt" >= d.day AT TIME ZONE 'UTC' AND o."createdAt" < (d.day + interval '1 day') AT TIME ZONE 'UTC') AS revenue,
+             (SELECT round(avg(r.rating), 2) FROM "Review" r
+               WHERE r."sellerId" = s."userId"
+                 AND r."createdAt" >= d.day AT TIME ZONE 'UTC' AND r."createdAt" < (d.day + interval '1 day') AT TIME ZONE 'UTC') AS rating
+      FROM "SellerProfile" s CROSS JOIN days d
+      WHERE s."userId" = ${sellerId}::uuid
+      ORDER BY d.day`;
+    const currency = rows[0]?.currency;
+    if (!currency) throw notFound('Seller profile');
+    return {
+      sellerId,
+      currency,
+      days: rows.map((row) => ({
+        date: row.day,
+        orders: Number(row.orders),
+        revenue: formatMoney(new Prisma.Decimal(row.revenue ?? 0)),
+        averageRating: row.rating === null ? null : new Prisma.Decimal(row.rating).toFixed(2),
+      })),
     };
   }
 

@@ -4,6 +4,7 @@ import type { AuthUser } from '../../auth/token.service.js';
 import { forbiddenWith } from '../../common/http-errors.js';
 import { uuidParam } from '../../common/uuid-param.js';
 import {
+  AnalyticsQuery,
   CreateListingDto,
   CreateOrderDto,
   CreateReviewDto,
@@ -15,7 +16,8 @@ import {
 import { MarketplaceService } from './marketplace.service.js';
 import { OrdersService } from './orders.service.js';
 import { SellersService } from './sellers.service.js';
-import { listingSummary, orderSummary } from '@operate/shared';
+import { listingSummary, orderSummary, sellerHistory, sellerReview } from '@operate/shared';
+import { PageQuery } from '../../common/page-query.js';
 import { pageOfSchema, Returns } from '../../common/openapi.js';
 
 @Controller('sellers')
@@ -32,6 +34,20 @@ export class SellersController {
   @Get('me')
   mine(@CurrentUser() user: AuthUser) {
     return this.sellers.mine(user);
+  }
+
+  /** The caller's last `days` UTC days (1–90, default 30): orders, revenue and rating per day, today last. */
+  @Get('me/analytics')
+  @Returns(sellerHistory)
+  history(@CurrentUser() user: AuthUser, @Query() query: AnalyticsQuery) {
+    return this.sellers.history(user, query.days);
+  }
+
+  /** A seller's reviews, newest first (public to every signed-in user, like the profile). */
+  @Get(':id/reviews')
+  @Returns(pageOfSchema(sellerReview))
+  reviews(@Param('id', uuidParam('id')) id: string, @Query() query: PageQuery) {
+    return this.sellers.reviews(id, query);
   }
 
   /** A seller's public profile. */

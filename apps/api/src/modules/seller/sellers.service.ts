@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { OwnSellerView, SellerView } from '@operate/shared';
+import type { OwnSellerView, SellerHistory, SellerReview, SellerView } from '@operate/shared';
+import { pageOf, type Page, type PageQuery } from '../../common/page-query.js';
 import type { AuthUser } from '../../auth/token.service.js';
 import { conflict, notFound } from '../../common/http-errors.js';
 import { formatMoney } from '../../common/money.js';
@@ -55,5 +56,28 @@ export class SellersService {
     const profile = await this.prisma.sellerProfile.findUnique({ where: { userId: caller.userId } });
     if (!profile) throw notFound('Seller profile');
     return { ...toSellerView(profile), analytics: await this.analytics.compute(caller.userId) };
+  }
+
+  /** The caller's last `days` days, for the chart to open with history before it goes live. */
+  history(caller: AuthUser, days: number): Promise<SellerHistory> {
+    return this.analytics.history(caller.userId, days);
+  }
+
+  /** A seller's reviews, newest first (public, like the profile); an unknown seller is 404. */
+  async reviews(sellerId: string, query: PageQuery): Promise<Page<SellerReview>> {
+    await this.get(sellerId);
+    const where = { sellerId };
+    return pageOf(
+      query,
+      (window) => this.prisma.review.findMany({ where, ...window }),
+      () => this.prisma.review.count({ where }),
+      (review) => ({
+        reviewId: review.id,
+        orderId: review.orderId,
+        rating: review.rating,
+        comment: review.comment,
+        createdAt: review.createdAt.toISOString(),
+      }),
+    );
   }
 }

@@ -103,3 +103,13 @@ export class CreateReviewDto {
   @MaxLength(2000)
   comment?: string;
 }
+
+export class AnalyticsQuery {
+  /** How many UTC days back, today included. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(90)
+  days = 30;
+}

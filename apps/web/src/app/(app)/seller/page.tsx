@@ -9,9 +9,11 @@ import {
   type OrderSummary,
   type OwnSellerView,
   type Page,
+  type SellerHistory,
+  type SellerReview,
 } from '@operate/shared';
 import { useState, type FormEvent } from 'react';
-import { MetricsChart } from '@/components/MetricsChart';
+import { MetricsChart, withLiveToday } from '@/components/MetricsChart';
 import { ApiError } from '@/lib/api';
 import { ErrorText, Money, OrderStatusBadge, QueryView, Section, StatusBadge, formatTime } from '@/components/ui';
 import { useApi } from '@/lib/hooks';
@@ -81,8 +83,15 @@ function Dashboard({ me }: { me: OwnSellerView }) {
       api.post(`/orders/${orderId}/${action}`),
     onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.orders }),
   });
+  const history = useQuery({
+    queryKey: [...queryKeys.seller, 'history'],
+    queryFn: () => api.get<SellerHistory>('/sellers/me/analytics?days=30'),
+  });
+  const reviews = useQuery({
+    queryKey: [...queryKeys.seller, 'reviews', me.sellerId],
+    queryFn: () => api.get<Page<SellerReview>>(`/sellers/${me.sellerId}/reviews?pageSize=10`),
+  });
   const payments = realtime.feed.filter((envelope) => envelope.type === SellerEvent.PaymentReceived);
-  const reviews = realtime.feed.filter((envelope) => envelope.type === SellerEvent.ReviewReceived);
 
   function submitListing(event: FormEvent) {
     event.preventDefault();
@@ -120,8 +129,10 @@ function Dashboard({ me }: { me: OwnSellerView }) {
           <span className="muted small">{analytics.reviewCount} reviews</span>
         </div>
       </div>
-      <Section title="Live metrics">
-        <MetricsChart history={realtime.history} />
+      <Section title="Revenue, last 30 days">
+        <QueryView query={history} empty="" isEmpty={() => false}>
+          {(data) => <MetricsChart days={withLiveToday(data.days, realtime.analytics)} currency={data.currency} />}
+        </QueryView>
       </Section>
       <Section title="Orders">
         <ErrorText error={move.error} />
@@ -190,17 +201,20 @@ function Dashboard({ me }: { me: OwnSellerView }) {
             )}
           </ul>
         </Section>
-        <Section title="Reviews (live)">
-          {reviews.length === 0 ? <p className="empty">New reviews appear here.</p> : null}
-          <ul className="feed">
-            {reviews.map((envelope) =>
-              envelope.type === SellerEvent.ReviewReceived ? (
-                <li key={envelope.id}>
-                  {'★'.repeat(envelope.payload.rating)} {envelope.payload.comment ?? ''}
-                </li>
-              ) : null,
+        <Section title="Reviews">
+          <QueryView query={reviews} empty="No reviews yet." isEmpty={(page) => page.items.length === 0}>
+            {(page) => (
+              <ul className="feed" data-testid="seller-reviews">
+                {page.items.map((review) => (
+                  <li key={review.reviewId}>
+                    <span aria-label={`${review.rating} of 5`}>{'★'.repeat(review.rating)}</span> {review.comment ?? ''}{' '}
+                    <time className="muted small">{formatTime(review.createdAt)}</time>
+                  </li>
+                ))}
+                {page.total > page.items.length ? <li className="muted small">and {page.total - page.items.length} more</li> : null}
+              </ul>
             )}
-          </ul>
+          </QueryView>
         </Section>
       </div>
       <Section title="My listings">
