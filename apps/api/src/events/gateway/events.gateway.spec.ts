@@ -114,7 +114,7 @@ function fakeSocket(auth: Record<string, unknown>) {
     id: 'socket-1',
     disconnect: (close: boolean) => disconnected.push(close) > 0,
     handshake: { auth },
-    request: { socket: { remoteAddress: '127.0.0.1' } },
+    request: { socket: { remoteAddress: '127.0.0.1' }, headers: {} },
     conn: {},
     data: {},
     join: (rooms: string[]) => {
