@@ -53,6 +53,7 @@ describe('shop and family wallet (e2e)', () => {
         familyId: family.familyId,
         purchaserUsername: 'b1',
         itemType: 'THEME',
+        itemName: 'Aurora theme',
         price: 100,
         newBalance: 900,
       });

@@ -139,6 +139,8 @@ export const familyShopPurchase = z.object({
   purchaserUsername: z.string(),
   itemId: uuid,
   itemType: z.enum(ShopItemType),
+  /** The item's name when bought, for feeds ("Bob bought Aurora"). */
+  itemName: z.string(),
   price: tokens,
   newBalance: tokens,
   purchasedAt: isoDateTime,
@@ -148,6 +150,7 @@ export const personalPurchase = z.object({
   purchaseId: uuid,
   itemId: uuid,
   itemType: z.enum(ShopItemType),
+  itemName: z.string(),
   price: tokens,
   newBalance: tokens,
   purchasedAt: isoDateTime,

@@ -40,6 +40,7 @@ describe(ShopService.name, () => {
       purchaserUsername: 'b1',
       itemId: family.itemId,
       itemType: 'THEME',
+      itemName: 'Aurora theme',
       price: 100,
       newBalance: 150,
     });

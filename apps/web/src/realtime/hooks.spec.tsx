@@ -21,6 +21,7 @@ function purchase(familyId: string, purchaseId: string): EventPayload<typeof Fam
     purchaserUsername: 'alice',
     itemId: '6b1b4e72-cf17-4d12-9d64-708192a3b4c5',
     itemType: 'THEME',
+    itemName: 'Aurora',
     price: 100,
     newBalance: 900,
     purchasedAt: '2026-11-22T10:00:00.000Z',

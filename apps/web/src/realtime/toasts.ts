@@ -12,6 +12,7 @@ import {
   type PublishableEvent,
 } from '@operate/shared';
 import { Emitter } from '@operate/shared/client';
+import { formatTokens } from '@/lib/format';
 
 export interface Toast {
   readonly id: string;
@@ -33,7 +34,7 @@ export const toastRules: { readonly [E in PublishableEvent]?: ToastRule<E> } = {
   [InvoiceEvent.Overdue]: (p) => ({ title: 'Invoice overdue', message: p.invoiceNumber, priority: 'high' }),
   [FamilyEvent.ShopPurchase]: (p, self) => ({
     title: 'Family purchase',
-    message: `${p.purchaserId === self ? 'You' : p.purchaserUsername} spent ${p.price} tokens · balance ${p.newBalance}`,
+    message: `${p.purchaserId === self ? 'You' : p.purchaserUsername} bought ${p.itemName} for ${formatTokens(p.price)} · balance ${formatTokens(p.newBalance)}`,
     priority: 'normal',
   }),
   [EscrowEvent.StatusChanged]: (p) => ({

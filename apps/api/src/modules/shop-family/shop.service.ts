@@ -16,6 +16,7 @@ export interface PurchaseView {
   readonly purchaseId: string;
   readonly itemId: string;
   readonly itemType: ShopItemView['type'];
+  readonly itemName: string;
   readonly price: number;
   readonly paidWith: 'personal' | 'family';
   readonly familyId: string | null;
@@ -29,6 +30,7 @@ function receiptOf(purchase: { id: string; createdAt: Date }, item: ShopItem, ne
     purchaseId: purchase.id,
     itemId: item.id,
     itemType: item.type,
+    itemName: item.name,
     price: item.price,
     newBalance,
     purchasedAt: purchase.createdAt.toISOString(),

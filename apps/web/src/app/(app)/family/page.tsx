@@ -6,6 +6,7 @@ import { ErrorText, QueryView, Section, formatTime } from '@/components/ui';
 import { useApi } from '@/lib/hooks';
 import { queryKeys } from '@/lib/query-keys';
 import { useFamilyPurchases } from '@/realtime/hooks';
+import { formatTokens } from '@/lib/format';
 
 interface FamilyView {
   readonly familyId: string;
@@ -28,7 +29,7 @@ function FamilyCard({ family, items }: { family: FamilyView; items: readonly Sho
   return (
     <Section title={family.name}>
       <p className="wallet" data-testid="family-balance">
-        Shared wallet: <strong>{family.balance}</strong> tokens
+        Shared wallet: <strong>{formatTokens(family.balance)}</strong>
       </p>
       <p className="muted small">{family.members.map((member) => `${member.name} (${member.role.toLowerCase()})`).join(' · ')}</p>
       <h3>Shop</h3>
@@ -40,7 +41,7 @@ function FamilyCard({ family, items }: { family: FamilyView; items: readonly Sho
             <li key={item.itemId} className="tile">
               <strong>{item.name}</strong>
               <span className="muted small">
-                {item.type.toLowerCase()} · {item.price} tokens
+                {item.type.toLowerCase()} · {formatTokens(item.price)}
               </span>
               <div className="actions-row">
                 <button
@@ -67,8 +68,9 @@ function FamilyCard({ family, items }: { family: FamilyView; items: readonly Sho
       <ul className="feed" data-testid="family-feed">
         {purchases.map((purchase) => (
           <li key={purchase.purchaseId}>
-            <time className="muted small">{formatTime(purchase.purchasedAt)}</time> {purchase.purchaserUsername} bought a{' '}
-            {purchase.itemType.toLowerCase()} for {purchase.price} tokens — balance {purchase.newBalance}
+            <time className="muted small">{formatTime(purchase.purchasedAt)}</time> {purchase.purchaserUsername} bought{' '}
+            <strong>{purchase.itemName}</strong> ({purchase.itemType.toLowerCase()}) for {formatTokens(purchase.price)} — balance{' '}
+            {formatTokens(purchase.newBalance)}
           </li>
         ))}
       </ul>
