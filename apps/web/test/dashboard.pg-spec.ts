@@ -246,6 +246,9 @@ describe('dashboard in a real browser', () => {
       );
       const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       expect({ path, overflow }).toEqual({ path, overflow: 0 });
+      // A compact header: the page's content starts within the first 120 px of an 844 px screen.
+      const header = await phone.locator('header.topbar').boundingBox();
+      expect({ path, headerHeight: Math.round(header?.height ?? Infinity) <= 120 }).toEqual({ path, headerHeight: true });
       await screenshot(phone, `phone-${path}`);
     }
   }, 120_000);

@@ -86,26 +86,30 @@ export default function InvoicesPage() {
             <table className="table" data-testid="invoice-table">
               <thead>
                 <tr>
-                  <th>Number</th>
+                  <th className="nowrap">Number</th>
                   <th>Customer</th>
-                  <th>Total</th>
+                  <th className="num">Total</th>
                   <th>Status</th>
-                  <th>Due</th>
+                  <th className="nowrap">Due</th>
                   <th />
                 </tr>
               </thead>
               <tbody>
                 {page.items.map((invoice) => (
                   <tr key={invoice.invoiceId} data-testid="invoice-row" data-number={invoice.invoiceNumber}>
-                    <td data-label="Number">{invoice.invoiceNumber}</td>
+                    <td data-label="Number" className="nowrap">
+                      {invoice.invoiceNumber}
+                    </td>
                     <td data-label="Customer">{invoice.customerName}</td>
-                    <td data-label="Total">
+                    <td data-label="Total" className="num">
                       <Money amount={invoice.total} currency={invoice.currency} />
                     </td>
                     <td data-label="Status">
                       <StatusBadge status={invoice.status} />
                     </td>
-                    <td data-label="Due">{invoice.dueAt.slice(0, 10)}</td>
+                    <td data-label="Due" className="nowrap">
+                      {invoice.dueAt.slice(0, 10)}
+                    </td>
                     <td className="actions">
                       {invoice.status === InvoiceStatus.Draft ? (
                         <button

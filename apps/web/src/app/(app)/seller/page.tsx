@@ -143,7 +143,7 @@ function Dashboard({ me }: { me: OwnSellerView }) {
                 <tr>
                   <th>Listing</th>
                   <th>Qty</th>
-                  <th>Amount</th>
+                  <th className="num">Amount</th>
                   <th>Status</th>
                   <th />
                 </tr>
@@ -153,7 +153,7 @@ function Dashboard({ me }: { me: OwnSellerView }) {
                   <tr key={order.orderId}>
                     <td data-label="Listing">{order.listingTitle}</td>
                     <td data-label="Qty">{order.quantity}</td>
-                    <td data-label="Amount">
+                    <td data-label="Amount" className="num">
                       <Money amount={order.amount} currency={order.currency} />
                     </td>
                     <td data-label="Status">
