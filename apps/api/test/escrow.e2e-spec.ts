@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ClientCommand, EscrowEvent, InvoiceEvent, ProtocolEvent, Topic, type EscrowSummary, type InvoiceSummary } from '@operate/shared';
+import {
+  ClientCommand,
+  EscrowEvent,
+  InvoiceEvent,
+  ProtocolEvent,
+  Topic,
+  type EscrowHistoryEntry,
+  type EscrowSummary,
+  type InvoiceSummary,
+} from '@operate/shared';
 import { signatureHeader } from '../src/modules/escrow/payment-signature.js';
 import { startApp, type RunningApp } from './support/app.js';
 import { TEST_WEBHOOK_SECRET } from './support/config.js';
@@ -125,6 +134,61 @@ describe('escrow (e2e)', () => {
     await outsider.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceId === last);
     expect(outsider.received.filter((envelope) => envelope.type.startsWith('escrow.'))).toHaveLength(0);
     await as(tokens.stranger).get(`/escrows/${escrow.escrowId}`).expect(404);
+  });
+
+  it('keeps every change in the escrow’s history: who, when, from → to, the payment and the provider’s event; others 404', async () => {
+    const escrow = await openEscrow();
+    const captured = paymentEvent(escrow, 'payment.captured', `evt_history_${escrow.escrowId}`);
+    await webhook(captured).expect(200);
+    await as(tokens.a2).post(`/escrows/${escrow.escrowId}/dispute`, { reason: 'Lens scratched' }).expect(200);
+    await as(tokens.arbiter).post(`/escrows/${escrow.escrowId}/resolve`, { outcome: 'refund', note: 'Photos agree' }).expect(200);
+    await webhook(paymentEvent(escrow, 'payment.refunded')).expect(200);
+
+    const history = (await as(tokens.b1).get(`/escrows/${escrow.escrowId}/history`).expect(200)).body as EscrowHistoryEntry[];
+    expect(
+      history.map(({ action, actorId, fromStatus, toStatus, paymentStatus, note }) => ({
+        action,
+        actorId,
+        fromStatus,
+        toStatus,
+        paymentStatus,
+        note,
+      })),
+    ).toEqual([
+      {
+        action: 'opened',
+        actorId: ctx.tenants.a2.id,
+        fromStatus: null,
+        toStatus: 'INITIATED',
+        paymentStatus: 'AWAITING_PAYMENT',
+        note: null,
+      },
+      { action: 'payment', actorId: null, fromStatus: 'INITIATED', toStatus: 'HELD', paymentStatus: 'CAPTURED', note: null },
+      {
+        action: 'disputed',
+        actorId: ctx.tenants.a2.id,
+        fromStatus: 'HELD',
+        toStatus: 'DISPUTED',
+        paymentStatus: 'CAPTURED',
+        note: 'Lens scratched',
+      },
+      {
+        action: 'resolved',
+        actorId: ctx.tenants.arbiter.id,
+        fromStatus: 'DISPUTED',
+        toStatus: 'REFUNDED',
+        paymentStatus: 'CAPTURED',
+        note: 'Photos agree',
+      },
+      { action: 'payment', actorId: null, fromStatus: null, toStatus: 'REFUNDED', paymentStatus: 'REFUNDED', note: null },
+    ]);
+    expect(history[1]!.providerEventId).toBe(`evt_history_${escrow.escrowId}`);
+    const times = history.map((entry) => Date.parse(entry.at));
+    expect(times.every((time, index) => index === 0 || time >= times[index - 1]!)).toBe(true);
+    // The same for the buyer and the arbiter; a stranger, even of the seller's organization, is told it does not exist.
+    expect((await as(tokens.a2).get(`/escrows/${escrow.escrowId}/history`).expect(200)).body).toEqual(history);
+    await as(tokens.arbiter).get(`/escrows/${escrow.escrowId}/history`).expect(200);
+    await as(tokens.stranger).get(`/escrows/${escrow.escrowId}/history`).expect(404);
   });
 
   it('refuses a badly signed, stale or unsigned webhook with 401 and changes and emits nothing; a replay emits nothing new', async () => {

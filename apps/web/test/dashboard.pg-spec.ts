@@ -181,6 +181,12 @@ describe('dashboard in a real browser', () => {
     await bob.locator('[data-testid="escrow-timeline"] li[data-step="held"][data-done="true"]').waitFor({ timeout: 5_000 });
     await bob.getByTestId('escrow-live').getByText('INITIATED → HELD').waitFor({ timeout: 5_000 });
     expect(await bob.getByTestId('payment-status').innerText()).toMatch(/captured/i);
+    // After a reload the timeline is the recorded history: every step that happened, with its time.
+    await bob.reload();
+    await bob.locator('[data-testid="escrow-timeline"] li[data-step="held"][data-done="true"] time').waitFor({ timeout: 5_000 });
+    const done = bob.locator('[data-testid="escrow-timeline"] li[data-done="true"]');
+    expect(await done.count()).toBeGreaterThanOrEqual(2);
+    for (const step of await done.all()) expect(await step.locator('time').count()).toBe(1);
     await screenshot(bob, 'escrows-detail');
     await bob.goto(`${stack.webUrl}/escrows`);
     await bob.getByTestId('escrow-list').waitFor();

@@ -216,6 +216,34 @@ export const escrowSummary = z.object({
 });
 export type EscrowSummary = z.infer<typeof escrowSummary>;
 
+export const EscrowAction = {
+  Opened: 'opened',
+  Payment: 'payment',
+  Confirmed: 'confirmed',
+  Disputed: 'disputed',
+  Resolved: 'resolved',
+  /** For escrows opened before history was kept: where they stood when it began. */
+  HistoryStarted: 'history_started',
+} as const;
+export type EscrowAction = (typeof EscrowAction)[keyof typeof EscrowAction];
+
+/** One change of an escrow (`GET /escrows/:id/history`), recorded in the change's own transaction. */
+export const escrowHistoryEntry = z.object({
+  entryId: uuid,
+  at: isoDateTime,
+  action: z.enum(EscrowAction),
+  /** Who did it: a party, the arbiter; null for the payment provider (or history's start). */
+  actorId: uuid.nullable(),
+  fromStatus: escrowStatus.nullable(),
+  toStatus: escrowStatus,
+  paymentStatus,
+  /** The provider's event id, for a payment. */
+  providerEventId: z.string().nullable(),
+  /** The dispute's reason, or the arbiter's note. */
+  note: z.string().nullable(),
+});
+export type EscrowHistoryEntry = z.infer<typeof escrowHistoryEntry>;
+
 export const escrowPaymentStatus = z.object({
   escrowId: uuid,
   previous: paymentStatus,

@@ -7,7 +7,8 @@ import { ORDER_PAYMENT_PREFIX, OrdersService } from '../seller/orders.service.js
 import { EscrowService } from './escrow.service.js';
 import { PaymentSignatureGuard, SIGNATURE_HEADER } from './payment-signature.js';
 import { ApiHeader } from '@nestjs/swagger';
-import { escrowSummary } from '@operate/shared';
+import { escrowHistoryEntry, escrowSummary } from '@operate/shared';
+import { z } from 'zod';
 import { pageOfSchema, Returns } from '../../common/openapi.js';
 
 @Controller('escrows')
@@ -39,6 +40,13 @@ export class EscrowController {
   @Returns(escrowSummary)
   get(@CurrentUser() user: AuthUser, @Param('id', uuidParam('id')) id: string) {
     return this.escrows.get(user, id);
+  }
+
+  /** Every change of the escrow, oldest first: who, when, from → to, payment status, provider event, note. Parties and the arbiter; others 404. */
+  @Get(':id/history')
+  @Returns(z.array(escrowHistoryEntry))
+  history(@CurrentUser() user: AuthUser, @Param('id', uuidParam('id')) id: string) {
+    return this.escrows.history(user, id);
   }
 
   /** HELD only; each party once. Emits `escrow.confirmation_added`; the second confirmation releases it (`escrow.status_changed`). */

@@ -1,6 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { EscrowEvent, EscrowParty, EscrowStatus, scope, type DisputeOutcome, type EscrowSummary } from '@operate/shared';
+import {
+  EscrowAction,
+  EscrowEvent,
+  EscrowParty,
+  EscrowStatus,
+  scope,
+  type DisputeOutcome,
+  type EscrowHistoryEntry,
+  type EscrowSummary,
+} from '@operate/shared';
 import type { AuthUser } from '../../auth/token.service.js';
 import { ApiError, conflict, forbidden, notFound } from '../../common/http-errors.js';
 import { pageOf, type Page } from '../../common/page-query.js';
@@ -13,6 +22,15 @@ import { PrismaService, type Tx } from '../../prisma/prisma.service.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import type { CreateEscrowDto, ListEscrowsQuery, PaymentWebhookDto } from './dto/escrow.dto.js';
 import { applyPayment, resolvedStatus, storedOutcome, toEscrowSummary } from './escrow-rules.js';
+
+/** What a change records in the escrow's history besides the statuses: what, who, and its details. */
+interface HistoryEntry {
+  readonly action: EscrowAction;
+  /** null: the payment provider. */
+  readonly actorId: string | null;
+  readonly note?: string | null;
+  readonly providerEventId?: string;
+}
 
 export type EscrowPage = Page<EscrowSummary>;
 
@@ -134,6 +152,7 @@ export class EscrowService {
         },
       });
       const summary = toEscrowSummary(escrow);
+      await this.record(tx, null, escrow, { action: EscrowAction.Opened, actorId: caller.userId });
       await this.emitter(escrow).emit(EscrowEvent.Created, summary, { tx });
       await this.notifications.create(
         {
@@ -202,7 +221,7 @@ export class EscrowService {
         },
         { tx },
       );
-      return this.changed(tx, escrow, updated);
+      return this.changed(tx, escrow, updated, { action: EscrowAction.Confirmed, actorId: caller.userId });
     });
   }
 
@@ -222,7 +241,7 @@ export class EscrowService {
         { escrowId: id, raisedById: caller.userId, party, reason, raisedAt: now.toISOString() },
         { tx },
       );
-      return this.changed(tx, escrow, updated);
+      return this.changed(tx, escrow, updated, { action: EscrowAction.Disputed, actorId: caller.userId, note: reason });
     });
   }
 
@@ -251,7 +270,7 @@ export class EscrowService {
         { escrowId: id, outcome, resolvedById: caller.userId, note: note ?? null, resolvedAt: now.toISOString() },
         { tx },
       );
-      return this.changed(tx, escrow, updated);
+      return this.changed(tx, escrow, updated, { action: EscrowAction.Resolved, actorId: caller.userId, note: note ?? null });
     });
   }
 
@@ -284,9 +303,44 @@ export class EscrowService {
         },
         { tx },
       );
-      await this.changed(tx, escrow, updated);
+      await this.changed(tx, escrow, updated, { action: EscrowAction.Payment, actorId: null, providerEventId: event.id });
       return { received: true, duplicate: false, escrowId: escrow.id };
     });
+  }
+
+  /** Writes one history entry in the change's transaction: a change without its entry cannot commit. */
+  private async record(tx: Tx, before: Escrow | null, after: Escrow, entry: HistoryEntry): Promise<void> {
+    await tx.escrowHistory.create({
+      data: {
+        escrowId: after.id,
+        at: after.updatedAt,
+        action: entry.action,
+        actorId: entry.actorId,
+        fromStatus: before && before.status !== after.status ? before.status : null,
+        toStatus: after.status,
+        paymentStatus: after.paymentStatus,
+        providerEventId: entry.providerEventId ?? null,
+        note: entry.note ?? null,
+      },
+    });
+  }
+
+  /** The escrow's changes, oldest first, for whoever may see the escrow (else 404, as for the escrow itself). */
+  async history(caller: AuthUser, id: string): Promise<EscrowHistoryEntry[]> {
+    const escrow = await this.prisma.escrow.findFirst({ where: { id, ...visibleTo(caller) }, select: { id: true } });
+    if (!escrow) throw notFound('Escrow');
+    const rows = await this.prisma.escrowHistory.findMany({ where: { escrowId: id }, orderBy: [{ at: 'asc' }, { id: 'asc' }] });
+    return rows.map((row) => ({
+      entryId: row.id,
+      at: row.at.toISOString(),
+      action: row.action as EscrowAction,
+      actorId: row.actorId,
+      fromStatus: row.fromStatus,
+      toStatus: row.toStatus,
+      paymentStatus: row.paymentStatus,
+      providerEventId: row.providerEventId,
+      note: row.note,
+    }));
   }
 
   /** Every escrow event: to the escrow's room (subscribers) and to both parties, each socket once. */
@@ -294,8 +348,9 @@ export class EscrowService {
     return this.events.to(scope.escrow(escrow.id), scope.user(escrow.buyerId), scope.user(escrow.sellerId));
   }
 
-  /** After any change: the status change (if any), the escrow as it is now, and the parties' notifications at the end. */
-  private async changed(tx: Tx, before: Escrow, after: Escrow): Promise<EscrowSummary> {
+  /** After any change: its history entry, the status change (if any), the escrow as it is now, and the parties' notifications. */
+  private async changed(tx: Tx, before: Escrow, after: Escrow, entry: HistoryEntry): Promise<EscrowSummary> {
+    await this.record(tx, before, after, entry);
     const summary = toEscrowSummary(after);
     if (before.status !== after.status) {
       await this.emitter(after).emit(

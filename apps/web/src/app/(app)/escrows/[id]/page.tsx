@@ -1,7 +1,15 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { DisputeOutcome, EscrowEvent, EscrowStatus, type EnvelopeOf, type EscrowSummary } from '@operate/shared';
+import {
+  DisputeOutcome,
+  EscrowAction,
+  EscrowEvent,
+  EscrowStatus,
+  type EnvelopeOf,
+  type EscrowHistoryEntry,
+  type EscrowSummary,
+} from '@operate/shared';
 import Link from 'next/link';
 import { useParams } from 'next/navigation';
 import { useState } from 'react';
@@ -16,30 +24,72 @@ interface Step {
   readonly label: string;
   readonly done: boolean;
   readonly at?: string | null;
+  readonly payment?: string;
 }
 
-/** The escrow's life as steps: what happened (with times where known) and what is still to come. */
-function timeline(escrow: EscrowSummary): Step[] {
-  const settled = escrow.status === EscrowStatus.Released || escrow.status === EscrowStatus.Refunded;
-  const held = escrow.status !== EscrowStatus.Initiated;
-  const steps: Step[] = [
-    { key: 'created', label: 'Escrow opened', done: true, at: escrow.createdAt },
-    { key: 'held', label: 'Payment captured, funds held', done: held },
-    { key: 'buyer', label: 'Buyer confirmed delivery', done: escrow.buyerConfirmedAt !== null, at: escrow.buyerConfirmedAt },
-    { key: 'seller', label: 'Seller confirmed delivery', done: escrow.sellerConfirmedAt !== null, at: escrow.sellerConfirmedAt },
-  ];
-  if (escrow.dispute) {
-    steps.push({ key: 'dispute', label: `Disputed: ${escrow.dispute.reason}`, done: true, at: escrow.dispute.raisedAt });
-    if (escrow.dispute.resolvedAt)
-      steps.push({ key: 'resolved', label: `Resolved: ${escrow.dispute.outcome ?? ''}`, done: true, at: escrow.dispute.resolvedAt });
+/** Who did it, as the parties see it. */
+function actorOf(entry: EscrowHistoryEntry, escrow: EscrowSummary): string {
+  if (entry.actorId === null) return entry.action === EscrowAction.HistoryStarted ? '' : 'the payment provider';
+  if (entry.actorId === escrow.buyerId) return 'the buyer';
+  if (entry.actorId === escrow.sellerId) return 'the seller';
+  return 'the platform arbiter';
+}
+
+function labelOf(entry: EscrowHistoryEntry): string {
+  switch (entry.action) {
+    case EscrowAction.Opened:
+      return 'Escrow opened';
+    case EscrowAction.Payment:
+      if (entry.fromStatus === EscrowStatus.Initiated && entry.toStatus === EscrowStatus.Held) return 'Payment captured, funds held';
+      return `Payment ${entry.paymentStatus.toLowerCase().replace('_', ' ')}`;
+    case EscrowAction.Confirmed:
+      return entry.toStatus === EscrowStatus.Released ? 'Delivery confirmed, funds released to the seller' : 'Delivery confirmed';
+    case EscrowAction.Disputed:
+      return `Disputed: ${entry.note ?? ''}`;
+    case EscrowAction.Resolved:
+      return `Dispute resolved: ${entry.toStatus === EscrowStatus.Refunded ? 'refunded to the buyer' : 'released to the seller'}${entry.note ? ` (${entry.note})` : ''}`;
+    case EscrowAction.HistoryStarted:
+      return `History kept from here (${entry.toStatus.toLowerCase()})`;
   }
-  steps.push({
-    key: 'settled',
-    label: escrow.status === EscrowStatus.Refunded ? 'Refunded to the buyer' : 'Released to the seller',
-    done: settled,
-    at: settled ? escrow.updatedAt : null,
+}
+
+function stepKeyOf(entry: EscrowHistoryEntry): string {
+  if (entry.action === EscrowAction.Payment && entry.toStatus === EscrowStatus.Held && entry.fromStatus === EscrowStatus.Initiated)
+    return 'held';
+  return `${entry.action}-${entry.entryId}`;
+}
+
+/** What happened, from the recorded history (with times, after a reload too), then what is still to come. */
+function timeline(escrow: EscrowSummary, history: readonly EscrowHistoryEntry[]): Step[] {
+  const steps: Step[] = history.map((entry) => {
+    const who = actorOf(entry, escrow);
+    return {
+      key: stepKeyOf(entry),
+      label: `${labelOf(entry)}${who ? ` — ${who}` : ''}`,
+      done: true,
+      at: entry.at,
+      payment: entry.paymentStatus,
+    };
   });
+  const next: Partial<Record<EscrowStatus, string>> = {
+    [EscrowStatus.Initiated]: 'Payment captured, funds held',
+    [EscrowStatus.Held]: 'Both parties confirm delivery',
+    [EscrowStatus.Disputed]: 'The platform arbiter decides',
+  };
+  const upcoming = next[escrow.status];
+  if (upcoming) steps.push({ key: escrow.status === EscrowStatus.Initiated ? 'held' : 'next', label: upcoming, done: false });
   return steps;
+}
+
+/** Why the Actions card has no button for this person now, or null when it has one. */
+function nothingToDo(escrow: EscrowSummary, party: 'buyer' | 'seller' | null, confirmed: string | null, arbiter: boolean): string | null {
+  if (escrow.status === EscrowStatus.Released) return 'Settled: the funds were released to the seller. Nothing is left to do.';
+  if (escrow.status === EscrowStatus.Refunded) return 'Settled: the funds were refunded to the buyer. Nothing is left to do.';
+  if (escrow.status === EscrowStatus.Initiated) return "Waiting for the buyer's payment to be captured.";
+  if (escrow.status === EscrowStatus.Disputed)
+    return arbiter ? null : 'The platform arbiter, who belongs to neither side, decides this dispute.';
+  if (!party) return 'You follow this escrow as an admin of a party: only the buyer and the seller act on it.';
+  return confirmed ? `You confirmed delivery; waiting for the ${party === 'buyer' ? 'seller' : 'buyer'}.` : null;
 }
 
 function describe(envelope: EnvelopeOf<EscrowEventName>): string {
@@ -71,6 +121,11 @@ export default function EscrowDetailPage() {
   const [live, setLive] = useState<EnvelopeOf<EscrowEventName>[]>([]);
   const [reason, setReason] = useState('');
   const escrow = useQuery({ queryKey: queryKeys.escrow(id), queryFn: () => api.get<EscrowSummary>(`/escrows/${id}`) });
+  // Under the escrow's key: every escrow event refetches it with the escrow.
+  const history = useQuery({
+    queryKey: [...queryKeys.escrow(id), 'history'],
+    queryFn: () => api.get<EscrowHistoryEntry[]>(`/escrows/${id}/history`),
+  });
   const refetch = () => void queryClient.invalidateQueries({ queryKey: queryKeys.escrow(id) });
 
   useEscrowUpdates(id, (envelope) => setLive((previous) => [envelope, ...previous].slice(0, 30)), refetch);
@@ -91,6 +146,7 @@ export default function EscrowDetailPage() {
           const self = session?.user.id;
           const party = data.buyerId === self ? 'buyer' : data.sellerId === self ? 'seller' : null;
           const confirmed = party === 'buyer' ? data.buyerConfirmedAt : party === 'seller' ? data.sellerConfirmedAt : null;
+          const why = nothingToDo(data, party, confirmed, session?.user.platformRole === 'ARBITER');
           return (
             <>
               <h1>
@@ -116,10 +172,11 @@ export default function EscrowDetailPage() {
               </Section>
               <Section title="Timeline">
                 <ol className="timeline" data-testid="escrow-timeline">
-                  {timeline(data).map((step) => (
+                  {timeline(data, history.data ?? []).map((step) => (
                     <li key={step.key} className={step.done ? 'done' : 'pending'} data-step={step.key} data-done={step.done}>
                       <span className="marker" aria-hidden="true" />
                       <span>{step.label}</span>
+                      {step.payment ? <StatusBadge status={step.payment} /> : null}
                       {step.at ? <time className="muted small">{formatTime(step.at)}</time> : null}
                     </li>
                   ))}
@@ -164,11 +221,6 @@ export default function EscrowDetailPage() {
                       </button>
                     </form>
                   ) : null}
-                  {data.status === EscrowStatus.Disputed && session?.user.platformRole !== 'ARBITER' ? (
-                    <p className="muted" data-testid="arbiter-note">
-                      The platform arbiter, who belongs to neither side, decides this dispute.
-                    </p>
-                  ) : null}
                   {data.dispute?.resolvedAt ? (
                     <p className="muted" data-testid="arbiter-note">
                       Decided by the platform arbiter:{' '}
@@ -193,8 +245,10 @@ export default function EscrowDetailPage() {
                       </button>
                     </>
                   ) : null}
-                  {data.status === EscrowStatus.Initiated ? (
-                    <p className="muted">Waiting for the buyer&apos;s payment to be captured.</p>
+                  {why ? (
+                    <p className="muted" data-testid="nothing-to-do">
+                      {why}
+                    </p>
                   ) : null}
                 </div>
                 <ErrorText error={act.error} />
