@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { FamilyEvent, InvoiceEvent, ProtocolEvent, ShopEvent, type InvoiceSummary, type ShopItemView } from '@operate/shared';
+import {
+  FamilyEvent,
+  InvoiceEvent,
+  ProtocolEvent,
+  ShopEvent,
+  WalletEvent,
+  type InvoiceSummary,
+  type ShopItemView,
+  type WalletView,
+} from '@operate/shared';
 import type { FamilyView } from '../src/modules/shop-family/families.service.js';
 import { startApp, type RunningApp } from './support/app.js';
 import { seedFamily } from './support/fixtures.js';
@@ -65,6 +74,27 @@ describe('shop and family wallet (e2e)', () => {
     const families = (await ctx.http().get('/families/mine').set('authorization', `Bearer ${tokens.a1}`).expect(200)).body as FamilyView[];
     expect(families).toEqual([expect.objectContaining({ familyId: family.familyId, balance: 900, myRole: 'OWNER', canSpend: true })]);
     expect((await ctx.http().get('/families/mine').set('authorization', `Bearer ${tokens.a2}`).expect(200)).body).toEqual([]);
+  });
+
+  it('keeps a personal wallet: GET /wallet, and wallet.updated to every socket of its owner and nobody else', async () => {
+    await ctx.prisma.user.update({ where: { id: ctx.tenants.a2.id }, data: { sbdBalance: 25 } });
+    const secondTab = await ctx.connect(ctx.tenants.a2);
+    expect((await ctx.as(tokens.a2).get('/wallet').expect(200)).body).toEqual({ balance: 25, movements: [] });
+    const bought = (await buy(tokens.a2, { itemId: family.cheapItemId, payWith: 'personal' }).expect(201)).body as { purchaseId: string };
+    const wallet = (await ctx.as(tokens.a2).get('/wallet').expect(200)).body as WalletView;
+    expect(wallet).toEqual({
+      balance: 15,
+      movements: [{ movementId: bought.purchaseId, amount: -10, reason: 'purchase', itemName: 'Pixel avatar', at: expect.any(String) }],
+    });
+    for (const tab of [outsider, secondTab]) {
+      const event = await tab.waitFor(WalletEvent.Updated, (e) => e.payload.movement.movementId === bought.purchaseId);
+      expect(event.payload).toEqual({ balance: 15, movement: wallet.movements[0] });
+    }
+    // Family purchases do not move it; another person's wallet is never sent.
+    const sentinel = await sentinelForOrgA();
+    await owner.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceId === sentinel);
+    expect(owner.ofType(WalletEvent.Updated)).toHaveLength(0);
+    expect(((await ctx.as(tokens.a1).get('/wallet').expect(200)).body as WalletView).movements).toEqual([]);
   });
 
   it('answers bad purchases with coded errors and changes nothing', async () => {

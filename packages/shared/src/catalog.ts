@@ -23,6 +23,10 @@ export const ShopEvent = {
   PurchaseCompleted: 'shop.purchase_completed',
 } as const;
 
+export const WalletEvent = {
+  Updated: 'wallet.updated',
+} as const;
+
 export const FamilyEvent = {
   ShopPurchase: 'family.shop_purchase',
 } as const;
@@ -73,6 +77,7 @@ export type EventName =
   | ValuesOf<typeof InvoiceEvent>
   | ValuesOf<typeof NotificationEvent>
   | ValuesOf<typeof ShopEvent>
+  | ValuesOf<typeof WalletEvent>
   | ValuesOf<typeof FamilyEvent>
   | ValuesOf<typeof EscrowEvent>
   | ValuesOf<typeof SellerEvent>
@@ -115,6 +120,7 @@ export const eventCatalog = {
   [NotificationEvent.Read]: define([ScopeKind.User], p.notificationRead, 'The user read notifications (in this or another tab).'),
   [ShopEvent.Updated]: define([ScopeKind.Broadcast], p.shopUpdated, 'The shop catalog changed (items added, repriced or retired).'),
   [ShopEvent.PurchaseCompleted]: define([ScopeKind.User], p.personalPurchase, 'The user bought an item with their personal wallet.'),
+  [WalletEvent.Updated]: define([ScopeKind.User], p.walletUpdated, "The user's personal wallet changed (to all of their sockets)."),
   [FamilyEvent.ShopPurchase]: define([ScopeKind.Family], p.familyShopPurchase, 'A member bought an item with the family wallet.'),
   // An escrow's events go to its room (subscribers) and to both parties' user rooms, once per socket.
   [EscrowEvent.Created]: define(escrowScopes, p.escrowSummary, 'An escrow was opened between a buyer and a seller.'),

@@ -156,6 +156,24 @@ export const personalPurchase = z.object({
   purchasedAt: isoDateTime,
 });
 
+/** One change of a personal wallet: a purchase spends (negative). */
+export const walletMovement = z.object({
+  movementId: uuid,
+  amount: z.number().int(),
+  reason: z.literal('purchase'),
+  /** What was bought. */
+  itemName: z.string(),
+  at: isoDateTime,
+});
+export type WalletMovement = z.infer<typeof walletMovement>;
+
+/** The caller's personal wallet (`GET /wallet`): the balance and the latest movements, newest first. */
+export const walletView = z.object({ balance: tokens, movements: z.array(walletMovement) });
+export type WalletView = z.infer<typeof walletView>;
+
+/** The personal wallet changed: its balance now, and the movement that changed it. */
+export const walletUpdated = z.object({ balance: tokens, movement: walletMovement });
+
 // ── Escrow ──────────────────────────────────────────────────────────────────────────────────────────
 export const EscrowStatus = {
   Initiated: 'INITIATED',

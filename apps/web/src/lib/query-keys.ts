@@ -4,6 +4,7 @@ export const queryKeys = {
   notifications: ['notifications'] as const,
   shopItems: ['shop-items'] as const,
   families: ['families'] as const,
+  wallet: ['wallet'] as const,
   escrows: ['escrows'] as const,
   escrow: (escrowId: string) => ['escrows', escrowId] as const,
   seller: ['seller'] as const,

@@ -5,7 +5,7 @@ import { uuidParam } from '../../common/uuid-param.js';
 import { CreatePurchaseDto, CreateShopItemDto, UpdateShopItemDto } from './dto/shop.dto.js';
 import { FamiliesService } from './families.service.js';
 import { ShopService } from './shop.service.js';
-import { shopItem } from '@operate/shared';
+import { shopItem, walletView } from '@operate/shared';
 import { z } from 'zod';
 import { Returns } from '../../common/openapi.js';
 
@@ -48,6 +48,18 @@ export class ShopController {
   @Post('purchases')
   purchase(@CurrentUser() user: AuthUser, @Body() body: CreatePurchaseDto) {
     return this.shop.purchase(user, body);
+  }
+}
+
+@Controller('wallet')
+export class WalletController {
+  constructor(private readonly shop: ShopService) {}
+
+  /** My personal wallet: its balance and my last 20 purchases paid from it. Changes come as `wallet.updated`. */
+  @Get()
+  @Returns(walletView)
+  mine(@CurrentUser() user: AuthUser) {
+    return this.shop.wallet(user);
   }
 }
 

@@ -4,12 +4,12 @@ import { EventsModule } from '../../events/events.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { SocketRoomRegistry } from '../../events/gateway/socket-rooms.js';
 import { FamiliesService } from './families.service.js';
-import { FamiliesController, ShopController } from './shop-family.controller.js';
+import { FamiliesController, ShopController, WalletController } from './shop-family.controller.js';
 import { ShopService } from './shop.service.js';
 
 @Module({
   imports: [EventsModule, NotificationsModule],
-  controllers: [ShopController, FamiliesController],
+  controllers: [ShopController, WalletController, FamiliesController],
   providers: [ShopService, FamiliesService],
 })
 export class ShopFamilyModule implements OnModuleInit {

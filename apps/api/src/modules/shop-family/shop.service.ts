@@ -1,5 +1,5 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import { FamilyEvent, ShopEvent, type ShopItemView } from '@operate/shared';
+import { FamilyEvent, ShopEvent, WalletEvent, type ShopItemView, type WalletMovement, type WalletView } from '@operate/shared';
 import type { AuthUser } from '../../auth/token.service.js';
 import { ApiError, conflict, forbidden, notFound } from '../../common/http-errors.js';
 import { EventsService } from '../../events/events.service.js';
@@ -35,6 +35,11 @@ function receiptOf(purchase: { id: string; createdAt: Date }, item: ShopItem, ne
     newBalance,
     purchasedAt: purchase.createdAt.toISOString(),
   };
+}
+
+/** A personal purchase as a movement of the wallet. */
+export function movementOf(purchase: { id: string; price: number; createdAt: Date }, itemName: string): WalletMovement {
+  return { movementId: purchase.id, amount: -purchase.price, reason: 'purchase', itemName, at: purchase.createdAt.toISOString() };
 }
 
 const insufficientFunds = () => conflict('insufficient_funds', 'The wallet does not hold enough SBD tokens for this item');
@@ -144,7 +149,24 @@ export class ShopService {
     });
     const receipt = receiptOf(purchase, item, user.sbdBalance);
     await this.events.toUser(caller.userId).emit(ShopEvent.PurchaseCompleted, receipt, { tx });
+    await this.events
+      .toUser(caller.userId)
+      .emit(WalletEvent.Updated, { balance: user.sbdBalance, movement: movementOf(purchase, item.name) }, { tx });
     return { ...receipt, paidWith: 'personal', familyId: null };
+  }
+
+  /** The caller's personal wallet: balance and the last `limit` movements, newest first. */
+  async wallet(caller: AuthUser, limit = 20): Promise<WalletView> {
+    const [user, purchases] = await Promise.all([
+      this.prisma.user.findUniqueOrThrow({ where: { id: caller.userId }, select: { sbdBalance: true } }),
+      this.prisma.purchase.findMany({
+        where: { userId: caller.userId, paidWith: 'PERSONAL' },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: limit,
+        include: { item: { select: { name: true } } },
+      }),
+    ]);
+    return { balance: user.sbdBalance, movements: purchases.map((purchase) => movementOf(purchase, purchase.item.name)) };
   }
 
   private async changeItem(id: string, data: { name?: string; price?: number; active?: boolean }): Promise<ShopItemView> {

@@ -9,6 +9,7 @@ import { useSessionState } from '@/lib/use-session';
 import { LiveIndicator } from '@/realtime/LiveIndicator';
 import { NotificationCenter } from '@/realtime/NotificationCenter';
 import { PresenceIndicator } from '@/realtime/PresenceIndicator';
+import { WalletBadge } from '@/realtime/WalletBadge';
 
 const nav = [
   { href: '/invoices', label: 'Invoices' },
@@ -45,6 +46,7 @@ export default function AppLayout({ children }: { children: ReactNode }) {
           <LiveIndicator />
           <PresenceIndicator selfId={session.user.id} />
           <NotificationCenter />
+          <WalletBadge />
           <Link href="/settings" className="who" title={`${session.user.email} — sessions and devices`}>
             {session.user.name} · {session.user.organization.name}
           </Link>

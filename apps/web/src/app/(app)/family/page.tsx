@@ -7,6 +7,7 @@ import { useApi } from '@/lib/hooks';
 import { queryKeys } from '@/lib/query-keys';
 import { useFamilyPurchases } from '@/realtime/hooks';
 import { formatTokens } from '@/lib/format';
+import { useWallet } from '@/realtime/WalletBadge';
 
 interface FamilyView {
   readonly familyId: string;
@@ -78,6 +79,35 @@ function FamilyCard({ family, items }: { family: FamilyView; items: readonly Sho
   );
 }
 
+/** The caller's own wallet: what "Personal" purchases spend, live through `wallet.updated`. */
+function PersonalWallet() {
+  const wallet = useWallet();
+  return (
+    <Section title="Personal wallet">
+      <QueryView query={wallet} empty="" isEmpty={() => false}>
+        {(data) => (
+          <>
+            <p className="wallet" data-testid="personal-balance">
+              <strong>{formatTokens(data.balance)}</strong>
+            </p>
+            {data.movements.length === 0 ? (
+              <p className="empty">Nothing bought with it yet.</p>
+            ) : (
+              <ul className="feed">
+                {data.movements.slice(0, 5).map((movement) => (
+                  <li key={movement.movementId}>
+                    <time className="muted small">{formatTime(movement.at)}</time> {movement.itemName}: {formatTokens(-movement.amount)}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </>
+        )}
+      </QueryView>
+    </Section>
+  );
+}
+
 export default function FamilyPage() {
   const api = useApi();
   const families = useQuery({ queryKey: queryKeys.families, queryFn: () => api.get<FamilyView[]>('/families/mine') });
@@ -85,6 +115,7 @@ export default function FamilyPage() {
   return (
     <div className="page">
       <h1>Family</h1>
+      <PersonalWallet />
       <QueryView query={families} empty="You are not in a family." isEmpty={(list) => list.length === 0}>
         {(list) => list.map((family) => <FamilyCard key={family.familyId} family={family} items={items.data ?? []} />)}
       </QueryView>
