@@ -1,12 +1,27 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-query';
 import { act, cleanup, render, renderHook } from '@testing-library/react';
-import { ClientCommand, EscrowEvent, FamilyEvent, InvoiceEvent, ProtocolEvent, type EventPayload } from '@operate/shared';
+import {
+  ClientCommand,
+  EscrowEvent,
+  FamilyEvent,
+  InvoiceEvent,
+  ListingStatus,
+  MarketplaceEvent,
+  NotificationEvent,
+  OrderEvent,
+  OrderStatus,
+  ProtocolEvent,
+  SellerEvent,
+  type EventPayload,
+  type ListingSummary,
+  type OrderSummary,
+} from '@operate/shared';
 import { RealtimeClient } from '@operate/shared/client';
 import { FakeRealtimeSocket, sampleInvoice as invoice } from '@operate/shared/client/testing';
 import { useState, type ReactNode } from 'react';
 import { queryKeys } from '@/lib/query-keys';
-import { useEscrowUpdates, useEvent, useFamilyPurchases, useWebSocket } from './hooks';
+import { useEscrowUpdates, useEvent, useFamilyPurchases, useMarketplaceEvents, useSellerRealTime, useWebSocket } from './hooks';
 import { RealtimeProvider } from './RealtimeProvider';
 
 const ESCROW = '0b5b8e1c-6f51-4b7a-9d0e-1a2b3c4d5e6f';
@@ -237,5 +252,148 @@ describe('cache invalidation', () => {
     t.deliver(InvoiceEvent.Created, invoice('INV-1'), { cursor: 1 });
     t.deliver(InvoiceEvent.Created, invoice('INV-2'), { cursor: 2 });
     expect(view.getByTestId('count').textContent).toBe('2');
+  });
+});
+
+const SELLER = '2d7da03e-8b73-4d9c-9f20-3c4d5e6f7081';
+const BUYER = '3e8eb14f-9c84-4ead-8031-4d5e6f708192';
+const AT = '2026-11-25T10:00:00.000Z';
+const order = (orderId: string): OrderSummary => ({
+  orderId,
+  listingId: '5a0a3d61-be06-4c01-8c53-6f708192a3b4',
+  listingTitle: 'Walnut shelf',
+  sellerId: SELLER,
+  buyerId: BUYER,
+  quantity: 1,
+  amount: '40.00',
+  currency: 'EUR',
+  status: OrderStatus.Pending,
+  paymentReference: `pay_ord_${orderId.slice(0, 8)}`,
+  transactionReference: null,
+  createdAt: AT,
+  updatedAt: AT,
+});
+const listing = (
+  listingId: string,
+  title: string,
+  status: ListingSummary['status'] = ListingStatus.Active,
+  quantity = 2,
+): ListingSummary => ({
+  listingId,
+  sellerId: SELLER,
+  sellerName: 'B Furniture',
+  sellerTier: 'BRONZE',
+  title,
+  price: '10.00',
+  currency: 'EUR',
+  quantity,
+  status,
+  updatedAt: AT,
+});
+
+describe('useSellerRealTime', () => {
+  it('calls the latest callbacks and keeps recent orders (status live) and notifications', async () => {
+    const t = setup();
+    const calls: string[] = [];
+    const { result, rerender } = renderHook(
+      ({ label }: { label: string }) =>
+        useSellerRealTime({
+          onNewOrder: (placed) => calls.push(`${label}:order:${placed.listingTitle}`),
+          onPaymentReceived: (payment) => calls.push(`${label}:paid:${payment.amount}`),
+          onTierUpgrade: (upgrade) => calls.push(`${label}:tier:${upgrade.tier}`),
+          onReview: (review) => calls.push(`${label}:review:${review.rating}`),
+        }),
+      { wrapper: t.wrapper, initialProps: { label: 'first' } },
+    );
+    await t.goLive();
+    const orderId = '6b1b4e72-cf17-4d12-9d64-708192a3b4c5';
+    t.deliver(SellerEvent.OrderCreated, order(orderId), { cursor: 1 });
+    rerender({ label: 'second' });
+    t.deliver(
+      SellerEvent.PaymentReceived,
+      { orderId, sellerId: SELLER, buyerId: BUYER, amount: '40.00', currency: 'EUR', transactionReference: 'txn_1', paidAt: AT },
+      { cursor: 2 },
+    );
+    t.deliver(
+      OrderEvent.StatusChanged,
+      {
+        orderId,
+        sellerId: SELLER,
+        buyerId: BUYER,
+        from: OrderStatus.Pending,
+        to: OrderStatus.Paid,
+        transactionReference: 'txn_1',
+        changedAt: AT,
+      },
+      { cursor: 3 },
+    );
+    t.deliver(
+      SellerEvent.TierUpgraded,
+      {
+        sellerId: SELLER,
+        previousTier: 'BRONZE',
+        tier: 'SILVER',
+        benefits: { commissionRate: '0.080', maxActiveListings: 25, payoutDays: 5, featuredListings: false },
+        completedSalesVolume: '1000.00',
+        currency: 'EUR',
+        upgradedAt: AT,
+      },
+      { cursor: 4 },
+    );
+    t.deliver(
+      SellerEvent.ReviewReceived,
+      {
+        reviewId: '7c2c5f83-d028-4e23-8e75-8192a3b4c5d6',
+        orderId,
+        sellerId: SELLER,
+        buyerId: BUYER,
+        rating: 5,
+        comment: null,
+        createdAt: AT,
+      },
+      { cursor: 5 },
+    );
+    t.deliver(
+      NotificationEvent.Created,
+      {
+        notificationId: '8d3d6094-e139-4f34-9f86-92a3b4c5d6e7',
+        title: 'New order',
+        message: 'Walnut shelf',
+        type: 'info',
+        priority: 'normal',
+        userId: SELLER,
+        createdAt: AT,
+      },
+      { cursor: 6 },
+    );
+    expect(calls).toEqual(['first:order:Walnut shelf', 'second:paid:40.00', 'second:tier:SILVER', 'second:review:5']);
+    expect(result.current.orders.map((placed) => [placed.orderId, placed.status])).toEqual([[orderId, OrderStatus.Paid]]);
+    expect(result.current.notifications.map((notification) => notification.title)).toEqual(['New order']);
+    expect(result.current.feed).toHaveLength(6);
+  });
+});
+
+describe('useMarketplaceEvents', () => {
+  it('holds the marketplace and keeps listings and sales live from the initial page', async () => {
+    const t = setup();
+    const shelf = listing('9e4e71a5-f24a-4045-8097-a3b4c5d6e7f8', 'Shelf');
+    const stool = listing('af5f82b6-035b-4156-91a8-b4c5d6e7f809', 'Stool');
+    const initial = [shelf];
+    const { result } = renderHook(() => useMarketplaceEvents(initial), { wrapper: t.wrapper });
+    await act(async () => {
+      expect((await t.socket().accept()).subscriptions).toEqual([{ topic: 'marketplace' }]);
+      t.socket().sendConnected({ cursor: 0 });
+    });
+    expect(result.current.listings.map((item) => item.title)).toEqual(['Shelf']);
+    t.deliver(MarketplaceEvent.ListingCreated, stool, { cursor: 1 });
+    t.deliver(MarketplaceEvent.ListingUpdated, { ...shelf, price: '12.00' }, { cursor: 2 });
+    expect(result.current.listings.map((item) => [item.title, item.price])).toEqual([
+      ['Stool', '10.00'],
+      ['Shelf', '12.00'],
+    ]);
+    t.deliver(MarketplaceEvent.ListingSold, { ...stool, quantity: 0, status: ListingStatus.Sold }, { cursor: 3 });
+    t.deliver(MarketplaceEvent.ListingCancelled, { ...shelf, status: ListingStatus.Cancelled }, { cursor: 4 });
+    expect(result.current.listings).toEqual([]);
+    expect(result.current.sales.map((item) => item.title)).toEqual(['Stool']);
   });
 });

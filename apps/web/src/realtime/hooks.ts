@@ -2,10 +2,15 @@
 
 import {
   EscrowEvent,
+  ListingStatus,
+  MarketplaceEvent,
+  NotificationEvent,
   OrderEvent,
   SellerEvent,
   FamilyEvent,
   Topic,
+  type ListingSummary,
+  type OrderSummary,
   type EnvelopeOf,
   type EventEnvelope,
   type EventName,
@@ -95,10 +100,72 @@ export function useMarketplace(): void {
   useEffect(() => client?.hold({ topic: Topic.Marketplace }), [client]);
 }
 
-const sellerEvents = [...Object.values(SellerEvent), OrderEvent.StatusChanged];
+const marketplaceEvents = Object.values(MarketplaceEvent);
+const SALES_LIMIT = 50;
+
+export interface MarketplaceLive {
+  /** Active listings: `initial` (e.g. the first page fetched) kept up to date by the events, newest first. */
+  readonly listings: readonly ListingSummary[];
+  /** Listings that sold out while mounted, newest first. */
+  readonly sales: readonly ListingSummary[];
+}
+
+/**
+ * Holds the marketplace room and keeps its listings live: a new listing is added, a change replaces it, a
+ * withdrawn or sold-out one leaves `listings` (sold ones go to `sales`).
+ *
+ * ```tsx
+ * const { listings, sales } = useMarketplaceEvents(firstPage?.items);
+ * ```
+ */
+export function useMarketplaceEvents(initial?: readonly ListingSummary[]): MarketplaceLive {
+  useMarketplace();
+  const [state, setState] = useState<MarketplaceLive>({ listings: initial ?? [], sales: [] });
+  useEffect(() => {
+    if (initial) setState((previous) => ({ ...previous, listings: initial }));
+  }, [initial]);
+  useEvents(marketplaceEvents, (envelope) => {
+    const listing = envelope.payload;
+    setState((previous) => {
+      const others = previous.listings.filter((item) => item.listingId !== listing.listingId);
+      switch (envelope.type) {
+        case MarketplaceEvent.ListingCreated:
+          return { ...previous, listings: [listing, ...others] };
+        case MarketplaceEvent.ListingUpdated:
+          return listing.status === ListingStatus.Active
+            ? {
+                ...previous,
+                listings: previous.listings.some((item) => item.listingId === listing.listingId)
+                  ? previous.listings.map((item) => (item.listingId === listing.listingId ? listing : item))
+                  : [listing, ...others],
+              }
+            : { ...previous, listings: others };
+        case MarketplaceEvent.ListingCancelled:
+          return { ...previous, listings: others };
+        case MarketplaceEvent.ListingSold:
+          return { listings: others, sales: [listing, ...previous.sales].slice(0, SALES_LIMIT) };
+      }
+    });
+  });
+  return state;
+}
+
+const sellerEvents = [...Object.values(SellerEvent), OrderEvent.StatusChanged, NotificationEvent.Created];
 type SellerFeedEvent = (typeof sellerEvents)[number];
 const FEED_LIMIT = 50;
 const METRICS_LIMIT = 60;
+const ORDERS_LIMIT = 50;
+
+export interface SellerRealTimeCallbacks {
+  /** A buyer placed an order (`seller.order_created`). */
+  readonly onNewOrder?: (order: OrderSummary) => void;
+  /** The provider confirmed a buyer's payment (`seller.payment_received`). */
+  readonly onPaymentReceived?: (payment: EventPayload<typeof SellerEvent.PaymentReceived>) => void;
+  /** The seller reached a new tier (`seller.tier_upgraded`). */
+  readonly onTierUpgrade?: (upgrade: EventPayload<typeof SellerEvent.TierUpgraded>) => void;
+  /** A buyer reviewed a delivered order (`seller.review_received`). */
+  readonly onReview?: (review: EventPayload<typeof SellerEvent.ReviewReceived>) => void;
+}
 
 export interface SellerRealTime {
   /** The latest figures pushed by the server (null until the first `seller.analytics_updated`). */
@@ -107,16 +174,69 @@ export interface SellerRealTime {
   readonly history: readonly SellerAnalytics[];
   /** The seller's recent events, newest first. */
   readonly feed: readonly EnvelopeOf<SellerFeedEvent>[];
+  /** Orders placed while mounted, newest first, their status kept current by `order.status_changed`. */
+  readonly orders: readonly OrderSummary[];
+  /** Notifications that arrived while mounted, newest first. */
+  readonly notifications: readonly EventPayload<typeof NotificationEvent.Created>[];
 }
 
-export function useSellerRealTime(): SellerRealTime {
-  const [state, setState] = useState<SellerRealTime>({ analytics: null, history: [], feed: [] });
+/**
+ * A seller's live view: figures, recent orders and notifications, and callbacks for what a seller acts on.
+ *
+ * ```tsx
+ * const { analytics, orders } = useSellerRealTime({
+ *   onNewOrder: (order) => toast(`New order: ${order.listingTitle}`),
+ *   onPaymentReceived: (payment) => toast(`Paid: ${payment.amount} ${payment.currency}`),
+ * });
+ * ```
+ */
+export function useSellerRealTime(callbacks: SellerRealTimeCallbacks = {}): SellerRealTime {
+  const latest = useLatest(callbacks);
+  const [state, setState] = useState<SellerRealTime>({ analytics: null, history: [], feed: [], orders: [], notifications: [] });
   useEvents(sellerEvents, (envelope) => {
+    switch (envelope.type) {
+      case SellerEvent.OrderCreated:
+        latest.current.onNewOrder?.(envelope.payload);
+        break;
+      case SellerEvent.PaymentReceived:
+        latest.current.onPaymentReceived?.(envelope.payload);
+        break;
+      case SellerEvent.TierUpgraded:
+        latest.current.onTierUpgrade?.(envelope.payload);
+        break;
+      case SellerEvent.ReviewReceived:
+        latest.current.onReview?.(envelope.payload);
+        break;
+      default:
+        break;
+    }
     setState((previous) => {
       const feed = [envelope, ...previous.feed].slice(0, FEED_LIMIT);
-      if (envelope.type !== SellerEvent.AnalyticsUpdated) return { ...previous, feed };
-      const analytics = envelope.payload;
-      return { analytics, history: [...previous.history, analytics].slice(-METRICS_LIMIT), feed };
+      switch (envelope.type) {
+        case SellerEvent.AnalyticsUpdated:
+          return { ...previous, feed, analytics: envelope.payload, history: [...previous.history, envelope.payload].slice(-METRICS_LIMIT) };
+        case SellerEvent.OrderCreated:
+          return {
+            ...previous,
+            feed,
+            orders: [envelope.payload, ...previous.orders.filter((order) => order.orderId !== envelope.payload.orderId)].slice(
+              0,
+              ORDERS_LIMIT,
+            ),
+          };
+        case OrderEvent.StatusChanged: {
+          const { orderId, to } = envelope.payload;
+          return {
+            ...previous,
+            feed,
+            orders: previous.orders.map((order) => (order.orderId === orderId ? { ...order, status: to } : order)),
+          };
+        }
+        case NotificationEvent.Created:
+          return { ...previous, feed, notifications: [envelope.payload, ...previous.notifications].slice(0, FEED_LIMIT) };
+        default:
+          return { ...previous, feed };
+      }
     });
   });
   return state;
