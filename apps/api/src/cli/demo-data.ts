@@ -91,3 +91,18 @@ export const demoEscrow = {
   description: 'Refurbished laptop',
   paymentReference: 'pay_demo_laptop',
 } as const;
+
+/** A finished escrow, so the escrow pages open with a full life cycle: paid, confirmed by both, released. */
+export const demoSettledEscrow = {
+  buyer: 'bob@acme.test',
+  seller: 'dave@globex.test',
+  amount: '180.00',
+  currency: 'EUR',
+  description: 'Vintage camera',
+  paymentReference: 'pay_demo_camera',
+} as const;
+
+/** Carol's past sales (one listing, bought by Bob): the seller chart opens with this many days of history. */
+export const DEMO_SALES_DAYS = 30;
+export const DEMO_SALES_LISTING = 'Desk organiser';
+export const DEMO_SALES_REFERENCE_PREFIX = 'pay_ord_demo_';
