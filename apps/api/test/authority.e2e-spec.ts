@@ -141,6 +141,8 @@ describe('authority matrix (e2e): every mutating route × every kind of caller',
     return (await ctx.signIn(users.member)).sessionId;
   }
 
+  /** A family of its own for one call: the owner (organization A's) and the member as a spender. */
+  const freshFamily = async () => (await seedFamily(ctx.prisma, { owner: users.owner, spender: users.member }, 0)).familyId;
   const fixed = (path: string, payload?: object) => () => Promise.resolve({ path, ...(payload ? { body: payload } : {}) });
 
   const table: Record<string, Row> = {
@@ -224,6 +226,30 @@ describe('authority matrix (e2e): every mutating route × every kind of caller',
       call: async () => ({ path: `/shop/items/${await shopItem()}` }),
       status: 403,
       except: { operator: 200 },
+    },
+    // Families: anyone starts one; an owner manages its members; a member may leave; to outsiders it does not exist.
+    'POST /families': { call: fixed('/families', { name: 'Book club' }), status: 201 },
+    'POST /families/:id/members': {
+      call: async () => ({ path: `/families/${await freshFamily()}/members`, body: { email: users.operator.email, role: 'VIEWER' } }),
+      status: 404,
+      except: { owner: 201, member: 403 },
+    },
+    'PATCH /families/:id/members/:userId': {
+      call: async () => ({ path: `/families/${await freshFamily()}/members/${users.member.id}`, body: { role: 'VIEWER' } }),
+      status: 404,
+      except: { owner: 200, member: 403 },
+    },
+    'DELETE /families/:id/members/:userId': {
+      call: async () => ({ path: `/families/${await freshFamily()}/members/${users.member.id}` }),
+      status: 404,
+      // The member is the one named: leaving is its own route.
+      except: { owner: 200, member: 422 },
+    },
+    'POST /families/:id/leave': {
+      call: async () => ({ path: `/families/${await freshFamily()}/leave` }),
+      status: 404,
+      // The only owner cannot leave others without one.
+      except: { owner: 409, member: 204 },
     },
     'POST /shop/purchases': {
       call: async () => ({ path: '/shop/purchases', body: { itemId: await shopItem(), payWith: 'family', familyId: family.familyId } }),

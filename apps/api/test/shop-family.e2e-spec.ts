@@ -97,6 +97,64 @@ describe('shop and family wallet (e2e)', () => {
     expect(((await ctx.as(tokens.a1).get('/wallet').expect(200)).body as WalletView).movements).toEqual([]);
   });
 
+  it('manages a family: create, add by email, roles, remove, leave — the removed member hears nothing more of it', async () => {
+    const as = ctx.as.bind(ctx);
+    const created = (await as(tokens.a1).post('/families', { name: 'Garden club' }).expect(201)).body as FamilyView;
+    expect(created).toMatchObject({
+      name: 'Garden club',
+      balance: 0,
+      myRole: 'OWNER',
+      canSpend: true,
+      members: [{ userId: ctx.tenants.a1.id, role: 'OWNER' }],
+    });
+    const familyId = created.familyId;
+    const ofFamily = (client: RecordingClient) => client.ofType(FamilyEvent.MemberChanged).filter((e) => e.payload.familyId === familyId);
+
+    // a2 is added as a viewer: told at once, and from then on in the family's room.
+    await as(tokens.a1).post(`/families/${familyId}/members`, { email: ctx.tenants.a2.email, role: 'VIEWER' }).expect(201);
+    await outsider.waitFor(FamilyEvent.MemberChanged, (e) => e.payload.familyId === familyId && e.payload.userId === ctx.tenants.a2.id);
+    await as(tokens.a1).post(`/families/${familyId}/members`, { email: ctx.tenants.b1.email, role: 'SPENDER' }).expect(201);
+    // Sent to the family and to b1 only: a2 gets it through the family's room.
+    await outsider.waitFor(FamilyEvent.MemberChanged, (e) => e.payload.familyId === familyId && e.payload.userId === ctx.tenants.b1.id);
+    expect(ofFamily(outsider).map((e) => [e.payload.change, e.payload.name])).toEqual([
+      ['added', 'a2'],
+      ['added', 'b1'],
+    ]);
+
+    // Who may do what: a viewer may not spend or manage; a stranger is told the family does not exist.
+    await ctx.prisma.family.update({ where: { id: familyId }, data: { balance: 500 } });
+    await buy(tokens.a2, { itemId: family.cheapItemId, payWith: 'family', familyId }).expect(403);
+    await as(tokens.a2).post(`/families/${familyId}/members`, { email: ctx.tenants.operator.email, role: 'VIEWER' }).expect(403);
+    await as(tokens.operator).post(`/families/${familyId}/leave`).expect(404);
+    await as(tokens.a1).post(`/families/${familyId}/members`, { email: ctx.tenants.b1.email, role: 'VIEWER' }).expect(409);
+    await as(tokens.a1).post(`/families/${familyId}/members`, { email: 'nobody@example.test', role: 'VIEWER' }).expect(404);
+    await as(tokens.a1).post(`/families/${familyId}/members`, { email: 'not an email', role: 'OWNER' }).expect(400);
+    await as(tokens.a1).delete(`/families/${familyId}/members/${ctx.tenants.a1.id}`).expect(422);
+    await as(tokens.a1).post(`/families/${familyId}/leave`).expect(409);
+
+    // The owner makes a2 a spender, then removes them: a2 hears the removal, then nothing more from the family.
+    await as(tokens.a1).patch(`/families/${familyId}/members/${ctx.tenants.a2.id}`, { role: 'SPENDER' }).expect(200);
+    await as(tokens.a1).delete(`/families/${familyId}/members/${ctx.tenants.a2.id}`).expect(200);
+    await outsider.waitFor(FamilyEvent.MemberChanged, (e) => e.payload.familyId === familyId && e.payload.change === 'removed');
+    await buy(tokens.b1, { itemId: family.cheapItemId, payWith: 'family', familyId }).expect(201);
+    await as(tokens.a1).patch(`/families/${familyId}/members/${ctx.tenants.b1.id}`, { role: 'OWNER' }).expect(200);
+    await owner.waitFor(
+      FamilyEvent.MemberChanged,
+      (e) => e.payload.familyId === familyId && e.payload.role === 'OWNER' && e.payload.userId === ctx.tenants.b1.id,
+    );
+    const sentinel = await sentinelForOrgA();
+    await outsider.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceId === sentinel);
+    expect(ofFamily(outsider).map((e) => e.payload.change)).toEqual(['added', 'added', 'role_changed', 'removed']);
+    expect(outsider.ofType(FamilyEvent.ShopPurchase).filter((e) => e.payload.familyId === familyId)).toHaveLength(0);
+    await buy(tokens.a2, { itemId: family.cheapItemId, payWith: 'family', familyId }).expect(404);
+
+    // With another owner, a1 may leave; the family goes on with b1.
+    await as(tokens.a1).post(`/families/${familyId}/leave`).expect(204);
+    await spender.waitFor(FamilyEvent.MemberChanged, (e) => e.payload.familyId === familyId && e.payload.change === 'left');
+    const left = (await as(tokens.b1).get('/families/mine').expect(200)).body as FamilyView[];
+    expect(left.find((entry) => entry.familyId === familyId)?.members.map((member) => member.userId)).toEqual([ctx.tenants.b1.id]);
+  });
+
   it('answers bad purchases with coded errors and changes nothing', async () => {
     const bad = await buy(tokens.a1, { itemId: family.itemId, payWith: 'family' }).expect(400);
     expect((bad.body as { errors: { field: string }[] }).errors.map((error) => error.field)).toEqual(['familyId']);

@@ -167,6 +167,35 @@ describe('dashboard in a real browser', () => {
     expect(await carol.getByTestId('toast').filter({ hasText: 'Family purchase' }).count()).toBe(0);
   }, 120_000);
 
+  it('manages a family live: Alice starts one and adds Carol, whose page shows it at once; a viewer is told why', async () => {
+    await carol.goto(`${stack.webUrl}/family`);
+    await waitForStatus(carol, 'live');
+    await alice.goto(`${stack.webUrl}/family`);
+    await waitForStatus(alice, 'live');
+    const name = `Browser family ${Date.now()}`;
+    const start = alice.getByRole('form', { name: 'Start a family' });
+    await start.getByLabel('Name').fill(name);
+    await start.getByRole('button', { name: 'Create' }).click();
+    const card = alice.locator('section.card', { has: alice.getByRole('heading', { name }) });
+    const add = card.getByRole('form', { name: 'Add a member' });
+    await add.getByLabel('Email').fill('carol@globex.test');
+    await add.getByLabel('Role').selectOption('VIEWER');
+    await add.getByRole('button', { name: 'Add' }).click();
+
+    // Carol did nothing: the event puts her sockets in the family's room and refreshes her list.
+    const carolsCard = carol.locator('section.card', { has: carol.getByRole('heading', { name }) });
+    await carolsCard.waitFor({ timeout: 5_000 });
+    await carolsCard.getByTestId('viewer-note').waitFor();
+    await carol
+      .getByTestId('toast')
+      .filter({ hasText: `You were added to ${name}` })
+      .waitFor({ timeout: 5_000 });
+    await screenshot(carol, 'family-added');
+    // Removed, it disappears from her page as live.
+    await card.getByRole('listitem').filter({ hasText: 'Carol' }).getByRole('button', { name: 'Remove' }).click();
+    await carolsCard.waitFor({ state: 'detached', timeout: 5_000 });
+  }, 120_000);
+
   it('advances an escrow’s timeline when the payment webhook fires', async () => {
     await bob.goto(`${stack.webUrl}/escrows`);
     await waitForStatus(bob, 'live');

@@ -29,6 +29,7 @@ export const WalletEvent = {
 
 export const FamilyEvent = {
   ShopPurchase: 'family.shop_purchase',
+  MemberChanged: 'family.member_changed',
 } as const;
 
 export const EscrowEvent = {
@@ -121,6 +122,11 @@ export const eventCatalog = {
   [ShopEvent.Updated]: define([ScopeKind.Broadcast], p.shopUpdated, 'The shop catalog changed (items added, repriced or retired).'),
   [ShopEvent.PurchaseCompleted]: define([ScopeKind.User], p.personalPurchase, 'The user bought an item with their personal wallet.'),
   [WalletEvent.Updated]: define([ScopeKind.User], p.walletUpdated, "The user's personal wallet changed (to all of their sockets)."),
+  [FamilyEvent.MemberChanged]: define(
+    [ScopeKind.Family, ScopeKind.User],
+    p.familyMemberChanged,
+    "Someone joined, changed role in, was removed from or left a family (to its members and to that person); the person's sockets join or leave the family's room in the stream's order.",
+  ),
   [FamilyEvent.ShopPurchase]: define([ScopeKind.Family], p.familyShopPurchase, 'A member bought an item with the family wallet.'),
   // An escrow's events go to its room (subscribers) and to both parties' user rooms, once per socket.
   [EscrowEvent.Created]: define(escrowScopes, p.escrowSummary, 'An escrow was opened between a buyer and a seller.'),

@@ -146,6 +146,27 @@ export const familyShopPurchase = z.object({
   purchasedAt: isoDateTime,
 });
 
+export const FamilyRole = { Owner: 'OWNER', Spender: 'SPENDER', Viewer: 'VIEWER' } as const;
+export type FamilyRole = (typeof FamilyRole)[keyof typeof FamilyRole];
+
+export const FamilyChange = { Added: 'added', RoleChanged: 'role_changed', Removed: 'removed', Left: 'left' } as const;
+export type FamilyChange = (typeof FamilyChange)[keyof typeof FamilyChange];
+
+export const familyMemberChanged = z.object({
+  familyId: uuid,
+  familyName: z.string(),
+  change: z.enum(FamilyChange),
+  /** Whose membership changed. */
+  userId: uuid,
+  name: z.string(),
+  /** Their role now; null once they are out. */
+  role: z.enum(FamilyRole).nullable(),
+  /** Who made the change (the person themselves for `left`). */
+  byId: uuid,
+  at: isoDateTime,
+});
+export type FamilyMemberChanged = z.infer<typeof familyMemberChanged>;
+
 export const personalPurchase = z.object({
   purchaseId: uuid,
   itemId: uuid,

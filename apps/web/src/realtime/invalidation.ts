@@ -32,6 +32,8 @@ export const invalidations = {
   [ShopEvent.PurchaseCompleted]: () => [queryKeys.shopItems],
   [WalletEvent.Updated]: () => [queryKeys.wallet],
   [FamilyEvent.ShopPurchase]: () => [queryKeys.families],
+  // Joined, left, a role changed: the family list (and its wallet) as the person now sees it.
+  [FamilyEvent.MemberChanged]: () => [queryKeys.families],
   [EscrowEvent.Created]: () => [queryKeys.escrows],
   [EscrowEvent.Updated]: () => [queryKeys.escrows],
   [EscrowEvent.PaymentStatus]: () => [queryKeys.escrows],

@@ -37,6 +37,20 @@ export const toastRules: { readonly [E in PublishableEvent]?: ToastRule<E> } = {
     message: `${p.purchaserId === self ? 'You' : p.purchaserUsername} bought ${p.itemName} for ${formatTokens(p.price)} · balance ${formatTokens(p.newBalance)}`,
     priority: 'normal',
   }),
+  // Only the person concerned is interrupted; the other members see the list change.
+  [FamilyEvent.MemberChanged]: (p, self) =>
+    p.userId !== self || p.byId === self
+      ? null
+      : {
+          title: 'Family',
+          message:
+            p.change === 'added'
+              ? `You were added to ${p.familyName} (${p.role?.toLowerCase() ?? ''})`
+              : p.change === 'removed'
+                ? `You were removed from ${p.familyName}`
+                : `Your role in ${p.familyName} is now ${p.role?.toLowerCase() ?? ''}`,
+          priority: 'normal',
+        },
   [EscrowEvent.StatusChanged]: (p) => ({
     title: 'Escrow',
     message: `${p.from} → ${p.to}`,

@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { BROADCAST_AUDIENCE } from '@operate/shared';
+import { BROADCAST_AUDIENCE, rooms } from '@operate/shared';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { Metrics } from '../../operations/metrics.service.js';
 import { OutboxRepository, type BusMessage } from './outbox.repository.js';
 import { SocketServerRef } from '../gateway/socket-server.ref.js';
 import { emitEnvelope } from '../gateway/socket-types.js';
+import { SocketRoomRegistry } from '../gateway/socket-rooms.js';
 
 /**
  * This node's delivery to its own sockets. Messages arrive from the relay leader in cursor order; the
@@ -31,6 +32,7 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
     private readonly store: OutboxRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: Metrics,
+    private readonly roomRegistry: SocketRoomRegistry = new SocketRoomRegistry(),
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -132,6 +134,12 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
       const target = audiences.includes(BROADCAST_AUDIENCE) ? server.local : server.local.to([...audiences]);
       emitEnvelope(target, envelope);
       this.metrics.delivered(envelope.type, envelope.occurredAt, audiences);
+      const change = this.roomRegistry.changeFor(envelope.type, envelope.payload);
+      if (change) {
+        const sockets = server.local.in(rooms.user(change.userId));
+        if (change.join) sockets.socketsJoin(change.room);
+        else sockets.socketsLeave(change.room);
+      }
     }
     this.last = cursor;
     this.remember(message);

@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { rooms } from '@operate/shared';
+import { rooms, type EventName, type EventPayload } from '@operate/shared';
 import type { AuthUser } from '../../auth/token.service.js';
+
+/** A person's sockets joining or leaving a room because of a delivered event. */
+export interface RoomChange {
+  readonly userId: string;
+  readonly room: string;
+  readonly join: boolean;
+}
 
 /** Returns the extra rooms (from the shared `rooms` helper) a user belongs in, read fresh from the database. */
 export type RoomResolver = (user: AuthUser) => Promise<string[]>;
@@ -12,9 +19,23 @@ export type RoomResolver = (user: AuthUser) => Promise<string[]>;
 @Injectable()
 export class SocketRoomRegistry {
   private readonly resolvers: RoomResolver[] = [];
+  private readonly changes = new Map<string, (payload: never) => RoomChange | undefined>();
 
   register(resolver: RoomResolver): void {
     this.resolvers.push(resolver);
+  }
+
+  /**
+   * A membership change that travels as an event: every node, right after emitting that event to its own sockets,
+   * makes the person's sockets there join or leave the room. Done in the stream's order, so no event published
+   * after the change reaches a removed member, and none is missed by an added one.
+   */
+  onDelivered<E extends EventName>(event: E, change: (payload: EventPayload<E>) => RoomChange | undefined): void {
+    this.changes.set(event, change);
+  }
+
+  changeFor(type: string, payload: unknown): RoomChange | undefined {
+    return (this.changes.get(type) as ((payload: unknown) => RoomChange | undefined) | undefined)?.(payload);
   }
 
   async roomsFor(user: AuthUser): Promise<string[]> {

@@ -1,8 +1,15 @@
-import { Body, Controller, Delete, Get, Param, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post } from '@nestjs/common';
 import { CurrentUser, PlatformRoles } from '../../auth/decorators.js';
 import type { AuthUser } from '../../auth/token.service.js';
 import { uuidParam } from '../../common/uuid-param.js';
-import { CreatePurchaseDto, CreateShopItemDto, UpdateShopItemDto } from './dto/shop.dto.js';
+import {
+  AddFamilyMemberDto,
+  ChangeFamilyRoleDto,
+  CreateFamilyDto,
+  CreatePurchaseDto,
+  CreateShopItemDto,
+  UpdateShopItemDto,
+} from './dto/shop.dto.js';
 import { FamiliesService } from './families.service.js';
 import { ShopService } from './shop.service.js';
 import { shopItem, walletView } from '@operate/shared';
@@ -66,6 +73,46 @@ export class WalletController {
 @Controller('families')
 export class FamiliesController {
   constructor(private readonly families: FamiliesService) {}
+
+  /** A new family, with the caller as its owner and an empty wallet. Emits `family.member_changed` (added) to the caller. */
+  @Post()
+  create(@CurrentUser() user: AuthUser, @Body() body: CreateFamilyDto) {
+    return this.families.create(user, body.name);
+  }
+
+  /** An owner adds someone by email as a spender or a viewer (409 `already_a_member`). Emits `family.member_changed` to the family and the person, whose sockets join at once. */
+  @Post(':id/members')
+  addMember(@CurrentUser() user: AuthUser, @Param('id', uuidParam('id')) id: string, @Body() body: AddFamilyMemberDto) {
+    return this.families.addMember(user, id, body);
+  }
+
+  /** An owner changes a member's role (409 `last_owner` if none would be left). Emits `family.member_changed`. */
+  @Patch(':id/members/:userId')
+  changeRole(
+    @CurrentUser() user: AuthUser,
+    @Param('id', uuidParam('id')) id: string,
+    @Param('userId', uuidParam('userId')) userId: string,
+    @Body() body: ChangeFamilyRoleDto,
+  ) {
+    return this.families.changeRole(user, id, userId, body.role);
+  }
+
+  /** An owner removes a member: their sockets leave the family's room at once and receive nothing more from it. */
+  @Delete(':id/members/:userId')
+  removeMember(
+    @CurrentUser() user: AuthUser,
+    @Param('id', uuidParam('id')) id: string,
+    @Param('userId', uuidParam('userId')) userId: string,
+  ) {
+    return this.families.removeMember(user, id, userId);
+  }
+
+  /** The caller leaves the family (its last owner hands ownership on first: 409 `last_owner`). */
+  @Post(':id/leave')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async leave(@CurrentUser() user: AuthUser, @Param('id', uuidParam('id')) id: string): Promise<void> {
+    await this.families.leave(user, id);
+  }
 
   /** My families: balance, my role, whether I may spend, members. */
   @Get('mine')

@@ -1,5 +1,5 @@
 import { Module, type OnModuleInit } from '@nestjs/common';
-import { rooms } from '@operate/shared';
+import { FamilyChange, FamilyEvent, rooms } from '@operate/shared';
 import { EventsModule } from '../../events/events.module.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { SocketRoomRegistry } from '../../events/gateway/socket-rooms.js';
@@ -21,5 +21,9 @@ export class ShopFamilyModule implements OnModuleInit {
   /** A socket joins (and is replayed) the rooms of the families its user belongs to, read at each connect. */
   onModuleInit(): void {
     this.roomRegistry.register(async (user) => (await this.families.familyIdsOf(user.userId)).map((id) => rooms.family(id)));
+    // Joined or removed between two connects: the person's live sockets follow, in the stream's order.
+    this.roomRegistry.onDelivered(FamilyEvent.MemberChanged, ({ change, userId, familyId }) =>
+      change === FamilyChange.RoleChanged ? undefined : { userId, room: rooms.family(familyId), join: change === FamilyChange.Added },
+    );
   }
 }
