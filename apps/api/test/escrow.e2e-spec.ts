@@ -191,6 +191,30 @@ describe('escrow (e2e)', () => {
     await as(tokens.stranger).get(`/escrows/${escrow.escrowId}/history`).expect(404);
   });
 
+  it('finds the sellers one may open an escrow with by name or by their whole email, never oneself', async () => {
+    type Found = { userId: string; displayName: string }[];
+    const find = async (q: string) =>
+      (
+        (
+          await as(tokens.a2)
+            .get(`/escrows/counterparties?q=${encodeURIComponent(q)}`)
+            .expect(200)
+        ).body as Found
+      ).map((seller) => seller.userId);
+    expect(await find('')).toContain(ctx.tenants.b1.id);
+    expect(await find('B1')).toEqual([ctx.tenants.b1.id]);
+    expect(await find(ctx.tenants.b1.email.toUpperCase())).toEqual([ctx.tenants.b1.id]);
+    expect(await find('no such seller')).toEqual([]);
+    // Not a seller, so not a counterparty, whatever the search.
+    expect(await find(stranger.email)).toEqual([]);
+    expect(
+      ((await as(tokens.b1).get('/escrows/counterparties?q=b1').expect(200)).body as Found).map((seller) => seller.userId),
+    ).not.toContain(ctx.tenants.b1.id);
+    await as(tokens.a2)
+      .get(`/escrows/counterparties?q=${'x'.repeat(101)}`)
+      .expect(400);
+  });
+
   it('refuses a badly signed, stale or unsigned webhook with 401 and changes and emits nothing; a replay emits nothing new', async () => {
     const escrow = await openEscrow();
     const body = paymentEvent(escrow, 'payment.captured', 'evt_signed_once');

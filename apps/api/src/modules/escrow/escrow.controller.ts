@@ -2,7 +2,14 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, UseGua
 import { CurrentUser, Public } from '../../auth/decorators.js';
 import type { AuthUser } from '../../auth/token.service.js';
 import { uuidParam } from '../../common/uuid-param.js';
-import { CreateEscrowDto, ListEscrowsQuery, PaymentWebhookDto, RaiseDisputeDto, ResolveDisputeDto } from './dto/escrow.dto.js';
+import {
+  CounterpartyQuery,
+  CreateEscrowDto,
+  ListEscrowsQuery,
+  PaymentWebhookDto,
+  RaiseDisputeDto,
+  ResolveDisputeDto,
+} from './dto/escrow.dto.js';
 import { ORDER_PAYMENT_PREFIX, OrdersService } from '../seller/orders.service.js';
 import { EscrowService } from './escrow.service.js';
 import { PaymentSignatureGuard, SIGNATURE_HEADER } from './payment-signature.js';
@@ -29,10 +36,10 @@ export class EscrowController {
     return this.escrows.listMine(user, query);
   }
 
-  /** Who the caller may open an escrow with: marketplace sellers (declared before `:id`, which would take the path). */
+  /** Who the caller may open an escrow with: marketplace sellers, at most 50, found by shop or person name, or by their exact email (`?q=`). */
   @Get('counterparties')
-  counterparties(@CurrentUser() user: AuthUser) {
-    return this.escrows.counterparties(user);
+  counterparties(@CurrentUser() user: AuthUser, @Query() query: CounterpartyQuery) {
+    return this.escrows.counterparties(user, query.q);
   }
 
   /** One escrow, for its parties, an admin of a party's organization, or the arbiter of its dispute (else 404). */

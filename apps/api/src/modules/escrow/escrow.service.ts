@@ -100,9 +100,21 @@ export class EscrowService {
   ) {}
 
   /** People the caller may open an escrow with: active marketplace sellers other than the caller, by name. */
-  async counterparties(caller: AuthUser): Promise<Counterparty[]> {
+  async counterparties(caller: AuthUser, search?: string): Promise<Counterparty[]> {
+    const q = search?.trim();
+    const matching = q
+      ? {
+          OR: [
+            { displayName: { contains: q, mode: 'insensitive' as const } },
+            { user: { name: { contains: q, mode: 'insensitive' as const } } },
+            // By email only when it is the whole address: a search cannot list who has which address.
+            { user: { email: q.toLowerCase() } },
+          ],
+        }
+      : {};
     const sellers = await this.prisma.sellerProfile.findMany({
-      where: { userId: { not: caller.userId }, user: { active: true } },
+      where: { userId: { not: caller.userId }, user: { active: true }, ...matching },
+      take: 50,
       select: { userId: true, displayName: true, user: { select: { name: true, organization: { select: { name: true } } } } },
       orderBy: { displayName: 'asc' },
     });

@@ -86,3 +86,11 @@ export class PaymentWebhookDto {
   @Type(() => PaymentEventData)
   data!: PaymentEventData;
 }
+
+export class CounterpartyQuery {
+  /** Part of a shop's or a person's name, or a whole email address. */
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  q?: string;
+}

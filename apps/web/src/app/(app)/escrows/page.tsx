@@ -22,9 +22,11 @@ export default function EscrowsPage() {
   const session = useSession();
   const queryClient = useQueryClient();
   const escrows = useQuery({ queryKey: queryKeys.escrows, queryFn: () => api.get<Page<EscrowSummary>>('/escrows?pageSize=50') });
+  const [search, setSearch] = useState('');
   const counterparties = useQuery({
-    queryKey: queryKeys.counterparties,
-    queryFn: () => api.get<Counterparty[]>('/escrows/counterparties'),
+    queryKey: [...queryKeys.counterparties, search.trim()],
+    queryFn: () => api.get<Counterparty[]>(`/escrows/counterparties?q=${encodeURIComponent(search.trim())}`),
+    placeholderData: (previous) => previous,
   });
   const [form, setForm] = useState({ sellerId: '', amount: '', currency: 'EUR', description: '' });
   const create = useMutation({
@@ -63,6 +65,10 @@ export default function EscrowsPage() {
       </Section>
       <Section title="Open an escrow (you are the buyer)">
         <form className="inline-form" onSubmit={submit} aria-label="Open an escrow">
+          <label>
+            Find a seller
+            <input type="search" placeholder="Shop, name or exact email" value={search} onChange={(e) => setSearch(e.target.value)} />
+          </label>
           <label>
             Seller
             <select name="sellerId" required value={form.sellerId} onChange={(e) => setForm({ ...form, sellerId: e.target.value })}>
