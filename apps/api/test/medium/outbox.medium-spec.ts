@@ -14,6 +14,7 @@ import { OutboxRepository, type StoredEnvelope } from '../../src/events/delivery
 import { RelayService } from '../../src/events/delivery/relay.service.js';
 import { RetentionService } from '../../src/events/delivery/retention.service.js';
 import { SocketServerRef } from '../../src/events/gateway/socket-server.ref.js';
+import { SocketRoomRegistry } from '../../src/events/gateway/socket-rooms.js';
 
 describe('transactional outbox and relay', () => {
   let database: TestDatabase;
@@ -130,7 +131,13 @@ describe('transactional outbox and relay', () => {
     const otherNode = recordingServer();
     const ref = new SocketServerRef();
     ref.set(otherNode.server);
-    const fanout = new EventFanout(ref, moduleRef.get(OutboxRepository), moduleRef.get(APP_CONFIG), new Metrics());
+    const fanout = new EventFanout(
+      ref,
+      moduleRef.get(OutboxRepository),
+      moduleRef.get(APP_CONFIG),
+      new Metrics(),
+      new SocketRoomRegistry(),
+    );
     // This node has seen everything before G-1, then only G-3 reaches it.
     Object.assign(fanout, { last: (first?.cursor as number) - 1 });
     fanout.receive([{ audiences: [`org:${organizationId}`], envelope: third! }]);

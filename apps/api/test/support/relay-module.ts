@@ -11,6 +11,7 @@ import type { OperateServer } from '../../src/events/gateway/socket-types.js';
 import { Metrics } from '../../src/operations/metrics.service.js';
 import { DATABASE_URL, PrismaService } from '../../src/prisma/prisma.service.js';
 import { testConfig } from './config.js';
+import { SocketRoomRegistry } from '../../src/events/gateway/socket-rooms.js';
 
 /** The real outbox, relay and fan-out on a test database, delivering into `server` instead of sockets. */
 export async function startRelayModule(
@@ -27,6 +28,7 @@ export async function startRelayModule(
       OutboxRepository,
       RetentionService,
       SocketServerRef,
+      SocketRoomRegistry,
       Metrics,
       PrismaService,
       { provide: DATABASE_URL, useValue: databaseUrl },

@@ -7,6 +7,7 @@ import { EventFanout } from './fanout.service.js';
 import type { BusMessage, OutboxRepository, StoredEnvelope } from './outbox.repository.js';
 import { SocketServerRef } from '../gateway/socket-server.ref.js';
 import type { OperateServer } from '../gateway/socket-types.js';
+import { SocketRoomRegistry } from '../gateway/socket-rooms.js';
 
 const message = (cursor: number, audiences: readonly string[] = ['org:o1']): BusMessage => ({
   audiences,
@@ -34,7 +35,7 @@ function node(store: Pick<OutboxRepository, 'range'>, bufferEvents = 10) {
   };
   const ref = new SocketServerRef();
   ref.set({ local: { ...audience, to: () => audience } } as unknown as OperateServer);
-  const fanout = new EventFanout(ref, store as OutboxRepository, config(bufferEvents), new Metrics());
+  const fanout = new EventFanout(ref, store as OutboxRepository, config(bufferEvents), new Metrics(), new SocketRoomRegistry());
   const waitFor = (count: number) =>
     new Promise<void>((resolve) => (delivered.length >= count ? resolve() : waiters.push({ count, resolve })));
   return { fanout, delivered, waitFor };

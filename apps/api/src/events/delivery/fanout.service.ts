@@ -32,7 +32,7 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
     private readonly store: OutboxRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: Metrics,
-    private readonly roomRegistry: SocketRoomRegistry = new SocketRoomRegistry(),
+    private readonly roomRegistry: SocketRoomRegistry,
   ) {}
 
   async onModuleInit(): Promise<void> {
