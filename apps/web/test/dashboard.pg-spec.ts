@@ -222,7 +222,13 @@ describe('dashboard in a real browser', () => {
     await screenshot(bob, 'escrows');
   }, 120_000);
 
-  it('shows a person with two tabs once, and offline once both are closed', async () => {
+  it('shows a person with two tabs once, and offline once both are closed — applied from the events, no GET', async () => {
+    // Alice's page loaded the list already: from here every change comes from presence.changed alone.
+    let presenceGets = 0;
+    const countPresence = (request: { method(): string; url(): string }) => {
+      if (request.method() === 'GET' && new URL(request.url()).pathname === '/presence') presenceGets += 1;
+    };
+    alice.on('request', countPresence);
     const second = await bob.context().newPage();
     await second.goto(`${stack.webUrl}/invoices`);
     await waitForStatus(second, 'live');
@@ -237,6 +243,8 @@ describe('dashboard in a real browser', () => {
     await aliceSees(0).waitFor({ timeout: 10_000 });
     bob = await signIn('bob@acme.test');
     await aliceSees(1).waitFor({ timeout: 5_000 });
+    alice.off('request', countPresence);
+    expect(presenceGets).toBe(0);
   }, 60_000);
 
   it('renders the seller and marketplace pages, and every page at phone width', async () => {

@@ -3,7 +3,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import type { RealtimeClient, RealtimeStatus } from '@operate/shared/client';
 import { createContext, useContext, useEffect, useSyncExternalStore, type ReactNode } from 'react';
-import { InvalidationBatcher, keysToInvalidate } from './invalidation';
+import { applyCachePatch, InvalidationBatcher, keysToInvalidate } from './invalidation';
 
 interface RealtimeContextValue {
   readonly client: RealtimeClient | null;
@@ -22,7 +22,10 @@ export function RealtimeProvider({ client, children }: { client: RealtimeClient 
   useEffect(() => {
     if (!client) return;
     const batcher = new InvalidationBatcher(queryClient);
-    const offEvent = client.onEvent((envelope) => batcher.add(keysToInvalidate(envelope)));
+    const offEvent = client.onEvent((envelope) => {
+      applyCachePatch(queryClient, envelope);
+      batcher.add(keysToInvalidate(envelope));
+    });
     const offResync = client.onResync(() => void queryClient.invalidateQueries());
     client.start();
     return () => {

@@ -11,11 +11,13 @@ import {
   NotificationEvent,
   OrderEvent,
   OrderStatus,
+  PresenceEvent,
   ProtocolEvent,
   SellerEvent,
   type EventPayload,
   type ListingSummary,
   type OrderSummary,
+  type PresenceView,
 } from '@operate/shared';
 import { RealtimeClient } from '@operate/shared/client';
 import { FakeRealtimeSocket, sampleInvoice as invoice } from '@operate/shared/client/testing';
@@ -289,6 +291,47 @@ const listing = (
   quantity,
   status,
   updatedAt: AT,
+});
+
+describe('presence as deltas', () => {
+  const ALICE = '5a0a3d61-be06-4c01-8c53-6f708192a3b4';
+  const BOB = '6b1b4e72-cf17-4d12-9d64-708192a3b4c5';
+
+  it('applies who came and went to the cached list: no GET /presence after the first, until a reset', async () => {
+    const t = setup();
+    const fetches = { count: 0 };
+    const { result } = renderHook(
+      () =>
+        useQuery({
+          queryKey: queryKeys.presence,
+          queryFn: (): Promise<PresenceView> => {
+            fetches.count += 1;
+            return Promise.resolve({ online: [{ userId: ALICE, connections: 2 }] });
+          },
+        }),
+      { wrapper: t.wrapper },
+    );
+    await act(async () => {
+      await t.socket().accept();
+      t.socket().deliver(ProtocolEvent.Resumed, { cursor: 0, replayed: 0 });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    });
+    expect(fetches.count).toBe(1);
+    await act(async () => {
+      t.socket().deliver(PresenceEvent.Changed, { userId: BOB, online: true }, { cursor: 1 });
+      // A repeat changes nothing.
+      t.socket().deliver(PresenceEvent.Changed, { userId: BOB, online: true }, { cursor: 2 });
+      t.socket().deliver(PresenceEvent.Changed, { userId: ALICE, online: false }, { cursor: 3 });
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    });
+    expect(result.current.data?.online.map((person) => person.userId)).toEqual([BOB]);
+    expect(fetches.count).toBe(1);
+    await act(async () => {
+      t.socket().deliver(ProtocolEvent.Reset, { cursor: 40, reason: 'too_far_behind' });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    });
+    expect(fetches.count).toBe(2);
+  });
 });
 
 describe('useSellerRealTime', () => {

@@ -12,6 +12,7 @@ import {
   WalletEvent,
   type EventEnvelope,
   type EventPayload,
+  type PresenceView,
   type PublishableEvent,
 } from '@operate/shared';
 import { queryKeys } from '@/lib/query-keys';
@@ -52,9 +53,31 @@ export const invalidations = {
   [MarketplaceEvent.ListingUpdated]: () => [queryKeys.listings],
   [MarketplaceEvent.ListingCancelled]: () => [queryKeys.listings],
   [MarketplaceEvent.ListingSold]: () => [queryKeys.listings],
-  // The server's list is the truth (tabs, other nodes): a change refetches it.
-  [PresenceEvent.Changed]: () => [queryKeys.presence],
+  // The event names who came or went: applied to the cached list (cachePatches), never a refetch per viewer.
+  [PresenceEvent.Changed]: () => [],
 } satisfies { readonly [E in PublishableEvent]: (payload: EventPayload<E>) => readonly QueryKey[] };
+
+/** Someone came online (first tab) or went offline (last tab gone): the list as it is after that. */
+export function applyPresenceChange(view: PresenceView, change: EventPayload<typeof PresenceEvent.Changed>): PresenceView {
+  const present = view.online.some((person) => person.userId === change.userId);
+  if (change.online) return present ? view : { online: [...view.online, { userId: change.userId, connections: 1 }] };
+  return present ? { online: view.online.filter((person) => person.userId !== change.userId) } : view;
+}
+
+/**
+ * Events whose payload says exactly how a cached view changes: applied to the cache in place, so a change costs
+ * no request however many people watch it. `GET /presence` is fetched on first load and after a reset only.
+ */
+export const cachePatches: { readonly [E in PublishableEvent]?: (queryClient: QueryClient, payload: EventPayload<E>) => void } = {
+  [PresenceEvent.Changed]: (queryClient, change) =>
+    queryClient.setQueryData<PresenceView>(queryKeys.presence, (view) => (view ? applyPresenceChange(view, change) : view)),
+};
+
+export function applyCachePatch(queryClient: QueryClient, envelope: EventEnvelope): void {
+  if (!Object.hasOwn(cachePatches, envelope.type)) return;
+  const patch = cachePatches[envelope.type as PublishableEvent] as ((queryClient: QueryClient, payload: unknown) => void) | undefined;
+  patch?.(queryClient, envelope.payload);
+}
 
 export function keysToInvalidate(envelope: EventEnvelope): readonly QueryKey[] {
   if (!Object.hasOwn(invalidations, envelope.type)) return [];
