@@ -102,6 +102,13 @@ describe('dashboard in a real browser', () => {
     await alice.locator('[data-testid="presence"][data-online="1"][title="Bob Member"]').waitFor({ timeout: 5_000 });
     await carol.locator('[data-testid="presence"][data-online="0"]').waitFor({ timeout: 5_000 });
 
+    // Bob's page applies the event itself: it sends no GET /invoices for Alice's new invoice.
+    await bob.locator('[data-testid="invoice-row"]').first().waitFor({ timeout: 5_000 });
+    let bobInvoiceGets = 0;
+    const countInvoices = (request: { method(): string; url(): string }) => {
+      if (request.method() === 'GET' && new URL(request.url()).pathname === '/invoices') bobInvoiceGets += 1;
+    };
+    bob.on('request', countInvoices);
     await alice.getByLabel('Customer').fill('Initech (browser)');
     await alice.getByLabel('Total').fill('1250.00');
     const created = alice.waitForResponse((response) => response.url().endsWith('/invoices') && response.request().method() === 'POST');
@@ -111,6 +118,8 @@ describe('dashboard in a real browser', () => {
     await invoiceRow(bob, 'Initech (browser)').waitFor({ timeout: 2_000 });
     expect(Date.now() - shownAt).toBeLessThan(2_000);
     await invoiceRow(alice, 'Initech (browser)').waitFor({ timeout: 2_000 });
+    bob.off('request', countInvoices);
+    expect(bobInvoiceGets).toBe(0);
 
     // Globex's own invoice is the sentinel: once Carol sees it, Acme's would have arrived too.
     await createInvoice('dave@globex.test', 'Globex sentinel');

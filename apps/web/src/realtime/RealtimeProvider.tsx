@@ -23,8 +23,7 @@ export function RealtimeProvider({ client, children }: { client: RealtimeClient 
     if (!client) return;
     const batcher = new InvalidationBatcher(queryClient);
     const offEvent = client.onEvent((envelope) => {
-      applyCachePatch(queryClient, envelope);
-      batcher.add(keysToInvalidate(envelope));
+      batcher.add([...applyCachePatch(queryClient, envelope), ...keysToInvalidate(envelope)]);
     });
     const offResync = client.onResync(() => void queryClient.invalidateQueries());
     client.start();

@@ -200,7 +200,7 @@ describe('cache invalidation', () => {
     });
   }
 
-  it('refetches once for a burst of events', async () => {
+  it('refetches once for a burst of events it cannot apply itself', async () => {
     const t = setup();
     const fetches = { count: 0 };
     const { result } = renderHook(() => useInvoices(fetches), { wrapper: t.wrapper });
@@ -212,11 +212,54 @@ describe('cache invalidation', () => {
     await act(() => new Promise((resolve) => setTimeout(resolve, 20)));
     expect(fetches.count).toBe(1);
     await act(async () => {
-      for (let i = 1; i <= 25; i += 1) t.socket().deliver(InvoiceEvent.Created, invoice(`INV-${i}`), { cursor: i });
+      // invoice.paid names the invoice but not the list it sits in: the list is fetched again — once for the burst.
+      for (let i = 1; i <= 25; i += 1)
+        t.socket().deliver(
+          InvoiceEvent.Paid,
+          {
+            invoiceId: invoice('INV').invoiceId,
+            invoiceNumber: `INV-${i}`,
+            total: '10.00',
+            currency: 'EUR',
+            paidAt: invoice('INV').updatedAt,
+            paidById: invoice('INV').organizationId,
+          },
+          { cursor: i },
+        );
       await new Promise((resolve) => setTimeout(resolve, 150));
     });
     expect(fetches.count).toBe(2);
     expect(result.current.data).toBe(2);
+  });
+
+  it('patches a new invoice into the cached first page without any request', async () => {
+    const t = setup();
+    const fetches = { count: 0 };
+    const params = { page: 1, pageSize: 50 };
+    const { result } = renderHook(
+      () =>
+        useQuery({
+          queryKey: queryKeys.invoiceList(params),
+          queryFn: () => {
+            fetches.count += 1;
+            return Promise.resolve({ items: [invoice('INV-1')], page: 1, pageSize: 50, total: 1 });
+          },
+        }),
+      { wrapper: t.wrapper },
+    );
+    await act(async () => {
+      await t.socket().accept();
+      t.socket().deliver(ProtocolEvent.Resumed, { cursor: 0, replayed: 0 });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    });
+    const created = { ...invoice('INV-2'), invoiceId: '7c2c5f83-d028-4e23-8e75-8192a3b4c5d6', updatedAt: '2026-11-23T00:00:00.000Z' };
+    await act(async () => {
+      t.socket().deliver(InvoiceEvent.Created, created, { cursor: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    });
+    expect(result.current.data?.items.map((item) => item.invoiceNumber)).toEqual(['INV-2', 'INV-1']);
+    expect(result.current.data?.total).toBe(2);
+    expect(fetches.count).toBe(1);
   });
 
   it('refetches everything on reset', async () => {

@@ -12,18 +12,21 @@ import {
   WalletEvent,
   type EventEnvelope,
   type EventPayload,
+  type InvoiceSummary,
+  type Page,
   type PresenceView,
   type PublishableEvent,
 } from '@operate/shared';
-import { queryKeys } from '@/lib/query-keys';
+import { queryKeys, type InvoiceListParams } from '@/lib/query-keys';
 
 /**
  * Which cached queries each event makes stale. Keyed by every domain event of the catalog: a new event
  * without an entry here does not type-check.
  */
 export const invalidations = {
-  [InvoiceEvent.Created]: () => [queryKeys.invoices],
-  [InvoiceEvent.Updated]: () => [queryKeys.invoices],
+  // Created and updated carry the whole invoice: patched into the cached lists (cachePatches), no refetch.
+  [InvoiceEvent.Created]: () => [],
+  [InvoiceEvent.Updated]: () => [],
   [InvoiceEvent.Paid]: () => [queryKeys.invoices],
   [InvoiceEvent.Overdue]: () => [queryKeys.invoices],
   [InvoiceEvent.ReminderSent]: () => [queryKeys.invoices],
@@ -68,15 +71,60 @@ export function applyPresenceChange(view: PresenceView, change: EventPayload<typ
  * Events whose payload says exactly how a cached view changes: applied to the cache in place, so a change costs
  * no request however many people watch it. `GET /presence` is fetched on first load and after a reset only.
  */
-export const cachePatches: { readonly [E in PublishableEvent]?: (queryClient: QueryClient, payload: EventPayload<E>) => void } = {
-  [PresenceEvent.Changed]: (queryClient, change) =>
-    queryClient.setQueryData<PresenceView>(queryKeys.presence, (view) => (view ? applyPresenceChange(view, change) : view)),
+/** What an invoice event does to one cached page: the page as it is now, or `refetch` when it cannot tell. */
+export function patchInvoicePage(
+  page: Page<InvoiceSummary>,
+  params: InvoiceListParams,
+  invoice: InvoiceSummary,
+  created: boolean,
+): Page<InvoiceSummary> | 'refetch' {
+  const belongs = params.status === undefined || params.status === invoice.status;
+  const index = page.items.findIndex((item) => item.invoiceId === invoice.invoiceId);
+  if (index >= 0) {
+    const held = page.items[index]!;
+    // Older than what the page holds (or the same version again): nothing to do.
+    if (Date.parse(invoice.updatedAt) <= Date.parse(held.updatedAt)) return page;
+    if (belongs) return { ...page, items: page.items.map((item, at) => (at === index ? invoice : item)) };
+    // Its new status takes it out of this filtered list; what slides in from the next page is not known here.
+    return page.total > page.page * page.pageSize
+      ? 'refetch'
+      : { ...page, items: page.items.filter((_, at) => at !== index), total: page.total - 1 };
+  }
+  if (!belongs) return page;
+  // Newest first: a new invoice opens page 1 and pushes every later page along by one.
+  if (created && params.page === 1) return { ...page, items: [invoice, ...page.items].slice(0, page.pageSize), total: page.total + 1 };
+  // An invoice this page does not hold now belongs to it (a later page, or a status the filter now matches).
+  return 'refetch';
+}
+
+/** Patches every cached invoice page; returns the pages that must be fetched again (batched by the caller). */
+function patchInvoiceLists(queryClient: QueryClient, invoice: InvoiceSummary, created: boolean): QueryKey[] {
+  const refetch: QueryKey[] = [];
+  for (const [key, page] of queryClient.getQueriesData<Page<InvoiceSummary>>({ queryKey: [...queryKeys.invoices, 'list'] })) {
+    if (!page) continue;
+    const next = patchInvoicePage(page, key[2] as InvoiceListParams, invoice, created);
+    if (next === 'refetch') refetch.push(key);
+    else if (next !== page) queryClient.setQueryData(key, next);
+  }
+  return refetch;
+}
+
+type CachePatch<E extends PublishableEvent> = (queryClient: QueryClient, payload: EventPayload<E>) => readonly QueryKey[] | void;
+
+export const cachePatches: { readonly [E in PublishableEvent]?: CachePatch<E> } = {
+  [InvoiceEvent.Created]: (queryClient, invoice) => patchInvoiceLists(queryClient, invoice, true),
+  [InvoiceEvent.Updated]: (queryClient, { changedFields: _changed, ...invoice }) => patchInvoiceLists(queryClient, invoice, false),
+  [PresenceEvent.Changed]: (queryClient, change) => {
+    queryClient.setQueryData<PresenceView>(queryKeys.presence, (view) => (view ? applyPresenceChange(view, change) : view));
+  },
 };
 
-export function applyCachePatch(queryClient: QueryClient, envelope: EventEnvelope): void {
-  if (!Object.hasOwn(cachePatches, envelope.type)) return;
-  const patch = cachePatches[envelope.type as PublishableEvent] as ((queryClient: QueryClient, payload: unknown) => void) | undefined;
-  patch?.(queryClient, envelope.payload);
+/** Applies the event's patch to the cache; returns the queries it could not decide, to fetch again (batched). */
+export function applyCachePatch(queryClient: QueryClient, envelope: EventEnvelope): readonly QueryKey[] {
+  if (!Object.hasOwn(cachePatches, envelope.type)) return [];
+  const patch = cachePatches[envelope.type as PublishableEvent] as
+    ((queryClient: QueryClient, payload: unknown) => readonly QueryKey[] | void) | undefined;
+  return patch?.(queryClient, envelope.payload) ?? [];
 }
 
 export function keysToInvalidate(envelope: EventEnvelope): readonly QueryKey[] {

@@ -14,7 +14,10 @@ function inDays(days: number): string {
 export default function InvoicesPage() {
   const api = useApi();
   const queryClient = useQueryClient();
-  const invoices = useQuery({ queryKey: queryKeys.invoices, queryFn: () => api.get<Page<InvoiceSummary>>('/invoices?pageSize=50') });
+  const invoices = useQuery({
+    queryKey: queryKeys.invoiceList({ page: 1, pageSize: 50 }),
+    queryFn: () => api.get<Page<InvoiceSummary>>('/invoices?page=1&pageSize=50'),
+  });
   const [form, setForm] = useState({ customerName: '', total: '', currency: 'EUR', dueAt: inDays(30) });
   const refresh = () => queryClient.invalidateQueries({ queryKey: queryKeys.invoices });
   const create = useMutation({
