@@ -53,10 +53,16 @@ describe('event catalog', () => {
     const schema = eventCatalog[InvoiceEvent.Overdue].payload;
     const good = {
       invoiceId: '1b4e28ba-2fa1-41d2-883f-0016d3cca427',
+      organizationId: '8f14e45f-ceea-467a-9af0-7e2d8b1c0a11',
       invoiceNumber: 'INV-1',
+      customerName: 'Initech',
       total: '12.50',
       currency: 'EUR',
+      status: 'OVERDUE',
       dueAt: '2026-11-22T10:00:00.000Z',
+      sentAt: '2026-11-01T10:00:00.000Z',
+      paidAt: null,
+      updatedAt: '2026-11-23T00:00:00.000Z',
     };
     expect(schema.safeParse(good).success).toBe(true);
     expect(schema.safeParse({ ...good, total: 12.5 }).success).toBe(false);

@@ -51,30 +51,16 @@ export type InvoiceField = z.infer<typeof invoiceField>;
 
 export const invoiceUpdated = invoiceSummary.extend({ changedFields: z.array(invoiceField).min(1) });
 
-export const invoicePaid = z.object({
-  invoiceId: uuid,
-  invoiceNumber: z.string(),
-  total: money,
-  currency,
+// Each carries the whole invoice as it is after the change (its `updatedAt` is the version), so a client applies it
+// to what it shows without asking the API again.
+export const invoicePaid = invoiceSummary.extend({
   paidAt: isoDateTime,
   paidById: uuid,
 });
 
-export const invoiceOverdue = z.object({
-  invoiceId: uuid,
-  invoiceNumber: z.string(),
-  total: money,
-  currency,
-  dueAt: isoDateTime,
-});
+export const invoiceOverdue = invoiceSummary;
 
-export const invoiceReminderSent = z.object({
-  invoiceId: uuid,
-  invoiceNumber: z.string(),
-  customerName: z.string(),
-  total: money,
-  currency,
-  dueAt: isoDateTime,
+export const invoiceReminderSent = invoiceSummary.extend({
   remindedAt: isoDateTime,
   remindedById: uuid,
 });

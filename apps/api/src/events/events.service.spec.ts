@@ -10,10 +10,16 @@ const user = '2c9a1d4e-5b6f-4a7b-8c9d-0e1f2a3b4c5d';
 
 const paid = {
   invoiceId: '1b4e28ba-2fa1-41d2-883f-0016d3cca427',
+  organizationId: org,
   invoiceNumber: 'INV-00042',
+  customerName: 'Initech',
   total: '10.00',
   currency: 'EUR',
+  status: 'PAID' as const,
+  dueAt: '2026-12-31T00:00:00.000Z',
+  sentAt: '2026-11-21T10:00:00.000Z',
   paidAt: '2026-11-22T10:00:00.000Z',
+  updatedAt: '2026-11-22T10:00:00.000Z',
   paidById: user,
 };
 

@@ -203,7 +203,17 @@ describe('cache invalidation', () => {
   it('refetches once for a burst of events it cannot apply itself', async () => {
     const t = setup();
     const fetches = { count: 0 };
-    const { result } = renderHook(() => useInvoices(fetches), { wrapper: t.wrapper });
+    const { result } = renderHook(
+      () =>
+        useQuery({
+          queryKey: queryKeys.notifications,
+          queryFn: () => {
+            fetches.count += 1;
+            return Promise.resolve(fetches.count);
+          },
+        }),
+      { wrapper: t.wrapper },
+    );
     await act(async () => {
       await t.socket().accept();
       // Resuming: no full refetch on connect.
@@ -212,17 +222,18 @@ describe('cache invalidation', () => {
     await act(() => new Promise((resolve) => setTimeout(resolve, 20)));
     expect(fetches.count).toBe(1);
     await act(async () => {
-      // invoice.paid names the invoice but not the list it sits in: the list is fetched again — once for the burst.
+      // A notification does not say where it sorts among read and unread: the list is fetched again, once for the burst.
       for (let i = 1; i <= 25; i += 1)
         t.socket().deliver(
-          InvoiceEvent.Paid,
+          NotificationEvent.Created,
           {
-            invoiceId: invoice('INV').invoiceId,
-            invoiceNumber: `INV-${i}`,
-            total: '10.00',
-            currency: 'EUR',
-            paidAt: invoice('INV').updatedAt,
-            paidById: invoice('INV').organizationId,
+            notificationId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+            title: `Note ${i}`,
+            message: 'Hello',
+            type: 'info',
+            priority: 'normal',
+            userId: null,
+            createdAt: invoice('INV').updatedAt,
           },
           { cursor: i },
         );

@@ -24,12 +24,12 @@ import { queryKeys, type InvoiceListParams } from '@/lib/query-keys';
  * without an entry here does not type-check.
  */
 export const invalidations = {
-  // Created and updated carry the whole invoice: patched into the cached lists (cachePatches), no refetch.
+  // Every invoice event carries the whole invoice: patched into the cached lists (cachePatches), no refetch.
   [InvoiceEvent.Created]: () => [],
   [InvoiceEvent.Updated]: () => [],
-  [InvoiceEvent.Paid]: () => [queryKeys.invoices],
-  [InvoiceEvent.Overdue]: () => [queryKeys.invoices],
-  [InvoiceEvent.ReminderSent]: () => [queryKeys.invoices],
+  [InvoiceEvent.Paid]: () => [],
+  [InvoiceEvent.Overdue]: () => [],
+  [InvoiceEvent.ReminderSent]: () => [],
   [NotificationEvent.Created]: () => [queryKeys.notifications],
   [NotificationEvent.Read]: () => [queryKeys.notifications],
   [ShopEvent.Updated]: () => [queryKeys.shopItems],
@@ -114,6 +114,10 @@ type CachePatch<E extends PublishableEvent> = (queryClient: QueryClient, payload
 export const cachePatches: { readonly [E in PublishableEvent]?: CachePatch<E> } = {
   [InvoiceEvent.Created]: (queryClient, invoice) => patchInvoiceLists(queryClient, invoice, true),
   [InvoiceEvent.Updated]: (queryClient, { changedFields: _changed, ...invoice }) => patchInvoiceLists(queryClient, invoice, false),
+  [InvoiceEvent.Paid]: (queryClient, { paidById: _by, ...invoice }) => patchInvoiceLists(queryClient, invoice, false),
+  [InvoiceEvent.Overdue]: (queryClient, invoice) => patchInvoiceLists(queryClient, invoice, false),
+  [InvoiceEvent.ReminderSent]: (queryClient, { remindedAt: _at, remindedById: _by, ...invoice }) =>
+    patchInvoiceLists(queryClient, invoice, false),
   [PresenceEvent.Changed]: (queryClient, change) => {
     queryClient.setQueryData<PresenceView>(queryKeys.presence, (view) => (view ? applyPresenceChange(view, change) : view));
   },

@@ -6,10 +6,16 @@ import { FakeEventsService } from './fake-events.service.js';
 const org = '8f14e45f-ceea-467a-9af0-7e2d8b1c0a11';
 const overdue = {
   invoiceId: '1b4e28ba-2fa1-41d2-883f-0016d3cca427',
+  organizationId: org,
   invoiceNumber: 'INV-7',
+  customerName: 'Initech',
   total: '5.00',
   currency: 'EUR',
+  status: 'OVERDUE' as const,
   dueAt: '2026-01-01T00:00:00.000Z',
+  sentAt: '2025-12-01T00:00:00.000Z',
+  paidAt: null,
+  updatedAt: '2026-01-02T00:00:00.000Z',
 };
 
 describe(FakeEventsService.name, () => {

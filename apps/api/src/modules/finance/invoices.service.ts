@@ -138,18 +138,9 @@ export class InvoicesService {
       const paidAt = new Date();
       const invoice = await this.applyTransition(tx, caller, id, 'pay', { status: 'PAID', paidAt });
       const total = formatMoney(invoice.total);
-      await this.events.toOrganization(caller.organizationId).emit(
-        InvoiceEvent.Paid,
-        {
-          invoiceId: invoice.id,
-          invoiceNumber: invoice.number,
-          total,
-          currency: invoice.currency,
-          paidAt: paidAt.toISOString(),
-          paidById: caller.userId,
-        },
-        { tx },
-      );
+      await this.events
+        .toOrganization(caller.organizationId)
+        .emit(InvoiceEvent.Paid, { ...toInvoiceSummary(invoice), paidAt: paidAt.toISOString(), paidById: caller.userId }, { tx });
       await this.notifications.create(
         {
           organizationId: caller.organizationId,
@@ -169,20 +160,13 @@ export class InvoicesService {
     return this.prisma.transaction(async (tx) => {
       const remindedAt = new Date();
       const invoice = await this.applyTransition(tx, caller, id, 'remind', { remindedAt });
-      await this.events.toOrganization(caller.organizationId).emit(
-        InvoiceEvent.ReminderSent,
-        {
-          invoiceId: invoice.id,
-          invoiceNumber: invoice.number,
-          customerName: invoice.customerName,
-          total: formatMoney(invoice.total),
-          currency: invoice.currency,
-          dueAt: invoice.dueAt.toISOString(),
-          remindedAt: remindedAt.toISOString(),
-          remindedById: caller.userId,
-        },
-        { tx },
-      );
+      await this.events
+        .toOrganization(caller.organizationId)
+        .emit(
+          InvoiceEvent.ReminderSent,
+          { ...toInvoiceSummary(invoice), remindedAt: remindedAt.toISOString(), remindedById: caller.userId },
+          { tx },
+        );
       return toInvoiceSummary(invoice);
     });
   }
@@ -206,17 +190,7 @@ export class InvoicesService {
         data: { status: 'OVERDUE' },
       });
       for (const invoice of marked) {
-        await this.events.toOrganization(invoice.organizationId).emit(
-          InvoiceEvent.Overdue,
-          {
-            invoiceId: invoice.id,
-            invoiceNumber: invoice.number,
-            total: formatMoney(invoice.total),
-            currency: invoice.currency,
-            dueAt: invoice.dueAt.toISOString(),
-          },
-          { tx },
-        );
+        await this.events.toOrganization(invoice.organizationId).emit(InvoiceEvent.Overdue, toInvoiceSummary(invoice), { tx });
       }
       return marked.length;
     });
