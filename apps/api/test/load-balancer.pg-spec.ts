@@ -1,7 +1,7 @@
 import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { InvoiceEvent, type InvoiceSummary } from '@operate/shared';
+import { InvoiceEvent } from '@operate/shared';
 import { RealtimeClient } from '@operate/shared/client';
 import request from 'supertest';
 import { PrismaClient } from '../src/generated/prisma/client.js';
@@ -10,12 +10,10 @@ import { TEST_ACCESS_SECRET, TEST_REFRESH_SECRET } from './support/config.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { seedTenants, TEST_PASSWORD, type Tenants } from './support/fixtures.js';
 import { PrivateNginx } from './support/nginx.js';
-import { loginAt, requestFrom } from './support/remote.js';
+import { createInvoiceAt, loginAt, metricAt, requestFrom, TEST_METRICS_SECRET } from './support/remote.js';
 import { RecordingClient } from './support/socket-client.js';
 
 jest.setTimeout(180_000);
-
-const METRICS_SECRET = 'metrics-secret-0123456789abcdef-0123456789';
 
 /**
  * deploy/nginx/operate.conf in front of two API nodes (PostgreSQL + Redis), as an operator runs it: both
@@ -41,16 +39,13 @@ describe('behind nginx (deploy/nginx/operate.conf)', () => {
     JWT_ACCESS_SECRET: TEST_ACCESS_SECRET,
     JWT_REFRESH_SECRET: TEST_REFRESH_SECRET,
     TRUST_PROXY: 'loopback',
-    METRICS_SECRET,
+    METRICS_SECRET: TEST_METRICS_SECRET,
     LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: '100000',
     HANDSHAKES_PER_ADDRESS_PER_SECOND: '100000',
   });
 
   /** Sockets connected to a node, from its own metrics. */
-  async function socketsOn(url: string): Promise<number> {
-    const text = (await request(url).get('/metrics').set('authorization', `Bearer ${METRICS_SECRET}`).expect(200)).text;
-    return Number(/^operate_sockets_connected (\d+)/m.exec(text)?.[1]);
-  }
+  const socketsOn = (url: string) => metricAt(url, 'operate_sockets_connected');
 
   /**
    * Opens clients through the proxy, each from its own loopback address, until each node holds `perNode` of them
@@ -66,15 +61,6 @@ describe('behind nginx (deploy/nginx/operate.conf)', () => {
       opened.push({ client, node: (await socketsOn(url1)) > before ? 1 : 2 });
     }
     throw new Error('nginx sent 60 client addresses to one node only');
-  }
-
-  async function createInvoice(url: string, token: string, customerName: string): Promise<InvoiceSummary> {
-    const response = await request(url)
-      .post('/invoices')
-      .set('authorization', `Bearer ${token}`)
-      .send({ customerName, total: '10.00', currency: 'EUR', dueAt: '2030-01-01T00:00:00Z' })
-      .expect(201);
-    return response.body as InvoiceSummary;
   }
 
   beforeAll(async () => {
@@ -110,7 +96,8 @@ describe('behind nginx (deploy/nginx/operate.conf)', () => {
 
     const author = await loginAt(url1, tenants.a1);
     const ids: string[] = [];
-    for (let index = 0; index < 10; index++) ids.push((await createInvoice(index % 2 ? url2 : url1, author, `Proxied ${index}`)).invoiceId);
+    for (let index = 0; index < 10; index++)
+      ids.push((await createInvoiceAt(index % 2 ? url2 : url1, author, `Proxied ${index}`)).invoiceId);
     for (const client of clients) {
       await client.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceId === ids.at(-1), 30_000);
       const received = client
@@ -154,7 +141,7 @@ describe('behind nginx (deploy/nginx/operate.conf)', () => {
     for (let index = 0; index < 30; index++) {
       // Without warning, mid-stream: node 1 leads the relay and holds some of the clients.
       if (index === 10) await node1.stop('SIGKILL');
-      ids.push((await createInvoice(url2, author, `Failover ${String(index).padStart(2, '0')}`)).invoiceId);
+      ids.push((await createInvoiceAt(url2, author, `Failover ${String(index).padStart(2, '0')}`)).invoiceId);
     }
     const deadline = Date.now() + 60_000;
     const done = () => clients.every(({ client }) => received.get(client)!.includes(ids.at(-1)!));

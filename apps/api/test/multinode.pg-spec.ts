@@ -1,24 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { ErrorCode, InvoiceEvent, PresenceEvent, ProtocolEvent, type InvoiceSummary, type PresenceView } from '@operate/shared';
+import { ErrorCode, InvoiceEvent, PresenceEvent, ProtocolEvent, type PresenceView } from '@operate/shared';
 import request from 'supertest';
 import { PrismaClient } from '../src/generated/prisma/client.js';
 import { ApiProcess } from './support/api-process.js';
 import { TEST_ACCESS_SECRET, TEST_REFRESH_SECRET } from './support/config.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { seedTenants, seedUser, type Tenants, type TestUser } from './support/fixtures.js';
-import { connectAt, loginAt, signInAt } from './support/remote.js';
+import { connectAt, createInvoiceAt, loginAt, metricAt, signInAt, TEST_METRICS_SECRET } from './support/remote.js';
 import { RecordingClient } from './support/socket-client.js';
 
 jest.setTimeout(180_000);
 
-const METRICS_SECRET = 'metrics-secret-0123456789abcdef-0123456789';
-
 /** This node's `operate_relay_leader` (1 leads, 0 waits). */
-async function leads(url: string): Promise<number> {
-  const text = (await request(url).get('/metrics').set('authorization', `Bearer ${METRICS_SECRET}`).expect(200)).text;
-  return Number(/^operate_relay_leader (\d)/m.exec(text)?.[1]);
-}
+const leads = (url: string) => metricAt(url, 'operate_relay_leader');
 
 /** Two API processes on one PostgreSQL, joined through Redis, as in production. */
 describe('several API nodes (PostgreSQL + Redis)', () => {
@@ -46,20 +41,11 @@ describe('several API nodes (PostgreSQL + Redis)', () => {
     PRESENCE_OFFLINE_GRACE_MS: '500',
     LOGIN_ATTEMPTS_PER_ADDRESS_PER_MINUTE: '100000',
     HANDSHAKES_PER_ADDRESS_PER_SECOND: '100000',
-    METRICS_SECRET,
+    METRICS_SECRET: TEST_METRICS_SECRET,
   });
 
   const login = loginAt;
   const connect = (url: string, user: TestUser, cursor?: number) => connectAt(url, user, clients, cursor);
-
-  async function createInvoice(url: string, token: string, customerName: string): Promise<InvoiceSummary> {
-    const response = await request(url)
-      .post('/invoices')
-      .set('authorization', `Bearer ${token}`)
-      .send({ customerName, total: '10.00', currency: 'EUR', dueAt: '2030-01-01T00:00:00Z' })
-      .expect(201);
-    return response.body as InvoiceSummary;
-  }
 
   beforeAll(async () => {
     if (!redisUrl) throw new Error('OPERATE_TEST_REDIS_URL is not set: run through scripts/test-postgres.sh');
@@ -88,8 +74,8 @@ describe('several API nodes (PostgreSQL + Redis)', () => {
     const onNode2 = await connect(url2, tenants.a1);
     const onNode1 = await connect(url1, tenants.a2);
     const token = await login(url1, tenants.a1);
-    const invoice = await createInvoice(url1, token, 'Cross node');
-    const sentinel = await createInvoice(url1, token, 'Sentinel');
+    const invoice = await createInvoiceAt(url1, token, 'Cross node');
+    const sentinel = await createInvoiceAt(url1, token, 'Sentinel');
     for (const client of [onNode2, onNode1]) {
       await client.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceId === sentinel.invoiceId, 30_000);
       expect(client.ofType(InvoiceEvent.Created).filter((e) => e.payload.invoiceId === invoice.invoiceId)).toHaveLength(1);
@@ -185,7 +171,7 @@ describe('several API nodes (PostgreSQL + Redis)', () => {
         killedAt = performance.now();
         await node1.stop('SIGKILL');
       }
-      ids.push((await createInvoice(url2, token, name)).invoiceId);
+      ids.push((await createInvoiceAt(url2, token, name)).invoiceId);
     }
     // The survivor takes over the relay: its own client gets the whole stream, in order, once each.
     await onSurvivor.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceId === ids.at(-1), 60_000);
@@ -234,7 +220,7 @@ describe('several API nodes (PostgreSQL + Redis)', () => {
       expect(await leads(url3)).toBe(1);
       // And it relays: an invoice created on the new leader reaches its client.
       const token = await login(url3, tenants.a1);
-      const invoice = await createInvoice(url3, token, 'After the handover');
+      const invoice = await createInvoiceAt(url3, token, 'After the handover');
       await watcher.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceId === invoice.invoiceId, 10_000);
     } finally {
       await node3.stop();

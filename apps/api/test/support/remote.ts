@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import request from 'supertest';
+import type { InvoiceSummary } from '@operate/shared';
 import type { SignedIn } from './app.js';
 import { TEST_PASSWORD, type TestUser } from './fixtures.js';
 import { RecordingClient } from './socket-client.js';
@@ -20,6 +21,25 @@ export async function connectAt(url: string, user: TestUser, opened: RecordingCl
   const client = await RecordingClient.connect(url, await loginAt(url, user), cursor === undefined ? {} : { cursor });
   opened.push(client);
   return client;
+}
+
+/** Creates a DRAFT invoice at an API started as its own process (201 expected). */
+export async function createInvoiceAt(url: string, token: string, customerName: string): Promise<InvoiceSummary> {
+  const response = await request(url)
+    .post('/invoices')
+    .set('authorization', `Bearer ${token}`)
+    .send({ customerName, total: '10.00', currency: 'EUR', dueAt: '2030-01-01T00:00:00Z' })
+    .expect(201);
+  return response.body as InvoiceSummary;
+}
+
+/** The operator's metrics token the several-process tests give their nodes. */
+export const TEST_METRICS_SECRET = 'metrics-secret-0123456789abcdef-0123456789';
+
+/** One unlabelled series of a node's `/metrics` (scraped with TEST_METRICS_SECRET). */
+export async function metricAt(url: string, name: string): Promise<number> {
+  const text = (await request(url).get('/metrics').set('authorization', `Bearer ${TEST_METRICS_SECRET}`).expect(200)).text;
+  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
 }
 
 /** JSON when the body is JSON, else its text (e.g. an Engine.IO packet). */
