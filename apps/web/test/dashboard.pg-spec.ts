@@ -102,13 +102,17 @@ describe('dashboard in a real browser', () => {
     await alice.locator('[data-testid="presence"][data-online="1"][title="Bob Member"]').waitFor({ timeout: 5_000 });
     await carol.locator('[data-testid="presence"][data-online="0"]').waitFor({ timeout: 5_000 });
 
-    // Bob's page applies the event itself: it sends no GET /invoices for Alice's new invoice.
+    // Bob's page applies each event itself: it sends no GET /invoices for Alice's new invoice, her edit, sending or
+    // payment. Alice's page writes each response into its cache and recognises the echo: no GET either.
     await bob.locator('[data-testid="invoice-row"]').first().waitFor({ timeout: 5_000 });
-    let bobInvoiceGets = 0;
-    const countInvoices = (request: { method(): string; url(): string }) => {
-      if (request.method() === 'GET' && new URL(request.url()).pathname === '/invoices') bobInvoiceGets += 1;
+    const invoiceGets = { alice: 0, bob: 0 };
+    const counter = (who: keyof typeof invoiceGets) => (request: { method(): string; url(): string }) => {
+      if (request.method() === 'GET' && new URL(request.url()).pathname === '/invoices') invoiceGets[who] += 1;
     };
-    bob.on('request', countInvoices);
+    const countAlice = counter('alice');
+    const countBob = counter('bob');
+    alice.on('request', countAlice);
+    bob.on('request', countBob);
     await alice.getByLabel('Customer').fill('Initech (browser)');
     await alice.getByLabel('Total').fill('1250.00');
     const created = alice.waitForResponse((response) => response.url().endsWith('/invoices') && response.request().method() === 'POST');
@@ -118,8 +122,21 @@ describe('dashboard in a real browser', () => {
     await invoiceRow(bob, 'Initech (browser)').waitFor({ timeout: 2_000 });
     expect(Date.now() - shownAt).toBeLessThan(2_000);
     await invoiceRow(alice, 'Initech (browser)').waitFor({ timeout: 2_000 });
-    bob.off('request', countInvoices);
-    expect(bobInvoiceGets).toBe(0);
+
+    const { invoiceId } = (await (await created).json()) as { invoiceId: string };
+    await editInvoice('alice@acme.test', invoiceId, { total: '1300.00' });
+    await invoiceRow(bob, 'Initech (browser)').getByText('1300.00 EUR').waitFor({ timeout: 2_000 });
+    await invoiceRow(alice, 'Initech (browser)').getByText('1300.00 EUR').waitFor({ timeout: 2_000 });
+    await invoiceRow(alice, 'Initech (browser)').getByRole('button', { name: 'Send' }).click();
+    await invoiceRow(bob, 'Initech (browser)').locator('.status-sent').waitFor({ timeout: 2_000 });
+    await invoiceRow(alice, 'Initech (browser)').getByRole('button', { name: 'Mark paid' }).click();
+    await invoiceRow(bob, 'Initech (browser)').locator('.status-paid').waitFor({ timeout: 2_000 });
+    await invoiceRow(alice, 'Initech (browser)').locator('.status-paid').waitFor({ timeout: 2_000 });
+    // Past the longest refetch delay (50 ms + 250 ms of jitter): a refetch would have been sent by now.
+    await bob.waitForTimeout(500);
+    alice.off('request', countAlice);
+    bob.off('request', countBob);
+    expect(invoiceGets).toEqual({ alice: 0, bob: 0 });
 
     // Globex's own invoice is the sentinel: once Carol sees it, Acme's would have arrived too.
     await createInvoice('dave@globex.test', 'Globex sentinel');
@@ -154,6 +171,35 @@ describe('dashboard in a real browser', () => {
     await createInvoice('dave@globex.test', 'Globex sentinel 2');
     await invoiceRow(carol, 'Globex sentinel 2').waitFor({ timeout: 5_000 });
     expect(await invoiceRow(carol, 'Made while down 1').count()).toBe(0);
+  }, 120_000);
+
+  it('fetches the invoices once after a restart that cannot resume the page (reset), not once per missed event', async () => {
+    await stack.api.stop('SIGTERM');
+    await waitForStatus(bob, 'offline');
+    const other = await stack.startApi({ PORT: '0' });
+    try {
+      const otherUrl = /listening on (http:\/\/\S+)/.exec(other.output)?.[1];
+      await createInvoicesThrough(otherUrl!, 'alice@acme.test', ['Missed 1', 'Missed 2', 'Missed 3']);
+    } finally {
+      await other.stop();
+    }
+    let bobInvoiceGets = 0;
+    const countBob = (request: { method(): string; url(): string }) => {
+      if (request.method() === 'GET' && new URL(request.url()).pathname === '/invoices') bobInvoiceGets += 1;
+    };
+    bob.on('request', countBob);
+    // Back with a replay limit below what Bob missed: the server answers his resume with `reset`.
+    stack.api = await stack.startApi({ REPLAY_MAX_EVENTS: '1' });
+    await waitForStatus(bob, 'live', 30_000);
+    for (const name of ['Missed 1', 'Missed 2', 'Missed 3']) await invoiceRow(bob, name).waitFor({ timeout: 5_000 });
+    await bob.waitForTimeout(1_000);
+    bob.off('request', countBob);
+    expect(bobInvoiceGets).toBe(1);
+
+    // The usual settings again for the rest (a restart with nothing missed resumes: no reset, no refetch).
+    await stack.api.stop('SIGTERM');
+    stack.api = await stack.startApi();
+    await Promise.all([waitForStatus(alice, 'live', 30_000), waitForStatus(bob, 'live', 30_000), waitForStatus(carol, 'live', 30_000)]);
   }, 120_000);
 
   it('toasts a family purchase for family members only', async () => {
@@ -368,13 +414,26 @@ describe('dashboard in a real browser', () => {
   }, 120_000);
 });
 
-async function createInvoicesThrough(apiUrl: string, email: string, customers: string[]): Promise<void> {
+async function editInvoice(email: string, invoiceId: string, changes: Record<string, string>): Promise<void> {
+  const response = await fetch(`${stack.apiUrl}/invoices/${invoiceId}`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${await accessTokenOf(stack.apiUrl, email)}` },
+    body: JSON.stringify(changes),
+  });
+  expect(response.status).toBe(200);
+}
+
+async function accessTokenOf(apiUrl: string, email: string): Promise<string> {
   const login = await fetch(`${apiUrl}/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email, password: PASSWORD }),
   });
-  const { accessToken } = (await login.json()) as { accessToken: string };
+  return ((await login.json()) as { accessToken: string }).accessToken;
+}
+
+async function createInvoicesThrough(apiUrl: string, email: string, customers: string[]): Promise<void> {
+  const accessToken = await accessTokenOf(apiUrl, email);
   for (const customerName of customers) {
     const response = await fetch(`${apiUrl}/invoices`, {
       method: 'POST',

@@ -80,6 +80,7 @@ export const notificationCreated = z.object({
   userId: uuid.nullable(),
   createdAt: isoDateTime,
 });
+export type NotificationCreated = z.infer<typeof notificationCreated>;
 
 /** A position in the event stream; every delivered event carries one, in increasing order. */
 export const cursor = z.number().int().nonnegative();

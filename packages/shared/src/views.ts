@@ -1,4 +1,4 @@
-import type { SellerAnalytics, SellerTier, TierBenefits } from './payloads.js';
+import type { NotificationCreated, SellerAnalytics, SellerTier, TierBenefits } from './payloads.js';
 
 // HTTP response shapes the API returns and the dashboard reads, declared once for both.
 
@@ -31,3 +31,11 @@ export interface SellerView {
 
 /** The caller's own seller profile with today's figures (`GET /sellers/me`). */
 export type OwnSellerView = SellerView & { readonly analytics: SellerAnalytics };
+
+/** One notification as the bell lists it: the event's fields and when the caller read it. */
+export type NotificationView = NotificationCreated & { readonly readAt: string | null };
+
+/** `GET /notifications`: unread first, then newest first, and how many are unread. */
+export interface NotificationPage extends Page<NotificationView> {
+  readonly unread: number;
+}

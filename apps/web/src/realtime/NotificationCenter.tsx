@@ -1,25 +1,10 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { NotificationPriority, NotificationType } from '@operate/shared';
+import type { NotificationPage } from '@operate/shared';
 import { useEffect, useRef, useState } from 'react';
 import { useApi } from '@/lib/hooks';
 import { queryKeys } from '@/lib/query-keys';
-
-interface NotificationItem {
-  readonly notificationId: string;
-  readonly title: string;
-  readonly message: string;
-  readonly type: NotificationType;
-  readonly priority: NotificationPriority;
-  readonly createdAt: string;
-  readonly readAt: string | null;
-}
-
-interface NotificationPage {
-  readonly items: NotificationItem[];
-  readonly unread: number;
-}
 
 export interface NotificationCenterProps {
   /** Which side of the bell the panel opens to. */
@@ -37,17 +22,13 @@ export function NotificationCenter({ position = 'right', maxVisible = 8, autoHid
   const [open, setOpen] = useState(false);
   const panel = useRef<HTMLDivElement>(null);
   const notifications = useQuery({
-    queryKey: [...queryKeys.notifications, maxVisible],
-    queryFn: () => api.get<NotificationPage>(`/notifications?pageSize=${maxVisible}`),
+    queryKey: queryKeys.notificationList(maxVisible),
+    queryFn: () => api.get<NotificationPage>(`/notifications?page=1&pageSize=${maxVisible}`),
   });
-  const markRead = useMutation({
-    mutationFn: (id: string) => api.post(`/notifications/${id}/read`),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.notifications }),
-  });
-  const markAll = useMutation({
-    mutationFn: () => api.post('/notifications/read-all'),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.notifications }),
-  });
+  // A read mark arrives as notification.read (to every tab of this person, this one included), which patches the list.
+  const refused = () => queryClient.invalidateQueries({ queryKey: queryKeys.notifications });
+  const markRead = useMutation({ mutationFn: (id: string) => api.post(`/notifications/${id}/read`), onError: refused });
+  const markAll = useMutation({ mutationFn: () => api.post('/notifications/read-all'), onError: refused });
 
   useEffect(() => {
     if (!open || autoHideMs <= 0) return;

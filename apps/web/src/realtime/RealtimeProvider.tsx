@@ -1,9 +1,9 @@
 'use client';
 
 import { useQueryClient } from '@tanstack/react-query';
+import { syncCache } from '@operate/shared/cache';
 import type { RealtimeClient, RealtimeStatus } from '@operate/shared/client';
 import { createContext, useContext, useEffect, useSyncExternalStore, type ReactNode } from 'react';
-import { applyCachePatch, InvalidationBatcher, keysToInvalidate } from './invalidation';
 
 interface RealtimeContextValue {
   readonly client: RealtimeClient | null;
@@ -13,24 +13,19 @@ const RealtimeContext = createContext<RealtimeContextValue>({ client: null });
 
 /**
  * Runs one realtime client for the signed-in tab: starts it, stops it on unmount, keeps TanStack Query's
- * cache fresh (each event invalidates the queries it affects, batched; a `reset` or first connection
- * refetches everything shown). `client` is null while nobody is signed in.
+ * cache current (each event is applied by its rule in `cacheRules`; what a rule cannot decide is fetched again
+ * once per burst; a `reset` or first connection refetches everything shown). `client` is null while nobody is
+ * signed in.
  */
 export function RealtimeProvider({ client, children }: { client: RealtimeClient | null; children: ReactNode }) {
   const queryClient = useQueryClient();
 
   useEffect(() => {
     if (!client) return;
-    const batcher = new InvalidationBatcher(queryClient);
-    const offEvent = client.onEvent((envelope) => {
-      batcher.add([...applyCachePatch(queryClient, envelope), ...keysToInvalidate(envelope)]);
-    });
-    const offResync = client.onResync(() => void queryClient.invalidateQueries());
+    const unsync = syncCache(client, queryClient);
     client.start();
     return () => {
-      offEvent();
-      offResync();
-      batcher.dispose();
+      unsync();
       client.stop();
     };
   }, [client, queryClient]);

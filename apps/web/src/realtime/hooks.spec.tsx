@@ -206,7 +206,7 @@ describe('cache invalidation', () => {
     const { result } = renderHook(
       () =>
         useQuery({
-          queryKey: queryKeys.notifications,
+          queryKey: queryKeys.families,
           queryFn: () => {
             fetches.count += 1;
             return Promise.resolve(fetches.count);
@@ -222,22 +222,24 @@ describe('cache invalidation', () => {
     await act(() => new Promise((resolve) => setTimeout(resolve, 20)));
     expect(fetches.count).toBe(1);
     await act(async () => {
-      // A notification does not say where it sorts among read and unread: the list is fetched again, once for the burst.
+      // A membership change does not carry the family's members: the list is fetched again, once for the burst.
       for (let i = 1; i <= 25; i += 1)
         t.socket().deliver(
-          NotificationEvent.Created,
+          FamilyEvent.MemberChanged,
           {
-            notificationId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-            title: `Note ${i}`,
-            message: 'Hello',
-            type: 'info',
-            priority: 'normal',
-            userId: null,
-            createdAt: invoice('INV').updatedAt,
+            familyId: '9e4e71a5-f24a-4045-8097-a3b4c5d6e7f8',
+            familyName: 'The Smiths',
+            change: 'added',
+            userId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+            name: `Member ${i}`,
+            role: 'VIEWER',
+            byId: '7c2c5f83-d028-4e23-8e75-8192a3b4c5d6',
+            at: invoice('INV').updatedAt,
           },
           { cursor: i },
         );
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      // The refetch waits 50 ms plus up to 250 ms of jitter.
+      await new Promise((resolve) => setTimeout(resolve, 400));
     });
     expect(fetches.count).toBe(2);
     expect(result.current.data).toBe(2);

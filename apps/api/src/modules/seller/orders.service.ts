@@ -184,7 +184,8 @@ export class OrdersService {
     const now = new Date();
     const updated = await tx.order.update({
       where: { id: order.id },
-      data: { status: to, [stamp[to as keyof typeof stamp]]: now, ...(transactionReference ? { transactionReference } : {}) },
+      // The order's version is the event's changedAt: a client orders the two by it.
+      data: { status: to, updatedAt: now, [stamp[to as keyof typeof stamp]]: now, ...(transactionReference ? { transactionReference } : {}) },
       include: { listing: { select: { title: true } } },
     });
     await this.events.to(scope.user(order.sellerId), scope.user(order.buyerId)).emit(

@@ -1,11 +1,12 @@
 'use client';
 
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import type { EscrowSummary, Page } from '@operate/shared';
 import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
 import { ErrorText, Money, QueryView, Section, StatusBadge, formatTime } from '@/components/ui';
-import { useApi } from '@/lib/hooks';
+import { useApi, useCacheWrite } from '@/lib/hooks';
+import { cacheWrites } from '@operate/shared/cache';
 import { queryKeys } from '@/lib/query-keys';
 import { useSession } from '@/lib/use-session';
 
@@ -20,8 +21,11 @@ interface Counterparty {
 export default function EscrowsPage() {
   const api = useApi();
   const session = useSession();
-  const queryClient = useQueryClient();
-  const escrows = useQuery({ queryKey: queryKeys.escrows, queryFn: () => api.get<Page<EscrowSummary>>('/escrows?pageSize=50') });
+  const escrows = useQuery({
+    queryKey: queryKeys.escrowList({ page: 1, pageSize: 50 }),
+    queryFn: () => api.get<Page<EscrowSummary>>('/escrows?page=1&pageSize=50'),
+  });
+  const write = useCacheWrite();
   const [search, setSearch] = useState('');
   const counterparties = useQuery({
     queryKey: [...queryKeys.counterparties, search.trim()],
@@ -31,8 +35,10 @@ export default function EscrowsPage() {
   const [form, setForm] = useState({ sellerId: '', amount: '', currency: 'EUR', description: '' });
   const create = useMutation({
     mutationFn: () => api.post<EscrowSummary>('/escrows', form),
-    onSuccess: () => setForm({ sellerId: '', amount: '', currency: 'EUR', description: '' }),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.escrows }),
+    onSuccess: (escrow) => {
+      setForm({ sellerId: '', amount: '', currency: 'EUR', description: '' });
+      write((cache) => cacheWrites.escrow(cache, escrow, 'created'));
+    },
   });
 
   function submit(event: FormEvent) {

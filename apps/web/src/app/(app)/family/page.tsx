@@ -24,7 +24,8 @@ function Members({ family }: { family: FamilyView }) {
   const api = useApi();
   const queryClient = useQueryClient();
   const [invite, setInvite] = useState({ email: '', role: 'VIEWER' });
-  const settled = () => void queryClient.invalidateQueries({ queryKey: queryKeys.families });
+  // Success arrives as family.member_changed, which fetches the families once (this tab's echo included).
+  const refused = () => void queryClient.invalidateQueries({ queryKey: queryKeys.families });
   const change = useMutation({
     mutationFn: (action: { method: 'post' | 'patch' | 'delete'; path: string; body?: unknown }) =>
       action.method === 'delete'
@@ -35,7 +36,7 @@ function Members({ family }: { family: FamilyView }) {
     onSuccess: (_result, action) => {
       if (action.path === '/members') setInvite({ email: '', role: 'VIEWER' });
     },
-    onSettled: settled,
+    onError: refused,
   });
   const owner = family.myRole === 'OWNER';
   return (
@@ -150,7 +151,8 @@ function FamilyCard({ family, items }: { family: FamilyView; items: readonly Sho
   const buy = useMutation({
     mutationFn: (body: { itemId: string; payWith: 'family' | 'personal' }) =>
       api.post('/shop/purchases', body.payWith === 'family' ? { ...body, familyId: family.familyId } : body),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.families }),
+    // A family purchase arrives as family.shop_purchase (the balance refetched once), a personal one as wallet.updated.
+    onError: () => queryClient.invalidateQueries({ queryKey: queryKeys.families }),
   });
   return (
     <Section title={family.name}>

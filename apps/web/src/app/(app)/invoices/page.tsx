@@ -2,9 +2,10 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { InvoiceStatus, type InvoiceSummary, type Page } from '@operate/shared';
+import { cacheWrites } from '@operate/shared/cache';
 import { useState, type FormEvent } from 'react';
 import { ErrorText, Money, QueryView, Section, StatusBadge } from '@/components/ui';
-import { useApi } from '@/lib/hooks';
+import { useApi, useCacheWrite } from '@/lib/hooks';
 import { queryKeys } from '@/lib/query-keys';
 
 function inDays(days: number): string {
@@ -19,15 +20,19 @@ export default function InvoicesPage() {
     queryFn: () => api.get<Page<InvoiceSummary>>('/invoices?page=1&pageSize=50'),
   });
   const [form, setForm] = useState({ customerName: '', total: '', currency: 'EUR', dueAt: inDays(30) });
-  const refresh = () => queryClient.invalidateQueries({ queryKey: queryKeys.invoices });
+  const write = useCacheWrite();
   const create = useMutation({
     mutationFn: () => api.post<InvoiceSummary>('/invoices', { ...form, dueAt: new Date(`${form.dueAt}T00:00:00Z`).toISOString() }),
-    onSuccess: () => setForm((previous) => ({ ...previous, customerName: '', total: '' })),
-    onSettled: refresh,
+    onSuccess: (invoice) => {
+      setForm((previous) => ({ ...previous, customerName: '', total: '' }));
+      write((cache) => cacheWrites.invoice(cache, invoice, 'created'));
+    },
   });
   const act = useMutation({
     mutationFn: ({ id, action }: { id: string; action: 'send' | 'pay' }) => api.post<InvoiceSummary>(`/invoices/${id}/${action}`),
-    onSettled: refresh,
+    onSuccess: (invoice) => write((cache) => cacheWrites.invoice(cache, invoice)),
+    // A refused action (someone else changed it first): show what it is now.
+    onError: () => queryClient.invalidateQueries({ queryKey: queryKeys.invoices }),
   });
 
   function submit(event: FormEvent) {

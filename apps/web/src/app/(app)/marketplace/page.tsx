@@ -4,7 +4,8 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ListingStatus, OrderStatus, type ListingSummary, type OrderSummary, type Page } from '@operate/shared';
 import { useState } from 'react';
 import { ErrorText, Money, OrderStatusBadge, QueryView, Section, StatusBadge } from '@/components/ui';
-import { useApi } from '@/lib/hooks';
+import { useApi, useCacheWrite } from '@/lib/hooks';
+import { cacheWrites } from '@operate/shared/cache';
 import { queryKeys } from '@/lib/query-keys';
 import { useSession } from '@/lib/use-session';
 import { useMarketplace } from '@/realtime/hooks';
@@ -13,27 +14,41 @@ export default function MarketplacePage() {
   const api = useApi();
   const session = useSession();
   const queryClient = useQueryClient();
+  const write = useCacheWrite();
   // Listing events arrive while this page is open (the marketplace room is joined, and re-joined after reconnects).
   useMarketplace();
   const listings = useQuery({
-    queryKey: [...queryKeys.listings, 'all'],
-    queryFn: () => api.get<Page<ListingSummary>>('/marketplace/listings?pageSize=50'),
+    queryKey: queryKeys.listingList({ page: 1, pageSize: 50 }),
+    queryFn: () => api.get<Page<ListingSummary>>('/marketplace/listings?page=1&pageSize=50'),
   });
   const orders = useQuery({
-    queryKey: [...queryKeys.orders, 'buyer'],
-    queryFn: () => api.get<Page<OrderSummary>>('/orders?as=buyer&pageSize=20'),
+    queryKey: queryKeys.orderList({ as: 'buyer', viewerId: session?.user.id ?? '', page: 1, pageSize: 20 }),
+    queryFn: () => api.get<Page<OrderSummary>>('/orders?as=buyer&page=1&pageSize=20'),
+    enabled: session !== null,
   });
   const [ratings, setRatings] = useState<Record<string, string>>({});
+  // A refused order or action: show what the listings and orders are now.
   const invalidate = () =>
     Promise.all([
       queryClient.invalidateQueries({ queryKey: queryKeys.orders }),
       queryClient.invalidateQueries({ queryKey: queryKeys.listings }),
     ]);
-  const order = useMutation({ mutationFn: (listingId: string) => api.post('/orders', { listingId, quantity: 1 }), onSettled: invalidate });
+  // The listing's new stock arrives as marketplace.listing_updated; the order is written from the response.
+  const order = useMutation({
+    mutationFn: (listingId: string) => api.post<OrderSummary>('/orders', { listingId, quantity: 1 }),
+    onSuccess: (placed) => write((cache) => cacheWrites.order(cache, placed, 'created')),
+    onError: invalidate,
+  });
   const act = useMutation({
     mutationFn: ({ orderId, action, body }: { orderId: string; action: 'cancel' | 'review'; body?: unknown }) =>
-      api.post(`/orders/${orderId}/${action}`, body),
-    onSettled: invalidate,
+      // A cancel answers with the order; a review changes nothing the page lists.
+      action === 'cancel'
+        ? api.post<OrderSummary>(`/orders/${orderId}/cancel`)
+        : api.post(`/orders/${orderId}/review`, body).then(() => null),
+    onSuccess: (cancelled) => {
+      if (cancelled) write((cache) => cacheWrites.order(cache, cancelled));
+    },
+    onError: invalidate,
   });
 
   return (

@@ -16,7 +16,8 @@ import { useState, type FormEvent } from 'react';
 import { MetricsChart, withLiveToday } from '@/components/MetricsChart';
 import { ApiError } from '@/lib/api';
 import { ErrorText, Money, OrderStatusBadge, QueryView, Section, StatusBadge, formatTime } from '@/components/ui';
-import { useApi } from '@/lib/hooks';
+import { useApi, useCacheWrite } from '@/lib/hooks';
+import { cacheWrites } from '@operate/shared/cache';
 import { queryKeys } from '@/lib/query-keys';
 import { useSellerRealTime } from '@/realtime/hooks';
 
@@ -62,33 +63,38 @@ function BecomeSeller() {
 function Dashboard({ me }: { me: OwnSellerView }) {
   const api = useApi();
   const queryClient = useQueryClient();
+  const write = useCacheWrite();
   const realtime = useSellerRealTime();
   const analytics = realtime.analytics ?? me.analytics;
   const orders = useQuery({
-    queryKey: [...queryKeys.orders, 'seller'],
-    queryFn: () => api.get<Page<OrderSummary>>('/orders?as=seller&pageSize=20'),
+    queryKey: queryKeys.orderList({ as: 'seller', viewerId: me.sellerId, page: 1, pageSize: 20 }),
+    queryFn: () => api.get<Page<OrderSummary>>('/orders?as=seller&page=1&pageSize=20'),
   });
   const listings = useQuery({
-    queryKey: [...queryKeys.listings, 'mine', me.sellerId],
-    queryFn: () => api.get<Page<ListingSummary>>(`/marketplace/listings?sellerId=${me.sellerId}&pageSize=50`),
+    queryKey: queryKeys.listingList({ sellerId: me.sellerId, page: 1, pageSize: 50 }),
+    queryFn: () => api.get<Page<ListingSummary>>(`/marketplace/listings?sellerId=${me.sellerId}&page=1&pageSize=50`),
   });
   const [listing, setListing] = useState({ title: '', price: '', quantity: '1' });
   const createListing = useMutation({
-    mutationFn: () => api.post('/marketplace/listings', { title: listing.title, price: listing.price, quantity: Number(listing.quantity) }),
-    onSuccess: () => setListing({ title: '', price: '', quantity: '1' }),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.listings }),
+    mutationFn: () =>
+      api.post<ListingSummary>('/marketplace/listings', { title: listing.title, price: listing.price, quantity: Number(listing.quantity) }),
+    onSuccess: (created) => {
+      setListing({ title: '', price: '', quantity: '1' });
+      write((cache) => cacheWrites.listing(cache, created, 'created'));
+    },
   });
   const move = useMutation({
     mutationFn: ({ orderId, action }: { orderId: string; action: 'ship' | 'deliver' | 'cancel' }) =>
-      api.post(`/orders/${orderId}/${action}`),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: queryKeys.orders }),
+      api.post<OrderSummary>(`/orders/${orderId}/${action}`),
+    onSuccess: (order) => write((cache) => cacheWrites.order(cache, order)),
+    onError: () => queryClient.invalidateQueries({ queryKey: queryKeys.orders }),
   });
   const history = useQuery({
-    queryKey: [...queryKeys.seller, 'history'],
+    queryKey: queryKeys.sellerHistory,
     queryFn: () => api.get<SellerHistory>('/sellers/me/analytics?days=30'),
   });
   const reviews = useQuery({
-    queryKey: [...queryKeys.seller, 'reviews', me.sellerId],
+    queryKey: queryKeys.sellerReviews(me.sellerId),
     queryFn: () => api.get<Page<SellerReview>>(`/sellers/${me.sellerId}/reviews?pageSize=10`),
   });
   const payments = realtime.feed.filter((envelope) => envelope.type === SellerEvent.PaymentReceived);
@@ -267,7 +273,7 @@ function Dashboard({ me }: { me: OwnSellerView }) {
 export default function SellerPage() {
   const api = useApi();
   const me = useQuery({
-    queryKey: [...queryKeys.seller, 'me'],
+    queryKey: queryKeys.ownSeller,
     queryFn: async () => {
       try {
         return await api.get<OwnSellerView>('/sellers/me');

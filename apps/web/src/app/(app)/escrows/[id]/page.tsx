@@ -14,7 +14,8 @@ import Link from 'next/link';
 import { useParams } from 'next/navigation';
 import { useState } from 'react';
 import { ErrorText, Money, QueryView, Section, StatusBadge, formatTime } from '@/components/ui';
-import { useApi } from '@/lib/hooks';
+import { useApi, useCacheWrite } from '@/lib/hooks';
+import { cacheWrites } from '@operate/shared/cache';
 import { queryKeys } from '@/lib/query-keys';
 import { useSession } from '@/lib/use-session';
 import { useEscrowUpdates, type EscrowEventName } from '@/realtime/hooks';
@@ -121,19 +122,21 @@ export default function EscrowDetailPage() {
   const [live, setLive] = useState<EnvelopeOf<EscrowEventName>[]>([]);
   const [reason, setReason] = useState('');
   const escrow = useQuery({ queryKey: queryKeys.escrow(id), queryFn: () => api.get<EscrowSummary>(`/escrows/${id}`) });
-  // Under the escrow's key: every escrow event refetches it with the escrow.
+  // escrow.updated patches the escrow and fetches its history again (the event does not carry the new entry).
   const history = useQuery({
-    queryKey: [...queryKeys.escrow(id), 'history'],
+    queryKey: queryKeys.escrowHistory(id),
     queryFn: () => api.get<EscrowHistoryEntry[]>(`/escrows/${id}/history`),
   });
   const refetch = () => void queryClient.invalidateQueries({ queryKey: queryKeys.escrow(id) });
+  const write = useCacheWrite();
 
   useEscrowUpdates(id, (envelope) => setLive((previous) => [envelope, ...previous].slice(0, 30)), refetch);
 
   const act = useMutation({
     mutationFn: (action: { path: string; body?: unknown }) => api.post<EscrowSummary>(`/escrows/${id}/${action.path}`, action.body),
-    onSuccess: (summary) => queryClient.setQueryData(queryKeys.escrow(id), summary),
-    onSettled: refetch,
+    // The escrow.updated echo then fetches the history once and changes nothing else.
+    onSuccess: (summary) => write((cache) => cacheWrites.escrow(cache, summary)),
+    onError: refetch,
   });
 
   return (
