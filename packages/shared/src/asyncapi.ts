@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { eventCatalog, eventNames, ProtocolEvent, type EventName } from './catalog.js';
+import { cacheRules } from './cache/rules.js';
+import { eventCatalog, eventNames, ProtocolEvent, type EventName, type PublishableEvent } from './catalog.js';
 import { commandCatalog, ErrorCode, type ClientCommandName } from './protocol.js';
 import { ScopeKind } from './scopes.js';
 
@@ -79,6 +80,12 @@ function ackSchema(name: ClientCommandName): JsonObject {
   };
 }
 
+/** What the event does to the dashboard's cached views (`cacheRules` in `@operate/shared/cache`). */
+function cacheEffect(name: PublishableEvent): JsonObject {
+  const { effect, views } = cacheRules[name];
+  return { effect, views: [...views] };
+}
+
 /** The AsyncAPI 3.0 document for the socket protocol: every event and command of the catalogs. */
 export function buildAsyncApi(version = CATALOG_VERSION): JsonObject {
   const messages: JsonObject = {};
@@ -94,6 +101,7 @@ export function buildAsyncApi(version = CATALOG_VERSION): JsonObject {
       description: `Goes to ${definition.scopes.map((scope) => scopeMeaning[scope]).join('; or ')}.`,
       payload: envelopeSchema(name),
       'x-operate-scopes': [...definition.scopes],
+      ...(Object.hasOwn(cacheRules, name) ? { 'x-operate-cache': cacheEffect(name as PublishableEvent) } : {}),
     };
     channelMessages[name] = { $ref: `#/components/messages/${name}` };
     operations[`receive.${name}`] = {

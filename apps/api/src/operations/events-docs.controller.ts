@@ -7,7 +7,12 @@ import { escape, referencePage, schemaBlock } from './html-page.js';
 
 type Document = {
   info: { title: string; description: string };
-  components: { messages: Record<string, { summary?: string; description?: string; payload: unknown }> };
+  components: {
+    messages: Record<
+      string,
+      { summary?: string; description?: string; payload: unknown; 'x-operate-cache'?: { effect: string; views: string[] } }
+    >;
+  };
 };
 
 /** The socket protocol, readable: every event and command, rendered from the AsyncAPI document itself. */
@@ -15,10 +20,14 @@ function renderPage(document: Document): string {
   const messages = document.components.messages;
   const row = (id: string, name: string, keys: string[]) => {
     const first = messages[keys[0] ?? ''];
+    const cache = first?.['x-operate-cache'];
+    const effect = cache
+      ? `<br><small>Dashboard cache: ${escape(cache.views.length > 0 ? `${cache.effect} ${cache.views.join(', ')}` : 'no change')}</small>`
+      : '';
     const schemas = keys.map((key) => schemaBlock('payload schema', messages[key]?.payload)).join('');
     return `<tr id="${escape(id)}"><td><code>${escape(name)}</code></td><td>${escape(first?.summary ?? '')}<br><small>${escape(
       first?.description ?? '',
-    )}</small>${schemas}</td></tr>`;
+    )}</small>${effect}${schemas}</td></tr>`;
   };
   const events = eventNames.map((name) => row(name, name, [name])).join('\n');
   const commands = Object.keys(commandCatalog)
