@@ -22,6 +22,7 @@ import { openDatabase } from '@operate/api/prisma/database.js';
 import { applyMigrations } from '@operate/api/prisma/migrator.js';
 import { PrismaService } from '@operate/api/prisma/prisma.service.js';
 import { InvoiceEvent, rooms, type EventEnvelope } from '@operate/shared';
+import type { DashboardSpec } from './dashboards.js';
 import { serve } from './ipc.js';
 import { pace } from './pace.js';
 import {
@@ -32,6 +33,7 @@ import {
   processUsage,
   USERS_PER_ORGANIZATION,
   type ClientSpec,
+  type LoadResult,
   type ServerUnderTest,
   WindowProfiler,
 } from './workload.js';
@@ -158,6 +160,46 @@ function fanoutBatch(count: number): void {
 
 const profiler = new WindowProfiler();
 
+/** The big-organization scenario: one organization of `size` people (its owner creates the invoices). */
+interface BigOrganization {
+  readonly organizationId: string;
+  readonly owner: Member;
+}
+let bigOrganization: BigOrganization | undefined;
+
+/** What only Operate offers the orchestrator: the big-organization scenario's drivers. */
+interface BigOrganizationServer {
+  bigOrganization(params: { size: number }): Promise<{ port: number; specs: DashboardSpec[] }>;
+  bigOrganizationInvoices(params: { count: number; rate: number }): Promise<LoadResult>;
+}
+
+async function seedBigOrganization(size: number): Promise<{ organization: BigOrganization; specs: DashboardSpec[] }> {
+  const organizationId = randomUUID();
+  const tag = organizationId.slice(0, 8);
+  await prisma.organization.create({ data: { id: organizationId, name: `Big organization ${tag}`, slug: `big-${tag}` } });
+  const people: Member[] = Array.from({ length: size }, (_, index) => ({
+    id: randomUUID(),
+    organizationId,
+    role: index === 0 ? ('OWNER' as const) : ('MEMBER' as const),
+    sessionId: randomUUID(),
+  }));
+  await prisma.user.createMany({
+    data: people.map(({ sessionId: _sessionId, ...person }, index) => ({
+      ...person,
+      email: `person${index + 1}@${tag}.big.operate.test`,
+      name: `Person ${index + 1}`,
+      passwordHash: '!',
+    })),
+  });
+  const expiresAt = new Date(Date.now() + config.jwt.refreshTtlSeconds * 1000);
+  await prisma.session.createMany({ data: people.map((person) => ({ id: person.sessionId, userId: person.id, expiresAt })) });
+  const specs = people.map((person) => ({
+    token: tokens.issue(person, { id: person.sessionId, refreshGeneration: 0 }).accessToken,
+    userId: person.id,
+  }));
+  return { organization: { organizationId, owner: people[0]! }, specs };
+}
+
 export const api = {
   async prepare() {
     await app.listen(0, '127.0.0.1');
@@ -183,6 +225,38 @@ export const api = {
     running = undefined;
     return result;
   },
+  /** A new organization of `size` people with a signed-in session each; the HTTP port to reach them on. */
+  async bigOrganization({ size }: { size: number }) {
+    const { organization, specs } = await seedBigOrganization(size);
+    bigOrganization = organization;
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    return { port, specs };
+  },
+  /** `count` invoices created by the organization's owner through InvoicesService at `rate`/s: when each committed. */
+  async bigOrganizationInvoices({ count, rate }: { count: number; rate: number }) {
+    const organization = bigOrganization;
+    if (!organization) throw new Error('no big organization: call bigOrganization first');
+    const { owner } = organization;
+    const caller = {
+      userId: owner.id,
+      organizationId: owner.organizationId,
+      role: owner.role,
+      sessionId: owner.sessionId,
+      expiresAt: Math.floor(Date.now() / 1000) + 3600,
+    };
+    const load = new CommitLoad([organization.organizationId], async () => {
+      const invoice = await invoices.create(caller, {
+        customerName: 'Globex Corporation',
+        total: '1250.00',
+        currency: 'EUR',
+        dueAt: '2026-12-31T00:00:00.000Z',
+      });
+      return invoice.invoiceId;
+    });
+    load.start(rate);
+    await new Promise((resolve) => setTimeout(resolve, (count / rate) * 1000));
+    return load.stop();
+  },
   profileStart: () => profiler.start(),
   profileStop: ({ path }) => profiler.stop(path),
   async close() {
@@ -190,6 +264,6 @@ export const api = {
     await database.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   },
-} satisfies ServerUnderTest;
+} satisfies ServerUnderTest & BigOrganizationServer;
 
 serve(api);

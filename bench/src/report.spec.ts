@@ -80,3 +80,32 @@ describe(renderMarkdown.name, () => {
     expect(markdown).toContain('| 40.00 µs | 48.00 µs | 1.20× | ≤ 1.10× | **no** |');
   });
 });
+
+describe('the big organization', () => {
+  const run = {
+    clients: 1000,
+    events: 100,
+    restRequestsPerEvent: 0,
+    presenceGetsAfterLoad: 0,
+    apiCpuSeconds: 16,
+    p99ViewUpdateMs: 90,
+    p99EventArrivalMs: 89,
+    missingViews: 0,
+    loginWaveSeconds: 30,
+    generatorCpuShare: 0.4,
+  };
+
+  it('shows before and after side by side and judges the targets on the after figures', () => {
+    const before = { ...run, clients: 200, events: 20, restRequestsPerEvent: 0.82, presenceGetsAfterLoad: 3174, p99ViewUpdateMs: 4989 };
+    const markdown = renderMarkdown({ ...result([], []), bigOrg: { ...run, before } });
+    expect(markdown).toContain('| REST requests per delivered invoice event | 0.820 | 0.000 | ≤ 0.01 | yes |');
+    expect(markdown).toContain('| `GET /presence` after the first load (login wave) | 3,174 | 0 | 0 | yes |');
+    expect(markdown).toContain('| p99 commit → updated view | 4989.0 ms | 90.0 ms | ≤ 100 ms | yes |');
+  });
+
+  it('says a target is not met, and a missing view fails the latency target too', () => {
+    const markdown = renderMarkdown({ ...result([], []), bigOrg: { ...run, restRequestsPerEvent: 0.02, missingViews: 1 } });
+    expect(markdown).toContain('| REST requests per delivered invoice event | not run | 0.020 | ≤ 0.01 | **no** |');
+    expect(markdown).toContain('| p99 commit → updated view | not run | 90.0 ms | ≤ 100 ms | **no** |');
+  });
+});

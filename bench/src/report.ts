@@ -62,6 +62,29 @@ export interface FanoutStep {
 
 type Pair<T> = Readonly<Record<'bare' | 'operate', T>>;
 
+/** One organization of many dashboards: what its invoice events and its login wave cost the API. */
+export interface BigOrgRun {
+  readonly clients: number;
+  readonly events: number;
+  /** REST requests the dashboards sent per delivered invoice event (after their first load). */
+  readonly restRequestsPerEvent: number;
+  /** `GET /presence` the dashboards sent after their own first load, during the login wave and after it. */
+  readonly presenceGetsAfterLoad: number;
+  /** The API's CPU over the login wave and the invoice events. */
+  readonly apiCpuSeconds: number;
+  /** From each invoice's commit to each dashboard's invoice view showing it. */
+  readonly p99ViewUpdateMs: number;
+  /** From each commit to each dashboard's realtime client receiving the event (the part before the cache). */
+  readonly p99EventArrivalMs: number;
+  readonly missingViews: number;
+  readonly loginWaveSeconds: number;
+  /** The busiest dashboard process's share of one core while the invoices arrived (near 100%: it limits the p99). */
+  readonly generatorCpuShare: number;
+}
+
+/** Today's dashboard (cache rules), with `before`: the dashboard as it was (every event refetched its lists). */
+export type BigOrgResult = BigOrgRun & { readonly before?: BigOrgRun };
+
 export interface BenchResult {
   readonly environment: {
     readonly date: string;
@@ -79,6 +102,7 @@ export interface BenchResult {
   readonly commits: Pair<CommitResult[]>;
   readonly storms: Partial<Pair<StormResult>>;
   readonly fanout: Pair<FanoutStep[]>;
+  readonly bigOrg?: BigOrgResult;
 }
 
 /** Operate ÷ bare of each round at one load (each round measures the two servers back to back). */
@@ -203,5 +227,47 @@ export function renderMarkdown(result: BenchResult): string {
       `| ${int(rate)} | ${bare?.cpuUsPerDelivery.toFixed(2) ?? '—'} | ${operate?.cpuUsPerDelivery.toFixed(2) ?? '—'} | ${bare && operate ? `${ratio(pairedRatio(bare, operate))} (${spread(pairedRatios(bare, operate))})` : '—'} | ${lat(bare)} | ${lat(operate)} | ${bare ? pct(bare.serverCpuShare) : '—'} / ${operate ? pct(operate.serverCpuShare) : '—'} | ${gen(bare)} / ${gen(operate)} |`,
     );
   }
+  if (result.bigOrg) lines.push('', ...bigOrgRows(result.bigOrg));
   return `${lines.join('\n')}\n`;
+}
+
+function bigOrgRows(after: BigOrgResult): string[] {
+  const { before } = after;
+  const cell = (run: BigOrgRun | undefined, value: (run: BigOrgRun) => string) => (run ? value(run) : 'not run');
+  const row = (measure: string, value: (run: BigOrgRun) => string, target: string, ok: boolean | undefined) =>
+    `| ${measure} | ${cell(before, value)} | ${value(after)} | ${target} | ${ok === undefined ? '' : met(ok)} |`;
+  return [
+    `One organization of many dashboards (the real RealtimeClient and TanStack Query cache in Node, over real HTTP): invoice events, then nothing else; the login wave of all of them before. Before: every event refetched its lists (${cell(before, (run) => `${int(run.clients)} dashboards, ${int(run.events)} events`)}); after: the cache rules (${int(after.clients)} dashboards, ${int(after.events)} events).`,
+    '',
+    '| Measure | Before (refetch per event) | After (cache rules) | Target | Met |',
+    '| --- | --- | --- | --- | --- |',
+    row(
+      'REST requests per delivered invoice event',
+      (run) => run.restRequestsPerEvent.toFixed(3),
+      '≤ 0.01',
+      after.restRequestsPerEvent <= 0.01,
+    ),
+    row(
+      '`GET /presence` after the first load (login wave)',
+      (run) => int(run.presenceGetsAfterLoad),
+      '0',
+      after.presenceGetsAfterLoad === 0,
+    ),
+    row(
+      'p99 commit → updated view',
+      (run) => ms(run.p99ViewUpdateMs),
+      '≤ 100 ms',
+      after.p99ViewUpdateMs <= 100 && after.missingViews === 0,
+    ),
+    row('p99 commit → event at the dashboard’s client', (run) => ms(run.p99EventArrivalMs), 'reported', undefined),
+    row('Views that never showed an invoice', (run) => int(run.missingViews), '0', after.missingViews === 0),
+    row('API CPU, login wave + events', (run) => `${run.apiCpuSeconds.toFixed(1)} s`, 'reported', undefined),
+    row('Login wave, all dashboards loaded', (run) => `${run.loginWaveSeconds.toFixed(1)} s`, 'reported', undefined),
+    row(
+      'Busiest dashboard process while invoices arrived',
+      (run) => `${(run.generatorCpuShare * 100).toFixed(0)}% of a core`,
+      'reported',
+      undefined,
+    ),
+  ];
 }

@@ -8,9 +8,20 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import type { api as DashboardsApi, CacheMode } from './dashboards.js';
 import type { api as GeneratorApi, Protocol, Receipt } from './generator.js';
+import type { api as OperateApi } from './operate-server.js';
 import { spawnBenchProcess, type Remote } from './ipc.js';
-import { renderMarkdown, type BenchResult, type CommitResult, type FanoutStep, type MemoryResult, type StormResult } from './report.js';
+import {
+  renderMarkdown,
+  type BenchResult,
+  type BigOrgResult,
+  type BigOrgRun,
+  type CommitResult,
+  type FanoutStep,
+  type MemoryResult,
+  type StormResult,
+} from './report.js';
 import { distribution } from './stats.js';
 import { USERS_PER_ORGANIZATION, type ClientSpec, type LoadKind, type LoadResult, type ServerUnderTest } from './workload.js';
 
@@ -33,6 +44,16 @@ const SUSTAINED_P99_MS = 100;
 /** A generator above this share of its one core may be what limits a step: the step is flagged. */
 const GENERATOR_BOUND_SHARE = 0.9;
 const SETTLE_MS = 3_000;
+/**
+ * The big organization: its dashboards in BIG_ORG_PROCESSES generator processes, opening BIG_ORG_WAVE at a time.
+ * The dashboard as it was (`legacy`) is measured on fewer people: it would send a million presence requests at 1,000.
+ */
+const BIG_ORG: Record<CacheMode, { clients: number; events: number; rate: number }> = {
+  rules: { clients: 1_000, events: 100, rate: 5 },
+  legacy: { clients: 200, events: 20, rate: 5 },
+};
+const BIG_ORG_PROCESSES = 2;
+const BIG_ORG_WAVE = 100;
 
 function log(line: string): void {
   process.stdout.write(`bench: ${line}\n`);
@@ -58,7 +79,7 @@ const entry = (file: string) => new URL(`./${file}`, import.meta.url);
  * when there is no difference, to judge the fan-out's ratios by.
  */
 const calibrating = process.env.BENCH_CALIBRATE === '1';
-/** BENCH_ONLY=memory,commit,storm,fanout,embedded runs a subset (memory is always taken: it comes with connecting). */
+/** BENCH_ONLY=memory,commit,storm,fanout,embedded,bigorg runs a subset (memory is always taken: it comes with connecting). */
 const only = new Set(calibrating ? ['fanout'] : (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
 const runs = (scenario: string) => only.size === 0 || only.has(scenario);
 /** BENCH_PROFILE=operate:commit (server:scenario) writes that server's CPU profile of that scenario to bench/results/profiles/. */
@@ -305,6 +326,124 @@ async function fanoutSteps(targets: readonly Target[]): Promise<Record<Name, Fan
   return steps;
 }
 
+/** Waits until no more view updates arrive (or `expected` did), taking them without spreading into a call's arguments. */
+async function collectViews(
+  generators: readonly Remote<typeof DashboardsApi>[],
+  expected: number,
+): Promise<{ views: [string, number][]; arrivals: [string, number][] }> {
+  const views: [string, number][] = [];
+  const arrivals: [string, number][] = [];
+  let quietSince = Date.now();
+  const deadline = Date.now() + 60_000;
+  while (views.length < expected && Date.now() - quietSince < 3_000 && Date.now() < deadline) {
+    for (const generator of generators) {
+      const taken = await generator.call('viewUpdates');
+      for (const view of taken.views) views.push(view);
+      for (const arrival of taken.arrivals) arrivals.push(arrival);
+      if (taken.views.length > 0) quietSince = Date.now();
+    }
+    await sleep(200);
+  }
+  return { views, arrivals };
+}
+
+/** Milliseconds from each invoice's commit to each moment recorded for it. */
+function sinceCommit(committedAt: ReadonlyMap<string, number>, moments: readonly [string, number][]): number[] {
+  const latencies: number[] = [];
+  for (const [invoiceId, at] of moments) {
+    const committed = committedAt.get(invoiceId);
+    if (committed !== undefined) latencies.push(at - committed);
+  }
+  return latencies;
+}
+
+/**
+ * The big organization: its people open their dashboards in a login wave, then its owner creates invoices
+ * through InvoicesService; what each dashboard asked of the API and when its invoice view showed each invoice.
+ */
+async function bigOrganization(databaseUrl: string, mode: CacheMode): Promise<BigOrgRun> {
+  const { clients, events, rate } = BIG_ORG[mode];
+  const server = await spawnBenchProcess<typeof OperateApi>(`operate (big organization, ${mode})`, entry('operate-server.js'), {
+    execArgv: ['--expose-gc'],
+    env: { ...process.env, BENCH_DATABASE_URL: databaseUrl },
+    callTimeoutMs: CALL_TIMEOUT_MS,
+  });
+  const generators = await Promise.all(
+    Array.from({ length: BIG_ORG_PROCESSES }, (_, index) =>
+      spawnBenchProcess<typeof DashboardsApi>(`dashboards ${index + 1}`, entry('dashboards.js'), { callTimeoutMs: CALL_TIMEOUT_MS }),
+    ),
+  );
+  try {
+    await server.call('prepare');
+    const { port, specs } = await server.call('bigOrganization', { size: clients });
+    const url = `http://127.0.0.1:${port}`;
+    const before = await server.call('usage', { collect: false });
+    const waves = await Promise.all(
+      generators.map((generator, index) =>
+        generator.call('open', {
+          url,
+          specs: specs.filter((_, at) => at % generators.length === index),
+          mode,
+          concurrency: BIG_ORG_WAVE / generators.length,
+        }),
+      ),
+    );
+    const opened = waves.reduce((sum, wave) => sum + wave.opened, 0);
+    if (opened < clients) {
+      const counts = await Promise.all(generators.map((generator) => generator.call('counts')));
+      throw new Error(
+        `big organization: ${opened} of ${clients} dashboards opened (${counts.map((count) => count.firstFailure).join('; ')})`,
+      );
+    }
+    // What the wave's presence changes made the dashboards fetch, once each had loaded.
+    await sleep(SETTLE_MS);
+    const waveCounts = await Promise.all(generators.map((generator) => generator.call('counts')));
+    const presenceGetsAfterLoad = waveCounts.reduce((sum, count) => sum + count.presenceGetsAfterLoad, 0);
+    await Promise.all(generators.map((generator) => generator.call('resetCounts')));
+
+    // BENCH_PROFILE=dashboards:bigorg: the first dashboard process's CPU profile while the invoices arrive.
+    const profiled = profiledServer === 'dashboards' && profiledScenario === 'bigorg' ? generators[0] : undefined;
+    if (profiled) await profiled.call('profileStart');
+    const load = await server.call('bigOrganizationInvoices', { count: events, rate });
+    const { views, arrivals } = await collectViews(generators, load.commits.length * opened);
+    if (profiled) {
+      mkdirSync(profileDir, { recursive: true });
+      log(
+        `profile written: ${await profiled.call('profileStop', { path: new URL(`dashboards-bigorg-${mode}.cpuprofile`, profileDir).pathname })}`,
+      );
+    }
+    const after = await server.call('usage', { collect: false });
+    const phase = await Promise.all(generators.map((generator) => generator.call('counts')));
+    const requests = phase.reduce((sum, count) => sum + count.invoiceGetsAfterLoad + count.presenceGetsAfterLoad, 0);
+    const committedAt = new Map(load.commits.map((commit) => [commit.invoiceId, commit.committedAt]));
+    const latencies = sinceCommit(committedAt, views);
+    const arrival = distribution(sinceCommit(committedAt, arrivals));
+    const deliveries = load.commits.length * opened;
+    const result: BigOrgRun = {
+      clients: opened,
+      events: load.commits.length,
+      restRequestsPerEvent: requests / Math.max(1, deliveries),
+      presenceGetsAfterLoad,
+      apiCpuSeconds: (after.cpuUs - before.cpuUs) / 1e6,
+      p99ViewUpdateMs: distribution(latencies).p99,
+      p99EventArrivalMs: arrival.p99,
+      missingViews: deliveries - latencies.length,
+      loginWaveSeconds: Math.max(...waves.map((wave) => wave.seconds)),
+      generatorCpuShare: Math.max(...phase.map((count) => count.cpuShare)),
+    };
+    log(
+      `big organization (${mode}): ${opened} dashboards in ${result.loginWaveSeconds.toFixed(1)} s, ${int(presenceGetsAfterLoad)} presence GETs after load; ${load.commits.length} invoices → ${result.restRequestsPerEvent.toFixed(3)} REST requests per delivered event, view p99 ${result.p99ViewUpdateMs.toFixed(1)} ms (event at the client p50 ${arrival.p50.toFixed(1)} / p99 ${arrival.p99.toFixed(1)} ms), ${result.missingViews} missing; API CPU ${result.apiCpuSeconds.toFixed(1)} s; busiest generator ${(result.generatorCpuShare * 100).toFixed(0)}% of a core`,
+    );
+    return result;
+  } finally {
+    await Promise.all(generators.map((generator) => generator.call('close').catch(() => undefined)));
+    await server.call('close').catch(() => undefined);
+    await Promise.all([...generators.map((generator) => generator.stop()), server.stop()]);
+  }
+}
+
+const int = (value: number) => Math.round(value).toLocaleString('en-US');
+
 async function createDatabase(adminUrl: string, name: string): Promise<string> {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -387,7 +526,21 @@ async function main(): Promise<void> {
       await Promise.all(targets.splice(0).map(stopTarget));
     }
 
-  const result: BenchResult = { environment, seconds: (Date.now() - started) / 1000, memory, commits, storms, fanout };
+  let bigOrg: BigOrgResult | undefined;
+  if (runs('bigorg')) {
+    const before = await bigOrganization(await createDatabase(adminUrl, 'bench_bigorg_legacy'), 'legacy');
+    bigOrg = { ...(await bigOrganization(await createDatabase(adminUrl, 'bench_bigorg'), 'rules')), before };
+  }
+
+  const result: BenchResult = {
+    environment,
+    seconds: (Date.now() - started) / 1000,
+    memory,
+    commits,
+    storms,
+    fanout,
+    ...(bigOrg ? { bigOrg } : {}),
+  };
   const dir = new URL('../results/', import.meta.url);
   mkdirSync(dir, { recursive: true });
   const markdown = renderMarkdown(result);
