@@ -109,3 +109,17 @@ describe('the big organization', () => {
     expect(markdown).toContain('| p99 commit → updated view | not run | 90.0 ms | ≤ 100 ms | **no** |');
   });
 });
+
+describe('the login wave', () => {
+  it('compares fresh connects as a ratio to bare, with the limit of each database', () => {
+    const markdown = renderMarkdown({
+      ...result([], []),
+      connect: { bare: { clients: 5000, seconds: 2.5 }, operate: { clients: 5000, seconds: 3.5 } },
+      connectEmbedded: { bare: { clients: 5000, seconds: 3 }, operate: { clients: 5000, seconds: 7.5 } },
+    });
+    expect(markdown).toContain('| Fresh connect of 5,000 clients (the login wave), PostgreSQL | 2.5 s | 3.5 s | 1.40× | ≤ 1.50× | yes |');
+    expect(markdown).toContain(
+      '| Fresh connect of 5,000 clients (the login wave), embedded PGlite | 3.0 s | 7.5 s | 2.50× | ≤ 2.00× | **no** |',
+    );
+  });
+});

@@ -8,6 +8,12 @@ export interface MemoryResult {
   readonly connectSeconds: number;
 }
 
+/** A fresh connect of every client (the morning login wave). */
+export interface ConnectResult {
+  readonly clients: number;
+  readonly seconds: number;
+}
+
 export interface CommitResult {
   readonly database: string;
   readonly kind: LoadKind;
@@ -99,6 +105,9 @@ export interface BenchResult {
   };
   readonly seconds: number;
   readonly memory: Pair<MemoryResult>;
+  /** Fresh connect of every client, on PostgreSQL (and before the embedded-database scenario). */
+  readonly connect?: Pair<ConnectResult>;
+  readonly connectEmbedded?: Pair<ConnectResult>;
   readonly commits: Pair<CommitResult[]>;
   readonly storms: Partial<Pair<StormResult>>;
   readonly fanout: Pair<FanoutStep[]>;
@@ -203,6 +212,7 @@ export function renderMarkdown(result: BenchResult): string {
     '| Measure | bare socket.io 4.8 | Operate | Operate ÷ bare | Target | Met |',
     '| --- | --- | --- | --- | --- | --- |',
     `| Delivery CPU per event, every round of the loads both sustained (${loads}/s) | ${pooledBare.toFixed(2)} µs | ${pooledOperate.toFixed(2)} µs | ${ratio(cpuRatio)} | ≤ 1.10× | ${met(cpuRatio <= 1.1)} |`,
+    ...connectRows(result),
     `| Heap per idle connection, after gc() | ${kb(memory.bare.heapPerConnection)} | ${kb(memory.operate.heapPerConnection)} | ${ratio(heapRatio)} | ≤ 1.50× | ${met(heapRatio <= 1.5)} |`,
     `| RSS per idle connection | ${kb(memory.bare.rssPerConnection)} | ${kb(memory.operate.rssPerConnection)} | ${ratio(memory.operate.rssPerConnection / memory.bare.rssPerConnection)} | — | |`,
     `| Commit → client p50 / p99 at 1,000/s, PostgreSQL | ${commitCell(pgBare)} | ${commitCell(pgOperate)} | | p99 ≤ 50 ms, 0 missing | ${met(!!pgOperate && pgOperate.latencyMs.p99 <= 50 && pgOperate.missing === 0 && pgOperate.failures === 0)} |`,
@@ -229,6 +239,17 @@ export function renderMarkdown(result: BenchResult): string {
   }
   if (result.bigOrg) lines.push('', ...bigOrgRows(result.bigOrg));
   return `${lines.join('\n')}\n`;
+}
+
+function connectRows(result: BenchResult): string[] {
+  const row = (label: string, pair: Pair<ConnectResult> | undefined, limit: number) => {
+    if (!pair) return [];
+    const connectRatio = pair.operate.seconds / pair.bare.seconds;
+    return [
+      `| Fresh connect of ${int(pair.operate.clients)} clients (the login wave), ${label} | ${pair.bare.seconds.toFixed(1)} s | ${pair.operate.seconds.toFixed(1)} s | ${ratio(connectRatio)} | ≤ ${limit.toFixed(2)}× | ${met(connectRatio <= limit)} |`,
+    ];
+  };
+  return [...row('PostgreSQL', result.connect, 1.5), ...row('embedded PGlite', result.connectEmbedded, 2)];
 }
 
 function bigOrgRows(after: BigOrgResult): string[] {

@@ -18,6 +18,7 @@ import {
   type BigOrgResult,
   type BigOrgRun,
   type CommitResult,
+  type ConnectResult,
   type FanoutStep,
   type MemoryResult,
   type StormResult,
@@ -160,11 +161,12 @@ async function collectReceipts(target: Target, expected: number): Promise<Receip
   while (receipts.length < expected && Date.now() - quietSince < 3_000 && Date.now() < deadline) {
     const more = await target.generator.call('receipts');
     if (more.length > 0) quietSince = Date.now();
-    receipts.push(...more);
+    // One by one: spreading hundreds of thousands of receipts into push() overflows the stack.
+    for (const receipt of more) receipts.push(receipt);
     await sleep(200);
   }
   await target.generator.call('record', { on: false });
-  receipts.push(...(await target.generator.call('receipts')));
+  for (const receipt of await target.generator.call('receipts')) receipts.push(receipt);
   return receipts;
 }
 
@@ -442,6 +444,9 @@ async function bigOrganization(databaseUrl: string, mode: CacheMode): Promise<Bi
   }
 }
 
+/** A fresh connect (the login wave): how many clients and how long until the last one was attached. */
+const connected = (memory: MemoryResult): ConnectResult => ({ clients: memory.connections, seconds: memory.connectSeconds });
+
 const int = (value: number) => Math.round(value).toLocaleString('en-US');
 
 async function createDatabase(adminUrl: string, name: string): Promise<string> {
@@ -498,6 +503,7 @@ async function main(): Promise<void> {
   const commits: Record<Name, CommitResult[]> = { bare: [], operate: [] };
   const storms = {} as Partial<Record<Name, StormResult>>;
   let fanout: Record<Name, FanoutStep[]>;
+  const embeddedConnect: Partial<Record<Name, ConnectResult>> = {};
   try {
     for (const name of ['bare', 'operate'] as const) targets.push(await startTarget(name, await createDatabase(adminUrl, `bench_${name}`)));
     for (const target of targets) memory[target.name] = await scenario(target, 'connect', () => connect(target));
@@ -519,7 +525,7 @@ async function main(): Promise<void> {
   if (runs('embedded'))
     try {
       for (const name of ['bare', 'operate'] as const) targets.push(await startTarget(name, undefined));
-      for (const target of targets) await connect(target);
+      for (const target of targets) embeddedConnect[target.name] = connected(await connect(target));
       for (const target of targets)
         commits[target.name].push(await scenario(target, 'embedded', () => commitToClient(target, 'embedded PGlite')));
     } finally {
@@ -536,6 +542,10 @@ async function main(): Promise<void> {
     environment,
     seconds: (Date.now() - started) / 1000,
     memory,
+    connect: { bare: connected(memory.bare), operate: connected(memory.operate) },
+    ...(embeddedConnect.bare && embeddedConnect.operate
+      ? { connectEmbedded: { bare: embeddedConnect.bare, operate: embeddedConnect.operate } }
+      : {}),
     commits,
     storms,
     fanout,

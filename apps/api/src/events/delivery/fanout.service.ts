@@ -69,7 +69,8 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
   }
 
   receive(messages: readonly BusMessage[]): void {
-    this.queue.push(...messages);
+    // Not push(...messages): a batch of tens of thousands would overflow the stack as arguments.
+    for (const message of messages) this.queue.push(message);
     void this.process();
   }
 
