@@ -185,7 +185,12 @@ export class OrdersService {
     const updated = await tx.order.update({
       where: { id: order.id },
       // The order's version is the event's changedAt: a client orders the two by it.
-      data: { status: to, updatedAt: now, [stamp[to as keyof typeof stamp]]: now, ...(transactionReference ? { transactionReference } : {}) },
+      data: {
+        status: to,
+        updatedAt: now,
+        [stamp[to as keyof typeof stamp]]: now,
+        ...(transactionReference ? { transactionReference } : {}),
+      },
       include: { listing: { select: { title: true } } },
     });
     await this.events.to(scope.user(order.sellerId), scope.user(order.buyerId)).emit(
