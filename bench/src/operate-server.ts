@@ -54,6 +54,7 @@ const config = loadConfig({
   PENDING_CONNECTIONS_PER_ADDRESS: '100000',
   // For experiments only (e.g. how the replay memory weighs on GC); unset, the API's default applies.
   REPLAY_BUFFER_EVENTS: process.env.BENCH_REPLAY_BUFFER_EVENTS,
+  PRESENCE_SETTLE_MS: process.env.BENCH_PRESENCE_SETTLE_MS,
   ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { PGLITE_DATA_DIR: dataDir }),
 });
 const database = await openDatabase(config.database);

@@ -20,8 +20,9 @@ describe('presence (e2e)', () => {
   const changes = (client: RecordingClient, userId: string) =>
     client
       .ofType(PresenceEvent.Changed)
-      .filter((e) => e.payload.userId === userId)
-      .map((e) => e.payload.online);
+      .flatMap((e) => e.payload.changes)
+      .filter((change) => change.userId === userId)
+      .map((change) => change.online);
 
   /** Waits for an organization event published after everything before it: the stream is ordered. */
   async function sentinel(client: RecordingClient, organizationId: string, name: string): Promise<void> {
@@ -37,7 +38,7 @@ describe('presence (e2e)', () => {
 
     const tab1 = await ctx.connect(a2);
     const tab2 = await ctx.connect(a2);
-    await watcher.waitFor(PresenceEvent.Changed, (e) => e.payload.userId === a2.id && e.payload.online);
+    await watcher.waitFor(PresenceEvent.Changed, (e) => e.payload.changes.some((change) => change.userId === a2.id && change.online));
     const listed = await presenceOf(token);
     expect(listed.online.find((entry) => entry.userId === a2.id)).toEqual({ userId: a2.id, connections: 2 });
     expect(listed.online.map((entry) => entry.userId)).not.toContain(b1.id);
@@ -54,13 +55,22 @@ describe('presence (e2e)', () => {
     expect(changes(watcher, a2.id)).toEqual([true]);
 
     reloaded.close();
-    await watcher.waitFor(PresenceEvent.Changed, (e) => e.payload.userId === a2.id && !e.payload.online, 5_000);
+    await watcher.waitFor(
+      PresenceEvent.Changed,
+      (e) => e.payload.changes.some((change) => change.userId === a2.id && !change.online),
+      5_000,
+    );
     expect(changes(watcher, a2.id)).toEqual([true, false]);
     expect((await presenceOf(token)).online.map((entry) => entry.userId)).not.toContain(a2.id);
 
     // The other organization heard none of it.
     await sentinel(outsider, orgB, 'PRESENCE-B');
-    expect(outsider.ofType(PresenceEvent.Changed).map((e) => e.payload.userId)).not.toContain(a2.id);
+    expect(
+      outsider
+        .ofType(PresenceEvent.Changed)
+        .flatMap((e) => e.payload.changes)
+        .map((change) => change.userId),
+    ).not.toContain(a2.id);
   });
 
   it('replays presence changes to a client that was away (they are ordered events like any other)', async () => {
@@ -71,7 +81,11 @@ describe('presence (e2e)', () => {
     const cursor = away.lastCursor();
     away.close();
     const visitor = await ctx.connect(a2);
-    await staying.waitFor(PresenceEvent.Changed, (e) => e.payload.userId === a2.id && e.payload.online, 5_000);
+    await staying.waitFor(
+      PresenceEvent.Changed,
+      (e) => e.payload.changes.some((change) => change.userId === a2.id && change.online),
+      5_000,
+    );
     const back = await ctx.connect(a1, { cursor });
     const types = back.received.map((envelope) => envelope.type);
     expect(types.indexOf(PresenceEvent.Changed)).toBeGreaterThanOrEqual(0);

@@ -165,7 +165,7 @@ export const eventCatalog = {
   [PresenceEvent.Changed]: define(
     [ScopeKind.Organization],
     p.presenceChanged,
-    'A member came online (first tab or device) or went offline (last one gone for PRESENCE_OFFLINE_GRACE_MS).',
+    'Members came online (first tab or device) or went offline (last one gone for PRESENCE_OFFLINE_GRACE_MS): an organization’s changes of one PRESENCE_SETTLE_MS window in one event.',
   ),
   [ProtocolEvent.Connected]: define([ScopeKind.Connection], p.connected, 'The handshake succeeded; rooms are joined.'),
   [ProtocolEvent.Error]: define([ScopeKind.Connection], p.protocolError, 'A problem with this connection, with a stable code.'),

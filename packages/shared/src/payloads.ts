@@ -85,10 +85,15 @@ export type NotificationCreated = z.infer<typeof notificationCreated>;
 /** A position in the event stream; every delivered event carries one, in increasing order. */
 export const cursor = z.number().int().nonnegative();
 
-/** A person (any number of tabs and devices, on any node) came online or went offline. */
+/**
+ * People (any number of tabs and devices each, on any node) came online or went offline: every change of one
+ * organization within one settle window, so a login wave costs each socket one event per window.
+ */
 export const presenceChanged = z.object({
-  userId: uuid,
-  online: z.boolean(),
+  changes: z
+    .array(z.object({ userId: uuid, online: z.boolean() }))
+    .min(1)
+    .max(500),
 });
 
 export const notificationRead = z.object({

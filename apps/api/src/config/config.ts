@@ -252,7 +252,12 @@ const appSchema = databaseSchema
     PRESENCE_SETTLE_MS: positiveInt
       .max(60_000)
       .default(250)
-      .meta(setting('events', 'A person’s first socket is announced online after this (tabs opening together: one check).')),
+      .meta(
+        setting(
+          'events',
+          'A person’s first socket is announced online after this (tabs opening together: one check); an organization’s changes within one such window go out as one event.',
+        ),
+      ),
     PRESENCE_OFFLINE_GRACE_MS: positiveInt
       .max(600_000)
       .default(10_000)

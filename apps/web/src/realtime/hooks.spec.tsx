@@ -374,10 +374,10 @@ describe('presence as deltas', () => {
     });
     expect(fetches.count).toBe(1);
     await act(async () => {
-      t.socket().deliver(PresenceEvent.Changed, { userId: BOB, online: true }, { cursor: 1 });
+      t.socket().deliver(PresenceEvent.Changed, { changes: [{ userId: BOB, online: true }] }, { cursor: 1 });
       // A repeat changes nothing.
-      t.socket().deliver(PresenceEvent.Changed, { userId: BOB, online: true }, { cursor: 2 });
-      t.socket().deliver(PresenceEvent.Changed, { userId: ALICE, online: false }, { cursor: 3 });
+      t.socket().deliver(PresenceEvent.Changed, { changes: [{ userId: BOB, online: true }] }, { cursor: 2 });
+      t.socket().deliver(PresenceEvent.Changed, { changes: [{ userId: ALICE, online: false }] }, { cursor: 3 });
       await new Promise((resolve) => setTimeout(resolve, 150));
     });
     expect(result.current.data?.online.map((person) => person.userId)).toEqual([BOB]);

@@ -195,9 +195,20 @@ describe('cacheRules: each event kind patches the views it names', () => {
   it('presence, wallet, shop and notification events patch their views; a repeated one changes nothing', () => {
     const client = cache();
     client.setQueryData<PresenceView>(queryKeys.presence, { online: [{ userId: ME, connections: 1 }] });
-    applyEvent(client, envelope(PresenceEvent.Changed, { userId: OTHER, online: true }));
-    applyEvent(client, envelope(PresenceEvent.Changed, { userId: OTHER, online: true }));
+    applyEvent(client, envelope(PresenceEvent.Changed, { changes: [{ userId: OTHER, online: true }] }));
+    applyEvent(client, envelope(PresenceEvent.Changed, { changes: [{ userId: OTHER, online: true }] }));
     expect(client.getQueryData<PresenceView>(queryKeys.presence)?.online.map((person) => person.userId)).toEqual([ME, OTHER]);
+    // One wave's event names several people: each is applied.
+    applyEvent(
+      client,
+      envelope(PresenceEvent.Changed, {
+        changes: [
+          { userId: ME, online: false },
+          { userId: id(902), online: true },
+        ],
+      }),
+    );
+    expect(client.getQueryData<PresenceView>(queryKeys.presence)?.online.map((person) => person.userId)).toEqual([OTHER, id(902)]);
 
     client.setQueryData<WalletView>(queryKeys.wallet, { balance: 100, movements: [] });
     const movement = { movementId: id(1), amount: -30, reason: 'purchase' as const, itemName: 'Aurora', at: T1 };

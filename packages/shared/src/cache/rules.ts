@@ -145,11 +145,15 @@ export const cacheWrites = {
     patchLists(cache, queryKeys.listingLists, listingKind, listing, change),
 };
 
-/** Someone came online (first tab) or went offline (last tab gone): the list as it is after that. */
-export function applyPresenceChange(view: PresenceView, change: EventPayload<typeof PresenceEvent.Changed>): PresenceView {
-  const present = view.online.some((person) => person.userId === change.userId);
-  if (change.online) return present ? view : { online: [...view.online, { userId: change.userId, connections: 1 }] };
-  return present ? { online: view.online.filter((person) => person.userId !== change.userId) } : view;
+/** People came online (first tab) or went offline (last tab gone): the list as it is after that. */
+export function applyPresenceChange(view: PresenceView, { changes }: EventPayload<typeof PresenceEvent.Changed>): PresenceView {
+  let online = view.online;
+  for (const change of changes) {
+    const present = online.some((person) => person.userId === change.userId);
+    if (change.online && !present) online = [...online, { userId: change.userId, connections: 1 }];
+    else if (!change.online && present) online = online.filter((person) => person.userId !== change.userId);
+  }
+  return online === view.online ? view : { online };
 }
 
 /** A status change of an order the viewer holds; one it does not hold is placed by its list (or refetched). */

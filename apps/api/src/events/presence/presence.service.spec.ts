@@ -38,8 +38,12 @@ function node() {
     PRESENCE_OFFLINE_GRACE_MS: '10',
   });
   const presence = new PresenceService(ref, events as unknown as EventsService, config);
-  const announced = () => events.payloadsOf(PresenceEvent.Changed).map((payload) => payload.online);
-  return { cluster, here, presence, announced };
+  const announced = () =>
+    events
+      .payloadsOf(PresenceEvent.Changed)
+      .flatMap((payload) => payload.changes)
+      .map((change) => change.online);
+  return { cluster, here, presence, events, announced };
 }
 
 describe(PresenceService.name, () => {
@@ -86,5 +90,25 @@ describe(PresenceService.name, () => {
     presence.connected(person);
     await settle();
     expect(announced()).toEqual([true, true]);
+  });
+
+  it('announces an organization’s people who arrive within one window in one event, and other organizations apart', async () => {
+    const { cluster, here, presence, events } = node();
+    const colleagues = ['6f1c2b3d-4e5f-4a43-9f0e-2b7f3f1a2c12', '6f1c2b3d-4e5f-4a43-9f0e-2b7f3f1a2c13'];
+    const elsewhere: AuthUser = {
+      ...person,
+      userId: '6f1c2b3d-4e5f-4a43-9f0e-2b7f3f1a2c14',
+      organizationId: '5b0c1f62-1e4b-4a43-9f0e-2b7f3f1a2c12',
+    };
+    cluster.push({ id: 'any', handshake: { issued: 1 } });
+    here.add('any');
+    for (const user of [person, ...colleagues.map((userId) => ({ ...person, userId })), elsewhere]) presence.connected(user);
+    await settle();
+    expect(
+      events
+        .payloadsOf(PresenceEvent.Changed)
+        .map((payload) => payload.changes.length)
+        .sort(),
+    ).toEqual([1, 3]);
   });
 });

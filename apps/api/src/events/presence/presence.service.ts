@@ -1,16 +1,15 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { PresenceEvent, rooms, type PresenceView } from '@operate/shared';
+import { PresenceEvent, rooms, type EventPayload, type PresenceView } from '@operate/shared';
 import type { AuthUser } from '../../auth/token.service.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { EventsService } from '../events.service.js';
 import { SocketServerRef } from '../gateway/socket-server.ref.js';
 
 const RETRY_MS = 1_000;
+/** Most people one `presence.changed` names (the catalog's bound); a larger wave goes out in several. */
+const MAX_CHANGES_PER_EVENT = 500;
 
-interface Check {
-  readonly timer: NodeJS.Timeout;
-  readonly dueAt: number;
-}
+type Change = EventPayload<typeof PresenceEvent.Changed>['changes'][number];
 
 /**
  * Who is online, per organization, across every node. The truth is the sockets themselves (asked through
@@ -18,6 +17,10 @@ interface Check {
  * is, however many tabs. `presence.changed` goes out through the outbox (ordered, replayed on resume) only
  * when a person's state changes: online shortly after their first socket, offline once their last one has
  * been gone for PRESENCE_OFFLINE_GRACE_MS (a reload or a node restart does not flicker).
+ *
+ * Checks are due on window boundaries (PRESENCE_SETTLE_MS apart) and a window's changes go out as one event
+ * per organization: a morning login wave of N colleagues costs each of their sockets about one event per
+ * window, not N.
  */
 @Injectable()
 export class PresenceService implements OnModuleDestroy {
@@ -25,7 +28,9 @@ export class PresenceService implements OnModuleDestroy {
   /** The state this node last published, or saw another node announce, per person. */
   private readonly published = new Map<string, boolean>();
   private readonly lastGone = new Map<string, number>();
-  private readonly checks = new Map<string, Check>();
+  /** When each person's check is due (a window boundary), and who is due at each boundary. */
+  private readonly dueAt = new Map<string, number>();
+  private readonly windows = new Map<number, { readonly timer: NodeJS.Timeout; readonly people: Map<string, AuthUser> }>();
 
   constructor(
     private readonly serverRef: SocketServerRef,
@@ -63,22 +68,27 @@ export class PresenceService implements OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
-    for (const { timer } of this.checks.values()) clearTimeout(timer);
-    this.checks.clear();
+    for (const { timer } of this.windows.values()) clearTimeout(timer);
+    this.windows.clear();
+    this.dueAt.clear();
   }
 
-  /** Checks `user` after `delayMs`, or sooner if a check is already due sooner. */
+  /** Checks `user` at the first window boundary at least `delayMs` from now, or sooner if already due sooner. */
   private schedule(user: AuthUser, delayMs: number): void {
-    const dueAt = Date.now() + delayMs;
-    const existing = this.checks.get(user.userId);
-    if (existing && existing.dueAt <= dueAt) return;
-    if (existing) clearTimeout(existing.timer);
-    const timer = setTimeout(() => {
-      this.checks.delete(user.userId);
-      void this.check(user);
-    }, delayMs);
-    timer.unref();
-    this.checks.set(user.userId, { timer, dueAt });
+    const window = this.config.presence.settleMs;
+    const boundary = Math.ceil((Date.now() + delayMs) / window) * window;
+    const existing = this.dueAt.get(user.userId);
+    if (existing !== undefined && existing <= boundary) return;
+    if (existing !== undefined) this.windows.get(existing)?.people.delete(user.userId);
+    this.dueAt.set(user.userId, boundary);
+    let due = this.windows.get(boundary);
+    if (!due) {
+      const timer = setTimeout(() => void this.checkWindow(boundary), Math.max(0, boundary - Date.now()));
+      timer.unref();
+      due = { timer, people: new Map() };
+      this.windows.set(boundary, due);
+    }
+    due.people.set(user.userId, user);
   }
 
   private forget(userId: string): void {
@@ -86,9 +96,51 @@ export class PresenceService implements OnModuleDestroy {
     this.lastGone.delete(userId);
   }
 
-  private async check(user: AuthUser): Promise<void> {
+  /** Everyone due at this boundary: their changes, one event per organization. */
+  private async checkWindow(boundary: number): Promise<void> {
+    const due = this.windows.get(boundary);
+    this.windows.delete(boundary);
+    if (!due) return;
+    const people = [...due.people.values()];
+    for (const user of people) this.dueAt.delete(user.userId);
+    const decided = await Promise.all(people.map((user) => this.check(user)));
+    const byOrganization = new Map<string, { user: AuthUser; change: Change }[]>();
+    people.forEach((user, index) => {
+      const online = decided[index];
+      if (online === undefined) return;
+      const list = byOrganization.get(user.organizationId) ?? [];
+      list.push({ user, change: { userId: user.userId, online } });
+      byOrganization.set(user.organizationId, list);
+    });
+    await Promise.all([...byOrganization].map(([organizationId, changes]) => this.announce(organizationId, changes)));
+  }
+
+  /** Publishes an organization's changes; on failure each person is checked again shortly. */
+  private async announce(organizationId: string, changes: { user: AuthUser; change: Change }[]): Promise<void> {
+    for (let start = 0; start < changes.length; start += MAX_CHANGES_PER_EVENT) {
+      const chunk = changes.slice(start, start + MAX_CHANGES_PER_EVENT);
+      try {
+        await this.events.toOrganization(organizationId).emit(PresenceEvent.Changed, { changes: chunk.map(({ change }) => change) });
+        for (const { change } of chunk) {
+          // Offline is where a person starts: nothing to remember for them.
+          if (change.online) this.published.set(change.userId, true);
+          else this.forget(change.userId);
+        }
+      } catch (error) {
+        this.logger.warn({
+          msg: 'presence announcement failed; retrying',
+          organizationId,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        for (const { user } of chunk) this.schedule(user, RETRY_MS);
+      }
+    }
+  }
+
+  /** The person's state to announce now, or undefined when there is nothing to announce (from this node). */
+  private async check(user: AuthUser): Promise<boolean | undefined> {
     const server = this.serverRef.get();
-    if (!server) return;
+    if (!server) return undefined;
     try {
       const sockets = await server.in(rooms.user(user.userId)).fetchSockets();
       const online = sockets.length > 0;
@@ -96,7 +148,7 @@ export class PresenceService implements OnModuleDestroy {
         // Online on other nodes only: they hold the person now and will tell when that changes. Forget them
         // here, or a return to this node after an offline announced elsewhere would look like no change.
         this.forget(user.userId);
-        return;
+        return undefined;
       }
       if (online && this.published.get(user.userId) !== true) {
         // One node announces a person: the one holding their earliest socket (every node agrees on which).
@@ -105,7 +157,7 @@ export class PresenceService implements OnModuleDestroy {
         );
         if (!server.sockets.sockets.has(earliest.id)) {
           this.published.set(user.userId, true);
-          return;
+          return undefined;
         }
       }
       if (!online) {
@@ -113,14 +165,10 @@ export class PresenceService implements OnModuleDestroy {
         const goneFor = Date.now() - (this.lastGone.get(user.userId) ?? 0);
         if (goneFor < this.config.presence.offlineGraceMs) {
           this.schedule(user, this.config.presence.offlineGraceMs - goneFor);
-          return;
+          return undefined;
         }
       }
-      if (this.published.get(user.userId) === online) return;
-      await this.events.toOrganization(user.organizationId).emit(PresenceEvent.Changed, { userId: user.userId, online });
-      // Offline is where a person starts: nothing to remember for them.
-      if (online) this.published.set(user.userId, true);
-      else this.forget(user.userId);
+      return this.published.get(user.userId) === online ? undefined : online;
     } catch (error) {
       this.logger.warn({
         msg: 'presence check failed; retrying',
@@ -128,6 +176,7 @@ export class PresenceService implements OnModuleDestroy {
         error: error instanceof Error ? error.message : String(error),
       });
       this.schedule(user, RETRY_MS);
+      return undefined;
     }
   }
 }
