@@ -66,7 +66,7 @@ const databaseSchema = z.object({
     .meta(
       setting(
         'database',
-        'Connections this node keeps to PostgreSQL for requests and events (the relay holds one more of its own; a follower two). Nodes × (this + 2) must stay under the server’s max_connections.',
+        'Connections this node keeps to PostgreSQL for requests and events (background work such as the overdue sweep holds one more of its own, the relay one more, a follower two). Nodes × (this + 3) must stay under the server’s max_connections.',
       ),
     ),
   RELAY_DATABASE_URL: z

@@ -23,23 +23,29 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
   private readonly afterCommitHooks = new WeakMap<Tx, AfterCommit[]>();
   /** The connections Prisma's adapter uses, shared with `rows` (owned here: ended at shutdown). */
   private readonly pool: pg.Pool;
+  /** Background work's own connection and client: a saturated request pool cannot starve the overdue sweep. */
+  private readonly backgroundPool: pg.Pool;
+  private readonly background: PrismaClient;
 
   constructor(@Inject(DATABASE_URL) url: string, @Optional() @Inject(APP_CONFIG) config?: AppConfig) {
     const timeouts = config?.database.timeouts;
-    const pool = new pg.Pool({
-      connectionString: url,
-      max: config?.database.poolSize ?? 10,
-      // The server ends a runaway statement, or a transaction left idle, instead of letting it hold locks and a connection.
-      ...(timeouts && { statement_timeout: timeouts.statementMs, idle_in_transaction_session_timeout: timeouts.idleInTransactionMs }),
-    });
-    super({
-      adapter: new PrismaPg(pool),
-      // The embedded database runs one transaction at a time, so others queue: wait rather than fail.
-      transactionOptions: { maxWait: 10_000, timeout: 20_000 },
-    });
+    const poolOf = (max: number) =>
+      new pg.Pool({
+        connectionString: url,
+        max,
+        // The server ends a runaway statement, or a transaction left idle, instead of letting it hold locks and a connection.
+        ...(timeouts && { statement_timeout: timeouts.statementMs, idle_in_transaction_session_timeout: timeouts.idleInTransactionMs }),
+      });
+    // The embedded database runs one transaction at a time, so others queue: wait rather than fail.
+    const transactionOptions = { maxWait: 10_000, timeout: 20_000 };
+    const pool = poolOf(config?.database.poolSize ?? 10);
+    super({ adapter: new PrismaPg(pool), transactionOptions });
     this.pool = pool;
+    this.backgroundPool = poolOf(1);
+    this.background = new PrismaClient({ adapter: new PrismaPg(this.backgroundPool), transactionOptions });
     // An idle connection the server drops must not take the process with it; the next query reconnects.
-    pool.on('error', (error) => this.logger.warn({ msg: 'idle database connection failed', error: error.message }));
+    for (const each of [pool, this.backgroundPool])
+      each.on('error', (error) => this.logger.warn({ msg: 'idle database connection failed', error: error.message }));
   }
 
   /**
@@ -54,11 +60,13 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
 
   /**
    * An interactive transaction whose `tx` other services can join (e.g. `events.publish(…, { tx })`);
-   * work they register runs only once the transaction has committed.
+   * work they register runs only once the transaction has committed. `background`: on background work's own
+   * connection (one per node), so a burst of requests holding every pooled connection does not starve it.
    */
-  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: Tx) => Promise<T>, options: { background?: boolean } = {}): Promise<T> {
     let hooks: AfterCommit[] = [];
-    const result = await this.$transaction(async (tx) => {
+    const client: PrismaClient = options.background ? this.background : this;
+    const result = await client.$transaction(async (tx) => {
       hooks = [];
       this.afterCommitHooks.set(tx, hooks);
       return fn(tx);
@@ -83,7 +91,7 @@ export class PrismaService extends PrismaClient implements OnApplicationShutdown
 
   // After the HTTP and socket servers have closed, so in-flight work can still finish its queries.
   async onApplicationShutdown(): Promise<void> {
-    await this.$disconnect();
-    await this.pool.end();
+    await Promise.all([this.$disconnect(), this.background.$disconnect()]);
+    await Promise.all([this.pool.end(), this.backgroundPool.end()]);
   }
 }

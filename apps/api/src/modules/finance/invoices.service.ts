@@ -177,23 +177,27 @@ export class InvoicesService {
    * deadlocking against each other; the status condition in the UPDATE keeps each announcement single.
    */
   async markOverdue(now: Date, batchSize = 200): Promise<number> {
-    return this.prisma.transaction(async (tx) => {
-      const due = await tx.$queryRaw<{ id: string }[]>`
-        SELECT id FROM "Invoice"
-        WHERE status = 'SENT' AND "dueAt" < ${now}
-        ORDER BY "dueAt"
-        LIMIT ${batchSize}
-        FOR UPDATE SKIP LOCKED`;
-      if (due.length === 0) return 0;
-      const marked = await tx.invoice.updateManyAndReturn({
-        where: { id: { in: due.map((row) => row.id) }, status: 'SENT' },
-        data: { status: 'OVERDUE' },
-      });
-      for (const invoice of marked) {
-        await this.events.toOrganization(invoice.organizationId).emit(InvoiceEvent.Overdue, toInvoiceSummary(invoice), { tx });
-      }
-      return marked.length;
-    });
+    return this.prisma.transaction(
+      async (tx) => {
+        const due = await tx.$queryRaw<{ id: string }[]>`
+          SELECT id FROM "Invoice"
+          WHERE status = 'SENT' AND "dueAt" < ${now}
+          ORDER BY "dueAt"
+          LIMIT ${batchSize}
+          FOR UPDATE SKIP LOCKED`;
+        if (due.length === 0) return 0;
+        const marked = await tx.invoice.updateManyAndReturn({
+          where: { id: { in: due.map((row) => row.id) }, status: 'SENT' },
+          data: { status: 'OVERDUE' },
+        });
+        for (const invoice of marked) {
+          await this.events.toOrganization(invoice.organizationId).emit(InvoiceEvent.Overdue, toInvoiceSummary(invoice), { tx });
+        }
+        return marked.length;
+      },
+      // Background work: its own connection, so a saturated request pool does not starve the sweep.
+      { background: true },
+    );
   }
 
   private async findForChange(tx: Tx, caller: AuthUser, id: string, action: InvoiceAction): Promise<Invoice> {
