@@ -28,6 +28,21 @@ export interface CommitResult {
   readonly latencyMs: Distribution;
 }
 
+/** The highest commit rate (each event its own transaction) with every event delivered and p99 ≤ 100 ms. */
+export interface RelayCeiling {
+  readonly eventsPerSecond: number;
+  readonly p99Ms: number;
+  readonly missing: number;
+  readonly steps: readonly {
+    readonly offeredPerSecond: number;
+    readonly committedPerSecond: number;
+    readonly p99Ms: number;
+    readonly missing: number;
+    readonly failures: number;
+    readonly sustained: boolean;
+  }[];
+}
+
 export interface StormResult {
   readonly clients: number;
   readonly reattached: number;
@@ -109,6 +124,7 @@ export interface BenchResult {
   readonly connect?: Pair<ConnectResult>;
   readonly connectEmbedded?: Pair<ConnectResult>;
   readonly commits: Pair<CommitResult[]>;
+  readonly relayCeiling?: Pair<RelayCeiling>;
   readonly storms: Partial<Pair<StormResult>>;
   readonly fanout: Pair<FanoutStep[]>;
   readonly bigOrg?: BigOrgResult;
@@ -219,6 +235,7 @@ export function renderMarkdown(result: BenchResult): string {
     `| Commit → client p50 / p99 at 1,000/s, embedded PGlite | ${commitCell(emBare)} | ${commitCell(emOperate)} | | reported | |`,
     `| Commit → client p50 / p99 through InvoicesService.create at ${service ? int(service.offeredPerSecond) : '—'}/s, PostgreSQL | — | ${commitCell(service)} | | reported | |`,
     ...stormRows(storms),
+    ...ceilingRows(result.relayCeiling),
     `| Highest fan-out rate with p99 ≤ 100 ms (events/s; × 5 deliveries) | ${int(highestSustained(fanout.bare))} | ${int(highestSustained(fanout.operate))} | | reported | |`,
     '',
     "Fan-out steps (scenario 1): server CPU per delivered event (median of the rounds; the ratio is the median of the rounds' paired ratios, with the lowest and highest), latency from emit to client, generator CPU (flagged ⚠ above 90% of its core).",
@@ -239,6 +256,21 @@ export function renderMarkdown(result: BenchResult): string {
   }
   if (result.bigOrg) lines.push('', ...bigOrgRows(result.bigOrg));
   return `${lines.join('\n')}\n`;
+}
+
+function ceilingRows(ceiling: Pair<RelayCeiling> | undefined): string[] {
+  if (!ceiling) return [];
+  const cell = (run: RelayCeiling) => {
+    const past = run.steps.find((step) => !step.sustained);
+    const beyond = past
+      ? `; at ${int(past.offeredPerSecond)}/s: ${int(past.committedPerSecond)}/s committed, p99 ${ms(past.p99Ms)}, ${int(past.missing)} missing, ${int(past.failures)} failed`
+      : '';
+    return `${int(run.eventsPerSecond)}/s (p99 ${ms(run.p99Ms)})${beyond}`;
+  };
+  const share = ceiling.operate.eventsPerSecond / Math.max(1, ceiling.bare.eventsPerSecond);
+  return [
+    `| Outbox ceiling: highest commit rate, each event its own transaction, p99 ≤ 100 ms and 0 missing | ${cell(ceiling.bare)} | ${cell(ceiling.operate)} | ${ratio(share)} | ≥ 8,000/s and ≥ 0.80× | ${met(ceiling.operate.eventsPerSecond >= 8000 && share >= 0.8)} |`,
+  ];
 }
 
 function connectRows(result: BenchResult): string[] {

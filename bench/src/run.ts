@@ -21,6 +21,7 @@ import {
   type ConnectResult,
   type FanoutStep,
   type MemoryResult,
+  type RelayCeiling,
   type StormResult,
 } from './report.js';
 import { distribution } from './stats.js';
@@ -38,6 +39,9 @@ const STORM_RATE = Number(process.env.BENCH_STORM_RATE ?? 200);
 const SERVICE_RATE = 300;
 const STORM_STEADY_MS = 2_000;
 const FANOUT_RATES = [1_000, 2_000, 4_000, 6_000, 8_000];
+/** The outbox's ceiling: commit rates offered in turn, each for CEILING_STEP_MS. */
+const CEILING_RATES = [2_000, 4_000, 6_000, 8_000, 10_000, 12_000, 14_000, 16_000, 20_000, 24_000];
+const CEILING_STEP_MS = 5_000;
 const FANOUT_WARMUP_MS = 2_000;
 const FANOUT_STEP_MS = 4_000;
 const FANOUT_ROUNDS = 5;
@@ -80,7 +84,7 @@ const entry = (file: string) => new URL(`./${file}`, import.meta.url);
  * when there is no difference, to judge the fan-out's ratios by.
  */
 const calibrating = process.env.BENCH_CALIBRATE === '1';
-/** BENCH_ONLY=memory,commit,storm,fanout,embedded,bigorg runs a subset (memory is always taken: it comes with connecting). */
+/** BENCH_ONLY=memory,commit,storm,fanout,ceiling,embedded,bigorg runs a subset (memory is always taken: it comes with connecting). */
 const only = new Set(calibrating ? ['fanout'] : (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
 const runs = (scenario: string) => only.size === 0 || only.has(scenario);
 /** BENCH_PROFILE=operate:commit (server:scenario) writes that server's CPU profile of that scenario to bench/results/profiles/. */
@@ -201,10 +205,16 @@ function audit(target: Target, load: LoadResult, receipts: readonly Receipt[]): 
 }
 
 /** Scenario 3: business writes committed at 1,000/s; the time from each commit to each of its clients. */
-async function commitToClient(target: Target, database: string, kind: LoadKind = 'event', rate = COMMIT_RATE): Promise<CommitResult> {
+async function commitToClient(
+  target: Target,
+  database: string,
+  kind: LoadKind = 'event',
+  rate = COMMIT_RATE,
+  durationMs = COMMIT_DURATION_MS,
+): Promise<CommitResult> {
   await target.generator.call('record', { on: true });
   await target.server.call('startLoad', { rate, kind });
-  await sleep(COMMIT_DURATION_MS);
+  await sleep(durationMs);
   const load = await target.server.call('stopLoad');
   const receipts = await collectReceipts(target, load.commits.length * USERS_PER_ORGANIZATION);
   const checked = audit(target, load, receipts);
@@ -216,7 +226,7 @@ async function commitToClient(target: Target, database: string, kind: LoadKind =
     database,
     kind,
     offeredPerSecond: rate,
-    committedPerSecond: load.commits.length / (COMMIT_DURATION_MS / 1000),
+    committedPerSecond: load.commits.length / (durationMs / 1000),
     failures: load.failures,
     firstFailure: load.firstFailure,
     maxInFlight: load.maxInFlight,
@@ -224,6 +234,40 @@ async function commitToClient(target: Target, database: string, kind: LoadKind =
     missing: checked.missing,
     duplicates: checked.duplicates,
     latencyMs: latency,
+  };
+}
+
+/** A commit load is sustained when every write committed, reached every client, with p99 ≤ SUSTAINED_P99_MS. */
+const commitSustained = (step: CommitResult) =>
+  step.failures === 0 &&
+  step.missing === 0 &&
+  step.latencyMs.p99 <= SUSTAINED_P99_MS &&
+  step.committedPerSecond >= step.offeredPerSecond * 0.95;
+
+/**
+ * The outbox's ceiling: events committed each in its own transaction (Operate: EventsService.publish; bare: an
+ * INSERT, then emit) at rising rates until one is not sustained; the highest sustained one stands for it.
+ */
+async function relayCeiling(target: Target): Promise<RelayCeiling> {
+  const steps: CommitResult[] = [];
+  for (const rate of CEILING_RATES) {
+    const step = await commitToClient(target, 'PostgreSQL', 'event', rate, CEILING_STEP_MS);
+    steps.push(step);
+    if (!commitSustained(step)) break;
+  }
+  const best = steps.filter(commitSustained).at(-1);
+  return {
+    eventsPerSecond: best?.offeredPerSecond ?? 0,
+    p99Ms: best?.latencyMs.p99 ?? Number.NaN,
+    missing: best?.missing ?? 0,
+    steps: steps.map((step) => ({
+      offeredPerSecond: step.offeredPerSecond,
+      committedPerSecond: step.committedPerSecond,
+      p99Ms: step.latencyMs.p99,
+      missing: step.missing,
+      failures: step.failures,
+      sustained: commitSustained(step),
+    })),
   };
 }
 
@@ -504,6 +548,7 @@ async function main(): Promise<void> {
   const storms = {} as Partial<Record<Name, StormResult>>;
   let fanout: Record<Name, FanoutStep[]>;
   const embeddedConnect: Partial<Record<Name, ConnectResult>> = {};
+  const ceiling: Partial<Record<Name, RelayCeiling>> = {};
   try {
     for (const name of ['bare', 'operate'] as const) targets.push(await startTarget(name, await createDatabase(adminUrl, `bench_${name}`)));
     for (const target of targets) memory[target.name] = await scenario(target, 'connect', () => connect(target));
@@ -515,10 +560,12 @@ async function main(): Promise<void> {
         commits.operate.push(await scenario(operate, 'service', () => commitToClient(operate, 'PostgreSQL', 'service', SERVICE_RATE)));
     }
     if (runs('storm')) for (const target of targets) storms[target.name] = await scenario(target, 'storm', () => reconnectStorm(target));
-    // Last on these servers: it feeds the fan-out directly, past the outbox.
+    // It feeds the fan-out directly, past the outbox.
     const profiledTarget = targets.find((target) => target.name === profiledServer) ?? targets[0];
     fanout =
       runs('fanout') && profiledTarget ? await scenario(profiledTarget, 'fanout', () => fanoutSteps(targets)) : { bare: [], operate: [] };
+    // After the fan-out: a rate past the ceiling leaves a backlog that would weigh on anything measured after it.
+    if (runs('ceiling')) for (const target of targets) ceiling[target.name] = await scenario(target, 'ceiling', () => relayCeiling(target));
   } finally {
     await Promise.all(targets.splice(0).map(stopTarget));
   }
@@ -547,6 +594,7 @@ async function main(): Promise<void> {
       ? { connectEmbedded: { bare: embeddedConnect.bare, operate: embeddedConnect.operate } }
       : {}),
     commits,
+    ...(ceiling.bare && ceiling.operate ? { relayCeiling: { bare: ceiling.bare, operate: ceiling.operate } } : {}),
     storms,
     fanout,
     ...(bigOrg ? { bigOrg } : {}),

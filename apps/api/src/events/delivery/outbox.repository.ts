@@ -93,6 +93,8 @@ const PRUNE = `
   )
   SELECT count(*) AS count FROM removed`;
 
+const INSERT = `INSERT INTO "EventOutbox" (id, type, audiences, payload, "occurredAt") VALUES ($1::uuid, $2, $3::text[], $4::jsonb, $5)`;
+
 /** The relay leader's own connection: its session holds the advisory lock, so its statements run on it. */
 export type LeaderSession = Pick<pg.Client, 'query'>;
 
@@ -104,11 +106,20 @@ export type LeaderSession = Pick<pg.Client, 'query'>;
 export class OutboxRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Writes an event in the caller's transaction (or on its own): one parameterised statement. */
+  /**
+   * Writes an event in the caller's transaction, or on its own: one parameterised statement. On its own it goes
+   * straight through the driver's pool: Prisma's client runtime costs several times the statement's CPU, which
+   * capped a node's commit rate near 6,000 events/s.
+   */
   async insert(entry: OutboxEntry, tx?: Tx): Promise<void> {
-    await (tx ?? this.prisma).$executeRaw`
+    const payload = JSON.stringify(entry.payload);
+    if (!tx) {
+      await this.prisma.rows(INSERT, [entry.id, entry.type, [...entry.audiences], payload, entry.occurredAt]);
+      return;
+    }
+    await tx.$executeRaw`
       INSERT INTO "EventOutbox" (id, type, audiences, payload, "occurredAt")
-      VALUES (${entry.id}::uuid, ${entry.type}, ${[...entry.audiences]}::text[], ${JSON.stringify(entry.payload)}::jsonb, ${entry.occurredAt})`;
+      VALUES (${entry.id}::uuid, ${entry.type}, ${[...entry.audiences]}::text[], ${payload}::jsonb, ${entry.occurredAt})`;
   }
 
   /** How far the stream has been numbered, delivered and pruned (through the leader's session when given). */
