@@ -119,13 +119,11 @@ const eventLoad = new CommitLoad(organizations, async (organizationId, sequence)
   return invoiceId;
 });
 
-/** A feature's whole transaction: InvoicesService.create (number, invoice row, event) as POST /invoices runs it. */
-const serviceLoad = new CommitLoad(organizations, async (organizationId) => {
-  const owner = owners.get(organizationId);
-  if (!owner) throw new Error(`no owner for organization ${organizationId}`);
+/** An invoice created as POST /invoices creates it for `owner`: InvoicesService.create, the whole transaction. */
+async function createInvoiceAs(owner: Member): Promise<string> {
   const caller = {
     userId: owner.id,
-    organizationId,
+    organizationId: owner.organizationId,
     role: owner.role,
     sessionId: owner.sessionId,
     expiresAt: Math.floor(Date.now() / 1000) + 3600,
@@ -137,6 +135,13 @@ const serviceLoad = new CommitLoad(organizations, async (organizationId) => {
     dueAt: '2026-12-31T00:00:00.000Z',
   });
   return invoice.invoiceId;
+}
+
+/** A feature's whole transaction: InvoicesService.create (number, invoice row, event) as POST /invoices runs it. */
+const serviceLoad = new CommitLoad(organizations, async (organizationId) => {
+  const owner = owners.get(organizationId);
+  if (!owner) throw new Error(`no owner for organization ${organizationId}`);
+  return createInvoiceAs(owner);
 });
 let running: CommitLoad | undefined;
 
@@ -238,22 +243,7 @@ export const api = {
     const organization = bigOrganization;
     if (!organization) throw new Error('no big organization: call bigOrganization first');
     const { owner } = organization;
-    const caller = {
-      userId: owner.id,
-      organizationId: owner.organizationId,
-      role: owner.role,
-      sessionId: owner.sessionId,
-      expiresAt: Math.floor(Date.now() / 1000) + 3600,
-    };
-    const load = new CommitLoad([organization.organizationId], async () => {
-      const invoice = await invoices.create(caller, {
-        customerName: 'Globex Corporation',
-        total: '1250.00',
-        currency: 'EUR',
-        dueAt: '2026-12-31T00:00:00.000Z',
-      });
-      return invoice.invoiceId;
-    });
+    const load = new CommitLoad([organization.organizationId], () => createInvoiceAs(owner));
     load.start(rate);
     await new Promise((resolve) => setTimeout(resolve, (count / rate) * 1000));
     return load.stop();
