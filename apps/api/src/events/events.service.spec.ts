@@ -53,6 +53,11 @@ describe(EventsService.name, () => {
   });
   const prisma = {
     ...outboxOf('prisma'),
+    // An event without a transaction goes through the driver's pool, with the same parameters.
+    rows: (_text: string, [id, type, audiences, payload, occurredAt]: [string, string, string[], string, Date]) => {
+      written.push({ client: 'prisma', row: { id, type, audiences, payload: JSON.parse(payload) as unknown, occurredAt } });
+      return Promise.resolve([]);
+    },
     afterCommit: (tx: Tx, hook: () => void | Promise<void>) => {
       const list = hooks.get(tx);
       if (!list) return false;
