@@ -158,24 +158,22 @@ export function applyPresenceChange(view: PresenceView, { changes }: EventPayloa
 
 /** A status change of an order the viewer holds; one it does not hold is placed by its list (or refetched). */
 function patchOrderStatus(cache: QueryStore, change: EventPayload<typeof OrderEvent.StatusChanged>): QueryKey[] {
-  const refetch: QueryKey[] = [];
-  for (const [key, page] of readAll<Page<OrderSummary>>(cache, queryKeys.orderLists)) {
-    const held = page?.items.find((order) => order.orderId === change.orderId);
-    if (held)
-      refetch.push(
-        ...cacheWrites.order(cache, {
-          ...held,
-          status: change.to,
-          transactionReference: change.transactionReference,
-          updatedAt: change.changedAt,
-        }),
-      );
-    else if (page && (key[2] as OrderListParams).status !== undefined) refetch.push(key);
-  }
+  const lists = readAll<Page<OrderSummary>>(cache, queryKeys.orderLists);
+  const held = lists.flatMap(([, page]) => page?.items ?? []).find((order) => order.orderId === change.orderId);
+  // Held anywhere: its new version goes through every list at once. Held nowhere: a list filtered by status may
+  // now include it, at a place among rows this client lacks.
+  const refetch: QueryKey[] = held
+    ? cacheWrites.order(cache, {
+        ...held,
+        status: change.to,
+        transactionReference: change.transactionReference,
+        updatedAt: change.changedAt,
+      })
+    : lists.filter(([key, page]) => page !== undefined && (key[2] as OrderListParams).status !== undefined).map(([key]) => key);
   const own = read<OwnSellerView>(cache, queryKeys.ownSeller);
   // A delivery counts toward the seller's sales and tier progress, which the event does not carry.
   if (change.to === OrderStatus.Delivered && own?.sellerId === change.sellerId) refetch.push(queryKeys.ownSeller);
-  return [...new Set(refetch)];
+  return refetch;
 }
 
 const shopTypeOrder: readonly string[] = Object.values(ShopItemType);
