@@ -260,9 +260,10 @@ describe('seller and marketplace services', () => {
     expect(published.length).toBeGreaterThanOrEqual(1);
     expect(published.length).toBeLessThanOrEqual(Math.ceil(elapsed / ANALYTICS_INTERVAL_MS) + 1);
     const times = published.map((entry) => Date.parse(entry.published.occurredAt));
-    // Slots are claimed on the database clock; allow for the time between the claim and the publish.
+    // Slots are claimed on the database clock and stamped after the figures are computed in the same transaction;
+    // allow half an interval for that computation waiting on a busy embedded database (no coalescing: a few ms apart).
     for (let index = 1; index < times.length; index++)
-      expect(times[index]! - times[index - 1]!).toBeGreaterThanOrEqual(ANALYTICS_INTERVAL_MS - 50);
+      expect(times[index]! - times[index - 1]!).toBeGreaterThanOrEqual(ANALYTICS_INTERVAL_MS / 2);
     const last = events.payloadsOf(SellerEvent.AnalyticsUpdated).at(-1)!;
     const expected = await analytics.compute(tenants.b1.id);
     expect(last).toMatchObject({
