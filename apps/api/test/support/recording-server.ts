@@ -12,8 +12,11 @@ export function recordingServer() {
       return true;
     },
   });
+  // Some socket is in every room: the fan-out emits every event it delivers.
+  const everyRoom = { has: () => true, get: () => new Set(['socket']) };
   const server = {
     local: { ...audience(undefined), to: (rooms: string | string[]) => audience([rooms].flat().join(',')) },
+    sockets: { adapter: { rooms: everyRoom }, sockets: new Map([['socket', {}]]) },
   } as unknown as OperateServer;
   /** Resolves once `count` events in all have been delivered (generous timeout, never a sleep). */
   const waitForCount = (count: number, timeoutMs = 15_000) =>

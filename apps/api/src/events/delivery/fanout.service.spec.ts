@@ -23,7 +23,10 @@ const message = (cursor: number, audiences: readonly string[] = ['org:o1']): Bus
 const config = (bufferEvents: number) =>
   loadConfig({ JWT_ACCESS_SECRET: 'a'.repeat(32), JWT_REFRESH_SECRET: 'r'.repeat(32), REPLAY_BUFFER_EVENTS: String(bufferEvents) });
 
-function node(store: Pick<OutboxRepository, 'range'>, bufferEvents = 10) {
+/** The rooms this node's sockets are in (every room the specs use, unless told). */
+const HELD = ['org:o1', 'org:o2', 'user:u1'];
+
+function node(store: Pick<OutboxRepository, 'range'>, bufferEvents = 10, held: readonly string[] = HELD) {
   const delivered: number[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   const audience = {
@@ -34,7 +37,8 @@ function node(store: Pick<OutboxRepository, 'range'>, bufferEvents = 10) {
     },
   };
   const ref = new SocketServerRef();
-  ref.set({ local: { ...audience, to: () => audience } } as unknown as OperateServer);
+  const sockets = { adapter: { rooms: new Map(held.map((room) => [room, new Set(['socket'])])) }, sockets: new Map([['socket', {}]]) };
+  ref.set({ local: { ...audience, to: () => audience }, sockets } as unknown as OperateServer);
   const fanout = new EventFanout(ref, store as OutboxRepository, config(bufferEvents), new Metrics(), new SocketRoomRegistry());
   const waitFor = (count: number) =>
     new Promise<void>((resolve) => (delivered.length >= count ? resolve() : waiters.push({ count, resolve })));
@@ -101,6 +105,15 @@ describe(EventFanout.name, () => {
     expect(fanout.deliveredSince(2, mine)?.map((entry) => entry.envelope.cursor)).toEqual([3, 5, 6]);
     expect(fanout.deliveredSince(1, ['org:o2'])).toBeUndefined();
     expect(fanout.deliveredSince(3, ['org:o2'])?.map((entry) => entry.envelope.cursor)).toEqual([4, 7]);
+  });
+
+  it('emits only events with a room held here, yet remembers every one (a resume may come here)', async () => {
+    const { fanout, delivered, waitFor } = node({ range: () => Promise.reject(new Error('no gap to repair')) }, 10, ['org:o1']);
+    fanout.receive([message(1, ['org:o2']), message(2, ['org:o1', 'org:o2']), message(3, ['user:u9']), message(4, ['*']), message(5)]);
+    await waitFor(3);
+    expect(delivered).toEqual([2, 4, 5]);
+    expect(fanout.lastCursor).toBe(5);
+    expect(fanout.deliveredSince(0, ['org:o2'])?.map((entry) => entry.envelope.cursor)).toEqual([1, 2]);
   });
 
   it('keeps only an unbroken run: after a jump in cursors, memory answers from the jump on', async () => {

@@ -131,12 +131,17 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
     if (cursor <= this.last) return;
     const server = this.serverRef.get();
     if (server) {
-      // Several rooms in one emit: a socket in more than one of them still gets the event once.
-      const target = audiences.includes(BROADCAST_AUDIENCE) ? server.local : server.local.to([...audiences]);
-      emitEnvelope(target, envelope);
-      this.metrics.delivered(envelope.type, envelope.occurredAt, audiences);
+      const everyone = audiences.includes(BROADCAST_AUDIENCE);
+      // This node's rooms: every node hears every event, most of which have nobody here — those cost a lookup,
+      // not an encoded packet.
+      const held = server.sockets.adapter.rooms;
+      if (everyone ? server.sockets.sockets.size > 0 : audiences.some((audience) => held.has(audience))) {
+        // Several rooms in one emit: a socket in more than one of them still gets the event once.
+        emitEnvelope(everyone ? server.local : server.local.to([...audiences]), envelope);
+        this.metrics.delivered(envelope.type, envelope.occurredAt, audiences);
+      }
       const change = this.roomRegistry.changeFor(envelope.type, envelope.payload);
-      if (change) {
+      if (change && held.has(rooms.user(change.userId))) {
         const sockets = server.local.in(rooms.user(change.userId));
         if (change.join) sockets.socketsJoin(change.room);
         else sockets.socketsLeave(change.room);
