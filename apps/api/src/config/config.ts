@@ -225,6 +225,15 @@ const appSchema = databaseSchema
       ),
     RELAY_BATCH_SIZE: positiveInt.max(10_000).default(500).meta(setting('events', 'Events the relay publishes per batch.')),
     RELAY_POLL_INTERVAL_MS: positiveInt.default(500).meta(setting('events', 'The relay’s safety-net poll (commits wake it at once).')),
+    RELAY_NODES_FLUSH_MS: nonNegativeInt
+      .max(1_000)
+      .default(5)
+      .meta(
+        setting(
+          'nodes',
+          'With several nodes: how long the relay leader gathers events before sending them to the other nodes in one Redis message (0: each batch at once). Longer: less CPU on every node, later delivery on the others.',
+        ),
+      ),
     RELAY_LEADER_RETRY_MS: positiveInt
       .default(1_000)
       .meta(setting('events', 'After the relay’s database connection fails: how long before it connects and campaigns again.')),
@@ -387,6 +396,7 @@ function toAppConfig(values: z.infer<typeof appSchema>) {
       batchSize: values.RELAY_BATCH_SIZE,
       pollIntervalMs: values.RELAY_POLL_INTERVAL_MS,
       leaderRetryMs: values.RELAY_LEADER_RETRY_MS,
+      nodesFlushMs: values.RELAY_NODES_FLUSH_MS,
       /** The relay's own connection (leader lock, LISTEN); undefined: the database URL everything else uses. */
       databaseUrl: values.RELAY_DATABASE_URL,
     },

@@ -175,6 +175,7 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
       clearInterval(poll);
       this.setLeader(false);
       await this.draining;
+      this.bus.flush();
     }
   }
 
