@@ -14,6 +14,7 @@ import { TokenService } from '@operate/api/auth/token.service.js';
 import { loadConfig } from '@operate/api/config/config.js';
 import { EventBus } from '@operate/api/events/delivery/event-bus.js';
 import { EventFanout } from '@operate/api/events/delivery/fanout.service.js';
+import { RelayService } from '@operate/api/events/delivery/relay.service.js';
 import { EventsService } from '@operate/api/events/events.service.js';
 import type { BusMessage } from '@operate/api/events/delivery/outbox.repository.js';
 import { SocketServerRef } from '@operate/api/events/gateway/socket-server.ref.js';
@@ -55,6 +56,9 @@ const config = loadConfig({
   // For experiments only (e.g. how the replay memory weighs on GC); unset, the API's default applies.
   REPLAY_BUFFER_EVENTS: process.env.BENCH_REPLAY_BUFFER_EVENTS,
   PRESENCE_SETTLE_MS: process.env.BENCH_PRESENCE_SETTLE_MS,
+  // The cross-node scenario: several of these processes joined through Redis, as several API nodes are.
+  REDIS_URL: process.env.BENCH_REDIS_URL || undefined,
+  RELAY_NODES_FLUSH_MS: process.env.BENCH_NODES_FLUSH_MS,
   ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { PGLITE_DATA_DIR: dataDir }),
 });
 const database = await openDatabase(config.database);
@@ -67,6 +71,7 @@ const bus = app.get(EventBus, { strict: false });
 const events = app.get(EventsService, { strict: false });
 const fanout = app.get(EventFanout, { strict: false });
 const serverRef = app.get(SocketServerRef, { strict: false });
+const relay = app.get(RelayService, { strict: false });
 
 interface Member {
   readonly id: string;
@@ -106,18 +111,20 @@ async function seed(): Promise<Member[]> {
   return members;
 }
 
-const members = await seed();
+/** BENCH_SEED=0: a further node of a cluster another process seeded; it has no people of its own. */
+const members = process.env.BENCH_SEED === '0' ? [] : await seed();
 const owners = new Map(members.filter((member) => member.role === 'OWNER').map((member) => [member.organizationId, member]));
 const organizations = [...owners.keys()];
 const cycle = new OrganizationCycle(organizations);
 let sequence = 0;
 
 /** One committed event per write: EventsService.publish in its own transaction, as any feature's publish without `tx`. */
-const eventLoad = new CommitLoad(organizations, async (organizationId, sequence) => {
+async function publishTo(organizationId: string, sequence: number): Promise<string> {
   const invoiceId = randomUUID();
   await events.toOrganization(organizationId).emit(InvoiceEvent.Created, invoicePayload(invoiceId, organizationId, sequence, new Date()));
   return invoiceId;
-});
+}
+const eventLoad = new CommitLoad(organizations, publishTo);
 
 /** An invoice created as POST /invoices creates it for `owner`: InvoicesService.create, the whole transaction. */
 async function createInvoiceAs(owner: Member): Promise<string> {
@@ -173,8 +180,14 @@ interface BigOrganization {
 }
 let bigOrganization: BigOrganization | undefined;
 
-/** What only Operate offers the orchestrator: the big-organization scenario's drivers. */
+/** What only Operate offers the orchestrator: the big-organization and cross-node scenarios' drivers. */
 interface BigOrganizationServer {
+  /** This node's organizations, for another node to publish to. */
+  organizations(): string[];
+  /** Like `startLoad` with `event`, to the given organizations (another node's people). */
+  startLoadFor(params: { rate: number; organizations: string[] }): void;
+  /** Whether this node leads the relay. */
+  leads(): boolean;
   bigOrganization(params: { size: number }): Promise<{ port: number; specs: DashboardSpec[] }>;
   bigOrganizationInvoices(params: { count: number; rate: number }): Promise<LoadResult>;
 }
@@ -221,6 +234,12 @@ export const api = {
   async fanout({ rate, durationMs }) {
     return { emitted: await pace(rate, fanoutBatch, durationMs).done };
   },
+  organizations: () => organizations,
+  startLoadFor({ rate, organizations: targets }) {
+    running = new CommitLoad(targets, publishTo);
+    running.start(rate);
+  },
+  leads: () => relay.isLeader,
   startLoad({ rate, kind }) {
     running = kind === 'event' ? eventLoad : serviceLoad;
     running.start(rate);

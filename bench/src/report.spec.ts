@@ -123,3 +123,57 @@ describe('the login wave', () => {
     );
   });
 });
+
+describe('many clients and several nodes', () => {
+  const point = (server: 'bare' | 'operate', clients: number, heap: number, connect: number, storm: number) => ({
+    server,
+    clients,
+    heapPerConnection: heap,
+    connectSeconds: connect,
+    stormSeconds: storm,
+  });
+
+  it('judges growth from the smallest to the largest count against the growth in clients', () => {
+    const markdown = renderMarkdown({
+      ...result([], []),
+      scale: [
+        point('bare', 5000, 11_264, 2.5, 2.5),
+        { ...point('bare', 20_000, 11_264, 10, 12), generators: 4, generatorCpuShare: 0.2 },
+        point('operate', 5000, 15_360, 5, 7),
+        { ...point('operate', 20_000, 10_240, 19, 40), generators: 4, generatorCpuShare: 0.25, gaps: 0, duplicates: 0, resets: 0 },
+      ],
+    });
+    expect(markdown).toContain(
+      '| 20,000 clients on one node (4 generator processes, busiest 25% of a core): heap per connection after gc() | 11.0 KB | 10.0 KB | 0.91× | ≤ 1.00× | yes |',
+    );
+    expect(markdown).toContain(
+      '| 20,000 clients: fresh connect (growth from 5,000) | 10.0 s (4.0× for 4× the clients) | 19.0 s (3.8× for 4× the clients) | 1.90× | growth ≤ linear | yes |',
+    );
+    // 7 s → 40 s is 5.7× for 4× the clients: worse than linear.
+    expect(markdown).toMatch(
+      /\| 20,000 clients: reconnect storm, last caught up \(growth from 5,000\) \| 12\.0 s .* \| 40\.0 s \(5\.7× for 4× the clients\); 0 gaps, 0 duplicates, 0 resets \| 3\.33× \| growth ≤ linear; 0 \/ 0 \/ 0 \| \*\*no\*\* \|/,
+    );
+  });
+
+  it('judges the idle node and the cross-node latency', () => {
+    const markdown = renderMarkdown({
+      ...result([], []),
+      crossNode: {
+        nodes: 2,
+        clients: 5000,
+        idleNodeCpuUsPerEvent: 63.4,
+        localEvents: 10_000,
+        p50Ms: 8.5,
+        p99Ms: 42,
+        offeredPerSecond: 1000,
+        committedPerSecond: 1000,
+        missing: 0,
+        duplicates: 0,
+      },
+    });
+    expect(markdown).toContain("node B's CPU per event of A's | — | 63.40 µs (10,000 events) | | ≤ 2 µs | **no** |");
+    expect(markdown).toContain(
+      'commit on B → client on A, p50 / p99 at 1,000/s | — | 8.5 ms / 42.0 ms (1,000/s committed, 0 missing) | | p99 ≤ 50 ms, 0 missing | yes |',
+    );
+  });
+});

@@ -106,6 +106,38 @@ export interface BigOrgRun {
 /** Today's dashboard (cache rules), with `before`: the dashboard as it was (every event refetched its lists). */
 export type BigOrgResult = BigOrgRun & { readonly before?: BigOrgRun };
 
+/** One node's clients at a given count: memory per connection after gc(), the login wave and the storm. */
+export interface ScalePoint {
+  readonly server: 'bare' | 'operate';
+  readonly clients: number;
+  readonly heapPerConnection: number;
+  readonly connectSeconds: number;
+  readonly stormSeconds: number;
+  /** For the larger counts: the generator processes and the busiest one's share of a core during the storm. */
+  readonly generators?: number;
+  readonly generatorCpuShare?: number;
+  readonly gaps?: number;
+  readonly duplicates?: number;
+  readonly resets?: number;
+}
+
+/** Two API nodes on one Redis: all the sockets on node A, node B only on the bus. */
+export interface CrossNodeResult {
+  readonly nodes: number;
+  readonly clients: number;
+  /** Node B's CPU for each event whose rooms are all on node A, its CPU at rest subtracted, µs. */
+  readonly idleNodeCpuUsPerEvent: number;
+  /** Events committed on node A while node B's CPU was taken. */
+  readonly localEvents: number;
+  /** Commit on node B → client on node A (the relay leader), at `offeredPerSecond`. */
+  readonly p99Ms: number;
+  readonly p50Ms: number;
+  readonly offeredPerSecond: number;
+  readonly committedPerSecond: number;
+  readonly missing: number;
+  readonly duplicates: number;
+}
+
 export interface BenchResult {
   readonly environment: {
     readonly date: string;
@@ -128,6 +160,8 @@ export interface BenchResult {
   readonly storms: Partial<Pair<StormResult>>;
   readonly fanout: Pair<FanoutStep[]>;
   readonly bigOrg?: BigOrgResult;
+  readonly crossNode?: CrossNodeResult;
+  readonly scale?: readonly ScalePoint[];
 }
 
 /** Operate ÷ bare of each round at one load (each round measures the two servers back to back). */
@@ -236,6 +270,8 @@ export function renderMarkdown(result: BenchResult): string {
     `| Commit → client p50 / p99 through InvoicesService.create at ${service ? int(service.offeredPerSecond) : '—'}/s, PostgreSQL | — | ${commitCell(service)} | | reported | |`,
     ...stormRows(storms),
     ...ceilingRows(result.relayCeiling),
+    ...scaleRows(result.scale),
+    ...crossNodeRows(result.crossNode),
     `| Highest fan-out rate with p99 ≤ 100 ms (events/s; × 5 deliveries) | ${int(highestSustained(fanout.bare))} | ${int(highestSustained(fanout.operate))} | | reported | |`,
     '',
     "Fan-out steps (scenario 1): server CPU per delivered event (median of the rounds; the ratio is the median of the rounds' paired ratios, with the lowest and highest), latency from emit to client, generator CPU (flagged ⚠ above 90% of its core).",
@@ -270,6 +306,42 @@ function ceilingRows(ceiling: Pair<RelayCeiling> | undefined): string[] {
   const share = ceiling.operate.eventsPerSecond / Math.max(1, ceiling.bare.eventsPerSecond);
   return [
     `| Outbox ceiling: highest commit rate, each event its own transaction, p99 ≤ 100 ms and 0 missing | ${cell(ceiling.bare)} | ${cell(ceiling.operate)} | ${ratio(share)} | ≥ 8,000/s and ≥ 0.80× | ${met(ceiling.operate.eventsPerSecond >= 8000 && share >= 0.8)} |`,
+  ];
+}
+
+function scaleRows(points: readonly ScalePoint[] | undefined): string[] {
+  if (!points) return [];
+  const at = (server: ScalePoint['server'], clients: number) =>
+    points.find((point) => point.server === server && point.clients === clients);
+  const largest = Math.max(...points.map((point) => point.clients));
+  const smallest = Math.min(...points.map((point) => point.clients));
+  const [bare, operate, bareSmall, operateSmall] = [
+    at('bare', largest),
+    at('operate', largest),
+    at('bare', smallest),
+    at('operate', smallest),
+  ];
+  if (!bare || !operate || !bareSmall || !operateSmall || largest === smallest) return [];
+  const factor = largest / smallest;
+  const growth = (big: number, small: number) => `${(big / small).toFixed(1)}× for ${factor.toFixed(0)}× the clients`;
+  const linear = (big: ScalePoint, small: ScalePoint) =>
+    big.connectSeconds / small.connectSeconds <= factor && big.stormSeconds / small.stormSeconds <= factor;
+  const heapRatio = operate.heapPerConnection / bare.heapPerConnection;
+  const gen = operate.generators
+    ? ` (${operate.generators} generator processes, busiest ${((operate.generatorCpuShare ?? 0) * 100).toFixed(0)}% of a core)`
+    : '';
+  return [
+    `| ${int(largest)} clients on one node${gen}: heap per connection after gc() | ${kb(bare.heapPerConnection)} | ${kb(operate.heapPerConnection)} | ${ratio(heapRatio)} | ≤ 1.00× | ${met(heapRatio <= 1)} |`,
+    `| ${int(largest)} clients: fresh connect (growth from ${int(smallest)}) | ${bare.connectSeconds.toFixed(1)} s (${growth(bare.connectSeconds, bareSmall.connectSeconds)}) | ${operate.connectSeconds.toFixed(1)} s (${growth(operate.connectSeconds, operateSmall.connectSeconds)}) | ${ratio(operate.connectSeconds / bare.connectSeconds)} | growth ≤ linear | ${met(operate.connectSeconds / operateSmall.connectSeconds <= factor)} |`,
+    `| ${int(largest)} clients: reconnect storm, last caught up (growth from ${int(smallest)}) | ${bare.stormSeconds.toFixed(1)} s (${growth(bare.stormSeconds, bareSmall.stormSeconds)}) | ${operate.stormSeconds.toFixed(1)} s (${growth(operate.stormSeconds, operateSmall.stormSeconds)}); ${int(operate.gaps ?? 0)} gaps, ${int(operate.duplicates ?? 0)} duplicates, ${int(operate.resets ?? 0)} resets | ${ratio(operate.stormSeconds / bare.stormSeconds)} | growth ≤ linear; 0 / 0 / 0 | ${met(linear(operate, operateSmall) && !operate.gaps && !operate.duplicates && !operate.resets)} |`,
+  ];
+}
+
+function crossNodeRows(run: CrossNodeResult | undefined): string[] {
+  if (!run) return [];
+  return [
+    `| Two nodes on Redis, sockets all on node A: node B's CPU per event of A's | — | ${run.idleNodeCpuUsPerEvent.toFixed(2)} µs (${int(run.localEvents)} events) | | ≤ 2 µs | ${met(run.idleNodeCpuUsPerEvent <= 2)} |`,
+    `| Two nodes on Redis: commit on B → client on A, p50 / p99 at ${int(run.offeredPerSecond)}/s | — | ${ms(run.p50Ms)} / ${ms(run.p99Ms)} (${int(run.committedPerSecond)}/s committed, ${int(run.missing)} missing) | | p99 ≤ 50 ms, 0 missing | ${met(run.p99Ms <= 50 && run.missing === 0 && run.duplicates === 0)} |`,
   ];
 }
 

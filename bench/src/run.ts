@@ -19,15 +19,17 @@ import {
   type BigOrgRun,
   type CommitResult,
   type ConnectResult,
+  type CrossNodeResult,
   type FanoutStep,
   type MemoryResult,
   type RelayCeiling,
+  type ScalePoint,
   type StormResult,
 } from './report.js';
 import { distribution } from './stats.js';
 import { USERS_PER_ORGANIZATION, type ClientSpec, type LoadKind, type LoadResult, type ServerUnderTest } from './workload.js';
 
-const RUN_LIMIT_MS = 15 * 60_000;
+const RUN_LIMIT_MS = 25 * 60_000;
 const CALL_TIMEOUT_MS = 120_000;
 const CONNECT_CONCURRENCY = 200;
 const STORM_CONCURRENCY = Number(process.env.BENCH_STORM_CONCURRENCY ?? 500);
@@ -58,6 +60,18 @@ const BIG_ORG: Record<CacheMode, { clients: number; events: number; rate: number
   legacy: { clients: 200, events: 20, rate: 5 },
 };
 const BIG_ORG_PROCESSES = 2;
+/**
+ * Many clients on one node, their generator split over processes (one process tops out near a core). Not 20,000:
+ * a process here may hold at most 20,000 open files (hard limit, not raisable), and the node needs some besides
+ * its sockets, more during a storm while old connections close as new ones open.
+ */
+const SCALE_CLIENTS = Number(process.env.BENCH_SCALE_CLIENTS ?? 19_000);
+const SCALE_GENERATORS = 4;
+const SCALE_CALL_TIMEOUT_MS = 300_000;
+/** Two nodes on Redis: the commit rate, and how long node B's CPU is taken at rest and under node A's events. */
+const CROSS_NODE_RATE = 1_000;
+const CROSS_NODE_MS = 10_000;
+const LEADER_WAIT_MS = 10_000;
 const BIG_ORG_WAVE = 100;
 
 function log(line: string): void {
@@ -84,7 +98,7 @@ const entry = (file: string) => new URL(`./${file}`, import.meta.url);
  * when there is no difference, to judge the fan-out's ratios by.
  */
 const calibrating = process.env.BENCH_CALIBRATE === '1';
-/** BENCH_ONLY=memory,commit,storm,fanout,ceiling,embedded,bigorg runs a subset (memory is always taken: it comes with connecting). */
+/** BENCH_ONLY=memory,commit,storm,fanout,ceiling,embedded,bigorg,scale,crossnode runs a subset (memory is always taken: it comes with connecting). */
 const only = new Set(calibrating ? ['fanout'] : (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
 const runs = (scenario: string) => only.size === 0 || only.has(scenario);
 /** BENCH_PROFILE=operate:commit (server:scenario) writes that server's CPU profile of that scenario to bench/results/profiles/. */
@@ -158,7 +172,7 @@ async function connect(target: Target): Promise<MemoryResult> {
 }
 
 /** Pulls receipts until `expected` arrived or nothing new came for a while; then stops recording. */
-async function collectReceipts(target: Target, expected: number): Promise<Receipt[]> {
+async function collectReceipts(target: Pick<Target, 'generator'>, expected: number): Promise<Receipt[]> {
   const receipts: Receipt[] = [];
   let quietSince = Date.now();
   const deadline = Date.now() + 15_000;
@@ -183,7 +197,7 @@ interface Audit {
 }
 
 /** Every committed write must reach each of its organization's clients exactly once. */
-function audit(target: Target, load: LoadResult, receipts: readonly Receipt[]): Audit {
+function audit(target: Pick<Target, 'members'>, load: LoadResult, receipts: readonly Receipt[]): Audit {
   const committed = new Map(load.commits.map((commit) => [commit.invoiceId, commit]));
   const seen = new Set<string>();
   let duplicates = 0;
@@ -488,6 +502,197 @@ async function bigOrganization(databaseUrl: string, mode: CacheMode): Promise<Bi
   }
 }
 
+/** Client indexes by organization, as one generator numbers its share of the clients. */
+function membersOf(clients: readonly ClientSpec[]): Map<string, number[]> {
+  const members = new Map<string, number[]>();
+  clients.forEach((client, index) => {
+    const list = members.get(client.organizationId);
+    if (list) list.push(index);
+    else members.set(client.organizationId, [index]);
+  });
+  return members;
+}
+
+/**
+ * SCALE_CLIENTS on one node: memory per connection after gc(), the login wave, and the reconnect storm under
+ * the storm's write load — the same in-flight handshakes as at 5,000, spread over SCALE_GENERATORS processes.
+ */
+async function scale(name: Name, databaseUrl: string): Promise<ScalePoint> {
+  const server = await spawnBenchProcess<ServerUnderTest>(
+    `${name} (${int(SCALE_CLIENTS)} clients)`,
+    entry(name === 'bare' ? 'bare-server.js' : 'operate-server.js'),
+    {
+      execArgv: ['--expose-gc'],
+      env: { ...process.env, BENCH_DATABASE_URL: databaseUrl, BENCH_ORGANIZATIONS: String(SCALE_CLIENTS / USERS_PER_ORGANIZATION) },
+      callTimeoutMs: CALL_TIMEOUT_MS,
+    },
+  );
+  const generators = await Promise.all(
+    Array.from({ length: SCALE_GENERATORS }, (_, index) =>
+      // A storm of this many took Operate close to two minutes here: give it room, the run limit still holds.
+      spawnBenchProcess<typeof GeneratorApi>(`${name} scale generator ${index + 1}`, entry('generator.js'), {
+        callTimeoutMs: SCALE_CALL_TIMEOUT_MS,
+      }),
+    ),
+  );
+  try {
+    const { port, clients } = await server.call('prepare');
+    const url = `http://127.0.0.1:${port}`;
+    const shares = generators.map((_, at) => clients.filter((_, index) => index % generators.length === at));
+    const before = await server.call('usage', { collect: true });
+    const connects = await Promise.all(
+      generators.map((generator, at) =>
+        generator.call('connect', {
+          url,
+          clients: shares[at] ?? [],
+          protocol: name,
+          concurrency: CONNECT_CONCURRENCY / generators.length,
+          timeoutMs: ATTACH_TIMEOUT_MS,
+        }),
+      ),
+    );
+    const failed = connects.reduce((sum, each) => sum + each.failed, 0);
+    if (failed > 0)
+      throw new Error(`${name} scale: ${failed} clients could not connect: ${connects.flatMap((each) => each.errors).join('; ')}`);
+    await sleep(SETTLE_MS);
+    const after = await server.call('usage', { collect: true });
+    log(`${name}: ${int(after.sockets)} clients attached in ${(Math.max(...connects.map((each) => each.totalMs)) / 1000).toFixed(1)} s`);
+
+    await Promise.all(generators.map((generator) => generator.call('record', { on: true })));
+    await server.call('startLoad', { rate: STORM_RATE, kind: 'event' });
+    await sleep(STORM_STEADY_MS);
+    // BENCH_PROFILE=operate:scale (or bare:scale): that server's CPU profile of this storm.
+    const profiled = profiledServer === name && profiledScenario === 'scale';
+    if (profiled) await server.call('profileStart');
+    const storms = await Promise.all(
+      generators.map((generator) =>
+        generator.call('storm', { concurrency: STORM_CONCURRENCY / generators.length, timeoutMs: ATTACH_TIMEOUT_MS }),
+      ),
+    );
+    if (profiled) {
+      mkdirSync(profileDir, { recursive: true });
+      log(`profile written: ${await server.call('profileStop', { path: new URL(`${name}-scale.cpuprofile`, profileDir).pathname })}`);
+    }
+    await sleep(STORM_STEADY_MS);
+    const load = await server.call('stopLoad');
+    let gaps = 0;
+    let duplicates = 0;
+    for (const [at, generator] of generators.entries()) {
+      const members = membersOf(shares[at] ?? []);
+      const expected = load.commits.reduce((sum, commit) => sum + (members.get(commit.organizationId)?.length ?? 0), 0);
+      const checked = audit({ members }, load, await collectReceipts({ generator }, expected));
+      gaps += checked.missing;
+      duplicates += checked.duplicates;
+    }
+    const point: ScalePoint = {
+      server: name,
+      clients: after.sockets,
+      heapPerConnection: (after.heapUsed - before.heapUsed) / after.sockets,
+      connectSeconds: Math.max(...connects.map((each) => each.totalMs)) / 1000,
+      stormSeconds: Math.max(...storms.map((each) => each.attachMs.max)) / 1000,
+      generators: generators.length,
+      generatorCpuShare: Math.max(...storms.map((each) => each.cpuShare)),
+      gaps,
+      duplicates,
+      resets: storms.reduce((sum, each) => sum + each.resets, 0),
+    };
+    log(
+      `${name} at ${int(point.clients)} clients: ${kib(point.heapPerConnection)} heap per connection, connect ${point.connectSeconds.toFixed(1)} s, storm ${point.stormSeconds.toFixed(1)} s (${gaps} gaps, ${duplicates} duplicates, ${point.resets} resets; busiest generator ${((point.generatorCpuShare ?? 0) * 100).toFixed(0)}%)`,
+    );
+    return point;
+  } finally {
+    await Promise.all(generators.map((generator) => generator.call('close').catch(() => undefined)));
+    await server.call('close').catch(() => undefined);
+    await Promise.all([...generators.map((generator) => generator.stop()), server.stop()]);
+  }
+}
+
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+/**
+ * Two API nodes on one Redis and one database: node A (the relay leader) holds every socket, node B none. Node B's
+ * CPU is taken at rest and while node A commits events for its own sockets — what B pays for events it has nobody
+ * for; then node B commits events for A's people and each is timed to A's clients.
+ */
+async function crossNode(databaseUrl: string, redisUrl: string): Promise<CrossNodeResult> {
+  const spawnNode = (label: string, extra: Record<string, string>) =>
+    spawnBenchProcess<typeof OperateApi>(label, entry('operate-server.js'), {
+      execArgv: ['--expose-gc'],
+      env: { ...process.env, BENCH_DATABASE_URL: databaseUrl, BENCH_REDIS_URL: redisUrl, ...extra },
+      callTimeoutMs: CALL_TIMEOUT_MS,
+    });
+  const nodeA = await spawnNode('operate node A', {});
+  const nodeB = await spawnNode('operate node B', { BENCH_SEED: '0' });
+  const generator = await spawnBenchProcess<typeof GeneratorApi>('cross-node generator', entry('generator.js'), {
+    callTimeoutMs: CALL_TIMEOUT_MS,
+  });
+  const target: Target = { name: 'operate', server: nodeA, generator, protocol: 'operate', url: '', clients: [], members: new Map() };
+  try {
+    await connect(target);
+    await nodeB.call('prepare');
+    const deadline = Date.now() + LEADER_WAIT_MS;
+    while (!(await nodeA.call('leads'))) {
+      if (Date.now() > deadline) throw new Error('cross-node: node A did not become the relay leader');
+      await sleep(100);
+    }
+    if (await nodeB.call('leads')) throw new Error('cross-node: node B leads the relay as well');
+
+    const restStart = await nodeB.call('usage', { collect: false });
+    const restFrom = performance.now();
+    await sleep(CROSS_NODE_MS);
+    const restCpuUsPerMs = ((await nodeB.call('usage', { collect: false })).cpuUs - restStart.cpuUs) / (performance.now() - restFrom);
+
+    // BENCH_PROFILE=nodeB:crossnode: node B's CPU profile while node A's events pass it by.
+    const profiled = profiledServer === 'nodeB' && profiledScenario === 'crossnode';
+    if (profiled) await nodeB.call('profileStart');
+    await generator.call('record', { on: true });
+    const loadStart = await nodeB.call('usage', { collect: false });
+    const loadFrom = performance.now();
+    await nodeA.call('startLoad', { rate: CROSS_NODE_RATE, kind: 'event' });
+    await sleep(CROSS_NODE_MS);
+    const local = await nodeA.call('stopLoad');
+    // Until node A's clients have every event, node B has been sent every one too.
+    const localReceipts = await collectReceipts(target, local.commits.length * USERS_PER_ORGANIZATION);
+    const loadEnd = await nodeB.call('usage', { collect: false });
+    const loadMs = performance.now() - loadFrom;
+    if (profiled) {
+      mkdirSync(profileDir, { recursive: true });
+      log(`profile written: ${await nodeB.call('profileStop', { path: new URL('nodeB-crossnode.cpuprofile', profileDir).pathname })}`);
+    }
+    const localAudit = audit(target, local, localReceipts);
+    if (localAudit.missing > 0) throw new Error(`cross-node: ${localAudit.missing} of node A's own deliveries missing`);
+    const idleNodeCpuUsPerEvent =
+      Math.max(0, loadEnd.cpuUs - loadStart.cpuUs - restCpuUsPerMs * loadMs) / Math.max(1, local.commits.length);
+
+    await generator.call('record', { on: true });
+    await nodeB.call('startLoadFor', { rate: CROSS_NODE_RATE, organizations: await nodeA.call('organizations') });
+    await sleep(CROSS_NODE_MS);
+    const remote = await nodeB.call('stopLoad');
+    const checked = audit(target, remote, await collectReceipts(target, remote.commits.length * USERS_PER_ORGANIZATION));
+    const latency = distribution(checked.latencies);
+    const result: CrossNodeResult = {
+      nodes: 2,
+      clients: target.clients.length,
+      idleNodeCpuUsPerEvent,
+      localEvents: local.commits.length,
+      p50Ms: latency.p50,
+      p99Ms: latency.p99,
+      offeredPerSecond: CROSS_NODE_RATE,
+      committedPerSecond: remote.commits.length / (CROSS_NODE_MS / 1000),
+      missing: checked.missing + remote.failures,
+      duplicates: checked.duplicates,
+    };
+    log(
+      `cross-node: node B ${idleNodeCpuUsPerEvent.toFixed(2)} µs per event of node A's (${int(local.commits.length)} events, at rest ${(restCpuUsPerMs / 10).toFixed(1)}% of a core; in GC ${(loadEnd.gcMs - loadStart.gcMs).toFixed(0)} ms, system ${((loadEnd.systemUs - loadStart.systemUs) / 1000).toFixed(0)} ms of ${((loadEnd.cpuUs - loadStart.cpuUs) / 1000).toFixed(0)} ms over ${(loadMs / 1000).toFixed(1)} s, ${loadEnd.majorGcs - loadStart.majorGcs} major, heap ${(loadEnd.heapUsed / 2 ** 20).toFixed(0)} MiB); commit on B → client on A p50 ${latency.p50.toFixed(1)} / p99 ${latency.p99.toFixed(1)} ms, ${checked.missing} missing, ${remote.failures} failed`,
+    );
+    return result;
+  } finally {
+    await generator.call('close').catch(() => undefined);
+    await Promise.all([nodeA, nodeB].map((node) => node.call('close').catch(() => undefined)));
+    await Promise.all([generator.stop(), nodeA.stop(), nodeB.stop()]);
+  }
+}
+
 /** A fresh connect (the login wave): how many clients and how long until the last one was attached. */
 const connected = (memory: MemoryResult): ConnectResult => ({ clients: memory.connections, seconds: memory.connectSeconds });
 
@@ -585,6 +790,32 @@ async function main(): Promise<void> {
     bigOrg = { ...(await bigOrganization(await createDatabase(adminUrl, 'bench_bigorg'), 'rules')), before };
   }
 
+  let scalePoints: ScalePoint[] | undefined;
+  if (runs('scale')) {
+    scalePoints = [];
+    // BENCH_SCALE_SERVERS=operate: one of them only, for experiments.
+    const servers = (process.env.BENCH_SCALE_SERVERS ?? 'bare,operate').split(',') as Name[];
+    for (const name of servers) {
+      const storm = storms[name];
+      if (storm)
+        scalePoints.push({
+          server: name,
+          clients: memory[name].connections,
+          heapPerConnection: memory[name].heapPerConnection,
+          connectSeconds: memory[name].connectSeconds,
+          stormSeconds: storm.caughtUpSeconds,
+        });
+      scalePoints.push(await scale(name, await createDatabase(adminUrl, `bench_scale_${name}`)));
+    }
+  }
+
+  let crossNodeResult: CrossNodeResult | undefined;
+  const redisUrl = process.env.OPERATE_BENCH_REDIS_URL ?? process.env.OPERATE_TEST_REDIS_URL;
+  if (runs('crossnode')) {
+    if (redisUrl) crossNodeResult = await crossNode(await createDatabase(adminUrl, 'bench_crossnode'), redisUrl);
+    else log('cross-node: skipped, no Redis (run `pnpm bench`, which starts one, or set OPERATE_BENCH_REDIS_URL)');
+  }
+
   const result: BenchResult = {
     environment,
     seconds: (Date.now() - started) / 1000,
@@ -598,6 +829,8 @@ async function main(): Promise<void> {
     storms,
     fanout,
     ...(bigOrg ? { bigOrg } : {}),
+    ...(scalePoints ? { scale: scalePoints } : {}),
+    ...(crossNodeResult ? { crossNode: crossNodeResult } : {}),
   };
   const dir = new URL('../results/', import.meta.url);
   mkdirSync(dir, { recursive: true });

@@ -7,7 +7,8 @@ import { sampleInvoice } from '@operate/shared/client/testing';
 import { now, pace, type Pacer } from './pace.js';
 
 /** The population every scenario uses: 1,000 organizations of 5 users, one connection per user. */
-export const ORGANIZATIONS = 1_000;
+/** Per server; BENCH_ORGANIZATIONS: more of them, for the scale scenario's servers. */
+export const ORGANIZATIONS = Number(process.env.BENCH_ORGANIZATIONS ?? 1_000);
 export const USERS_PER_ORGANIZATION = 5;
 
 /** How a load-generator client identifies itself in the socket.io handshake, and who it is. */
