@@ -56,6 +56,7 @@ const config = loadConfig({
   // For experiments only (e.g. how the replay memory weighs on GC); unset, the API's default applies.
   REPLAY_BUFFER_EVENTS: process.env.BENCH_REPLAY_BUFFER_EVENTS,
   PRESENCE_SETTLE_MS: process.env.BENCH_PRESENCE_SETTLE_MS,
+  PRESENCE_OFFLINE_GRACE_MS: process.env.BENCH_PRESENCE_OFFLINE_GRACE_MS,
   // The cross-node scenario: several of these processes joined through Redis, as several API nodes are.
   REDIS_URL: process.env.BENCH_REDIS_URL || undefined,
   RELAY_NODES_FLUSH_MS: process.env.BENCH_NODES_FLUSH_MS,

@@ -502,6 +502,22 @@ async function bigOrganization(databaseUrl: string, mode: CacheMode): Promise<Bi
   }
 }
 
+/** Which deliveries never arrived: client, invoice, its place among its organization's commits, what the client got after. */
+function describeMissing(target: Pick<Target, 'members'>, load: LoadResult, receipts: readonly Receipt[]): string {
+  const got = new Set(receipts.map(([client, invoiceId]) => `${client}:${invoiceId}`));
+  const lastAt = new Map<number, number>();
+  for (const [client, , at] of receipts) lastAt.set(client, Math.max(lastAt.get(client) ?? 0, at));
+  const stoppedAt = Math.max(...load.commits.map((commit) => commit.committedAt));
+  const lines: string[] = [];
+  for (const commit of load.commits)
+    for (const client of target.members.get(commit.organizationId) ?? [])
+      if (!got.has(`${client}:${commit.invoiceId}`) && lines.length < 5)
+        lines.push(
+          `client ${client} invoice ${commit.invoiceId} committed ${(stoppedAt - commit.committedAt).toFixed(0)} ms before the last commit; the client's last receipt ${((lastAt.get(client) ?? 0) - commit.committedAt).toFixed(0)} ms after it`,
+        );
+  return lines.join('; ');
+}
+
 /** Client indexes by organization, as one generator numbers its share of the clients. */
 function membersOf(clients: readonly ClientSpec[]): Map<string, number[]> {
   const members = new Map<string, number[]>();
@@ -580,7 +596,9 @@ async function scale(name: Name, databaseUrl: string): Promise<ScalePoint> {
     for (const [at, generator] of generators.entries()) {
       const members = membersOf(shares[at] ?? []);
       const expected = load.commits.reduce((sum, commit) => sum + (members.get(commit.organizationId)?.length ?? 0), 0);
-      const checked = audit({ members }, load, await collectReceipts({ generator }, expected));
+      const receipts = await collectReceipts({ generator }, expected);
+      const checked = audit({ members }, load, receipts);
+      if (checked.missing > 0) log(`${name} scale: generator ${at + 1} missing ${describeMissing({ members }, load, receipts)}`);
       gaps += checked.missing;
       duplicates += checked.duplicates;
     }
