@@ -177,3 +177,29 @@ describe('many clients and several nodes', () => {
     );
   });
 });
+
+describe('the reconnect storm', () => {
+  const storm = (caughtUpSeconds: number, resets = 0) => ({
+    clients: 5000,
+    reattached: 5000,
+    failed: 0,
+    caughtUpSeconds,
+    medianSeconds: caughtUpSeconds / 2,
+    serverCpuShare: 1,
+    generatorCpuShare: 0.5,
+    eventsDuring: 1000,
+    replayed: 3000,
+    resets,
+    gaps: 0,
+    duplicates: 0,
+    errors: [],
+  });
+
+  it("is judged as a ratio to bare's time, and a reset fails it as a gap would", () => {
+    const within = renderMarkdown({ ...result([], []), storms: { bare: storm(2), operate: storm(3) } });
+    expect(within).toContain('| 2.00 s (1.00 s) | 3.00 s (1.50 s), 5,000 of 5,000 | 1.50× | ≤ 1.50× | yes |');
+    const behind = renderMarkdown({ ...result([], []), storms: { bare: storm(2), operate: storm(6, 1) } });
+    expect(behind).toContain('| 3.00× | ≤ 1.50× | **no** |');
+    expect(behind).toContain('| 0 / 0 / 1 (3,000 replayed) | | 0 / 0 / 0 | **no** |');
+  });
+});
