@@ -212,7 +212,7 @@ function highestSustained(steps: readonly FanoutStep[]): number {
   return Math.max(0, ...steps.filter((step) => step.sustained).map((step) => step.offeredPerSecond));
 }
 
-const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+export const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 const int = (value: number) => Math.round(value).toLocaleString('en-US');
 const ratio = (value: number) => `${value.toFixed(2)}×`;

@@ -13,6 +13,7 @@ import type { api as GeneratorApi, Protocol, Receipt } from './generator.js';
 import type { api as OperateApi } from './operate-server.js';
 import { spawnBenchProcess, type Remote } from './ipc.js';
 import {
+  kb,
   renderMarkdown,
   type BenchResult,
   type BigOrgResult,
@@ -146,10 +147,7 @@ async function connect(target: Target): Promise<MemoryResult> {
   const { port, clients } = await target.server.call('prepare');
   target.url = `http://127.0.0.1:${port}`;
   target.clients = clients;
-  target.members = new Map();
-  clients.forEach((client, index) =>
-    target.members.set(client.organizationId, [...(target.members.get(client.organizationId) ?? []), index]),
-  );
+  target.members = membersOf(clients);
   const before = await target.server.call('usage', { collect: true });
   const connected = await target.generator.call('connect', {
     url: target.url,
@@ -507,7 +505,7 @@ function describeMissing(target: Pick<Target, 'members'>, load: LoadResult, rece
   const got = new Set(receipts.map(([client, invoiceId]) => `${client}:${invoiceId}`));
   const lastAt = new Map<number, number>();
   for (const [client, , at] of receipts) lastAt.set(client, Math.max(lastAt.get(client) ?? 0, at));
-  const stoppedAt = Math.max(...load.commits.map((commit) => commit.committedAt));
+  const stoppedAt = load.commits.reduce((latest, commit) => Math.max(latest, commit.committedAt), 0);
   const lines: string[] = [];
   for (const commit of load.commits)
     for (const client of target.members.get(commit.organizationId) ?? [])
@@ -615,7 +613,7 @@ async function scale(name: Name, databaseUrl: string): Promise<ScalePoint> {
       resets: storms.reduce((sum, each) => sum + each.resets, 0),
     };
     log(
-      `${name} at ${int(point.clients)} clients: ${kib(point.heapPerConnection)} heap per connection, connect ${point.connectSeconds.toFixed(1)} s, storm ${point.stormSeconds.toFixed(1)} s (${gaps} gaps, ${duplicates} duplicates, ${point.resets} resets; busiest generator ${((point.generatorCpuShare ?? 0) * 100).toFixed(0)}%)`,
+      `${name} at ${int(point.clients)} clients: ${kb(point.heapPerConnection)} heap per connection, connect ${point.connectSeconds.toFixed(1)} s, storm ${point.stormSeconds.toFixed(1)} s (${gaps} gaps, ${duplicates} duplicates, ${point.resets} resets; busiest generator ${((point.generatorCpuShare ?? 0) * 100).toFixed(0)}%)`,
     );
     return point;
   } finally {
@@ -624,8 +622,6 @@ async function scale(name: Name, databaseUrl: string): Promise<ScalePoint> {
     await Promise.all([...generators.map((generator) => generator.stop()), server.stop()]);
   }
 }
-
-const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
 /**
  * Two API nodes on one Redis and one database: node A (the relay leader) holds every socket, node B none. Node B's
