@@ -227,11 +227,11 @@ const appSchema = databaseSchema
     RELAY_POLL_INTERVAL_MS: positiveInt.default(500).meta(setting('events', 'The relay’s safety-net poll (commits wake it at once).')),
     RELAY_NODES_FLUSH_MS: nonNegativeInt
       .max(1_000)
-      .default(5)
+      .default(0)
       .meta(
         setting(
           'nodes',
-          'With several nodes: how long the relay leader gathers events before sending them to the other nodes in one Redis message (0: each batch at once). Longer: less CPU on every node, later delivery on the others.',
+          'With several nodes: how long the relay leader gathers events before sending them to the other nodes in one Redis message (0: each batch at once). Longer: less CPU on every node, later delivery on the others — and a node that misses the last message (Redis reconnecting) catches up only at the next event.',
         ),
       ),
     RELAY_LEADER_RETRY_MS: positiveInt
