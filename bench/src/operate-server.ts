@@ -182,7 +182,7 @@ interface BigOrganization {
 let bigOrganization: BigOrganization | undefined;
 
 /** What only Operate offers the orchestrator: the big-organization and cross-node scenarios' drivers. */
-interface BigOrganizationServer {
+interface OperateOnlyServer {
   /** This node's organizations, for another node to publish to. */
   organizations(): string[];
   /** Like `startLoad` with `event`, to the given organizations (another node's people). */
@@ -237,6 +237,7 @@ export const api = {
   },
   organizations: () => organizations,
   startLoadFor({ rate, organizations: targets }) {
+    if (running) throw new Error('a load is already running');
     running = new CommitLoad(targets, publishTo);
     running.start(rate);
   },
@@ -275,6 +276,6 @@ export const api = {
     await database.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   },
-} satisfies ServerUnderTest & BigOrganizationServer;
+} satisfies ServerUnderTest & OperateOnlyServer;
 
 serve(api);

@@ -11,7 +11,7 @@ import pg from 'pg';
 import type { api as DashboardsApi, CacheMode } from './dashboards.js';
 import type { api as GeneratorApi, Protocol, Receipt } from './generator.js';
 import type { api as OperateApi } from './operate-server.js';
-import { spawnBenchProcess, type Remote } from './ipc.js';
+import { spawnBenchProcess, type Api, type Remote } from './ipc.js';
 import {
   kb,
   renderMarkdown,
@@ -119,17 +119,23 @@ async function scenario<T>(target: Target, name: string, run: () => Promise<T>):
   }
 }
 
+/** A server under test in a process of its own, with gc() exposed to measure memory; `env` on top of this one's. */
+function spawnServer<A extends Api<A>>(
+  label: string,
+  file: 'bare-server.js' | 'operate-server.js',
+  env: NodeJS.ProcessEnv,
+): Promise<Remote<A>> {
+  return spawnBenchProcess<A>(label, entry(file), {
+    execArgv: ['--expose-gc'],
+    env: { ...process.env, ...env },
+    callTimeoutMs: CALL_TIMEOUT_MS,
+  });
+}
+
 async function startTarget(name: Name, databaseUrl: string | undefined): Promise<Target> {
-  const env = { ...process.env, BENCH_DATABASE_URL: databaseUrl ?? '' };
-  const server = await spawnBenchProcess<ServerUnderTest>(
-    name,
-    entry(name === 'bare' || calibrating ? 'bare-server.js' : 'operate-server.js'),
-    {
-      execArgv: ['--expose-gc'],
-      env,
-      callTimeoutMs: CALL_TIMEOUT_MS,
-    },
-  );
+  const server = await spawnServer<ServerUnderTest>(name, name === 'bare' || calibrating ? 'bare-server.js' : 'operate-server.js', {
+    BENCH_DATABASE_URL: databaseUrl ?? '',
+  });
   const generator = await spawnBenchProcess<typeof GeneratorApi>(`${name} generator`, entry('generator.js'), {
     callTimeoutMs: CALL_TIMEOUT_MS,
   });
@@ -421,10 +427,8 @@ function sinceCommit(committedAt: ReadonlyMap<string, number>, moments: readonly
  */
 async function bigOrganization(databaseUrl: string, mode: CacheMode): Promise<BigOrgRun> {
   const { clients, events, rate } = BIG_ORG[mode];
-  const server = await spawnBenchProcess<typeof OperateApi>(`operate (big organization, ${mode})`, entry('operate-server.js'), {
-    execArgv: ['--expose-gc'],
-    env: { ...process.env, BENCH_DATABASE_URL: databaseUrl },
-    callTimeoutMs: CALL_TIMEOUT_MS,
+  const server = await spawnServer<typeof OperateApi>(`operate (big organization, ${mode})`, 'operate-server.js', {
+    BENCH_DATABASE_URL: databaseUrl,
   });
   const generators = await Promise.all(
     Array.from({ length: BIG_ORG_PROCESSES }, (_, index) =>
@@ -532,15 +536,10 @@ function membersOf(clients: readonly ClientSpec[]): Map<string, number[]> {
  * the storm's write load — the same in-flight handshakes as at 5,000, spread over SCALE_GENERATORS processes.
  */
 async function scale(name: Name, databaseUrl: string): Promise<ScalePoint> {
-  const server = await spawnBenchProcess<ServerUnderTest>(
-    `${name} (${int(SCALE_CLIENTS)} clients)`,
-    entry(name === 'bare' ? 'bare-server.js' : 'operate-server.js'),
-    {
-      execArgv: ['--expose-gc'],
-      env: { ...process.env, BENCH_DATABASE_URL: databaseUrl, BENCH_ORGANIZATIONS: String(SCALE_CLIENTS / USERS_PER_ORGANIZATION) },
-      callTimeoutMs: CALL_TIMEOUT_MS,
-    },
-  );
+  const server = await spawnServer<ServerUnderTest>(`${name} (${int(SCALE_CLIENTS)} clients)`, `${name}-server.js`, {
+    BENCH_DATABASE_URL: databaseUrl,
+    BENCH_ORGANIZATIONS: String(SCALE_CLIENTS / USERS_PER_ORGANIZATION),
+  });
   const generators = await Promise.all(
     Array.from({ length: SCALE_GENERATORS }, (_, index) =>
       // A storm of this many took Operate close to two minutes here: give it room, the run limit still holds.
@@ -629,12 +628,8 @@ async function scale(name: Name, databaseUrl: string): Promise<ScalePoint> {
  * for; then node B commits events for A's people and each is timed to A's clients.
  */
 async function crossNode(databaseUrl: string, redisUrl: string): Promise<CrossNodeResult> {
-  const spawnNode = (label: string, extra: Record<string, string>) =>
-    spawnBenchProcess<typeof OperateApi>(label, entry('operate-server.js'), {
-      execArgv: ['--expose-gc'],
-      env: { ...process.env, BENCH_DATABASE_URL: databaseUrl, BENCH_REDIS_URL: redisUrl, ...extra },
-      callTimeoutMs: CALL_TIMEOUT_MS,
-    });
+  const spawnNode = (label: string, extra: NodeJS.ProcessEnv) =>
+    spawnServer<typeof OperateApi>(label, 'operate-server.js', { BENCH_DATABASE_URL: databaseUrl, BENCH_REDIS_URL: redisUrl, ...extra });
   const nodeA = await spawnNode('operate node A', {});
   const nodeB = await spawnNode('operate node B', { BENCH_SEED: '0' });
   const generator = await spawnBenchProcess<typeof GeneratorApi>('cross-node generator', entry('generator.js'), {
