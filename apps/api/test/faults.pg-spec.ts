@@ -9,7 +9,7 @@ import { ApiProcess } from './support/api-process.js';
 import { TEST_ACCESS_SECRET, TEST_REFRESH_SECRET } from './support/config.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { seedTenants, type Tenants, type TestUser } from './support/fixtures.js';
-import { PrivatePostgres, PrivateRedis } from './support/servers.js';
+import { PrivatePostgres, PrivateRedis, RedisProxy } from './support/servers.js';
 import { connectAt, loginAt } from './support/remote.js';
 import type { RecordingClient } from './support/socket-client.js';
 
@@ -17,7 +17,10 @@ jest.setTimeout(180_000);
 
 const migrate = fileURLToPath(new URL('../dist/cli/migrate.js', import.meta.url));
 
-/** Faults injected into the real processes: the database restarted under load, Redis lost between two nodes. */
+/**
+ * Faults injected into the real processes: the database restarted under load, Redis lost between two nodes, a
+ * node's subscription gone silently deaf.
+ */
 describe('faults (PostgreSQL + Redis restarted under the API)', () => {
   const processes: ApiProcess[] = [];
   const clients: RecordingClient[] = [];
@@ -209,5 +212,42 @@ describe('faults (PostgreSQL + Redis restarted under the API)', () => {
     await resumed.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceId === last, 30_000);
     const missed = committed.filter((id) => !before.includes(id));
     expect([...invoiceIds(resumed, committed)].sort()).toEqual([...missed].sort());
+  });
+
+  it('a follower whose subscription silently stops hearing Redis still gets every event, once, in order', async () => {
+    const testDatabase: TestDatabase = await createTestDatabase();
+    cleanups.push(() => testDatabase.close());
+    const redis = await PrivateRedis.create();
+    cleanups.push(() => redis.stop());
+    const proxy = await RedisProxy.create(redis.port);
+    cleanups.push(() => proxy.close());
+    const tenants = await seed(testDatabase.url);
+    const url1 = await start(env(testDatabase.url, { REDIS_URL: redis.url }));
+    await processes[0]!.waitForLog(/relay leader/);
+    // Node 2 reaches Redis through the proxy: its connections stay open and healthy-looking throughout.
+    const url2 = await start(env(testDatabase.url, { REDIS_URL: proxy.url }));
+    const onNode2 = await connect(url2, tenants.a2);
+    const token = await login(url1, tenants.a1);
+    const tally = { failures: 0 };
+    const create = async (from: number, to: number) => {
+      for (let i = from; i <= to; i++) await createInvoice(url1, token, `Deaf ${String(i).padStart(2, '0')}`, tally);
+    };
+
+    await create(1, 5);
+    const heard = await committedIds(testDatabase.url, 'Deaf ');
+    await onNode2.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceId === heard.at(-1), 30_000);
+
+    // The last events of a burst, and nothing after them that would reveal a gap: only the follower's own check can.
+    proxy.deafenSubscribers();
+    await create(6, 10);
+    const committed = await committedIds(testDatabase.url, 'Deaf ');
+    expect(committed).toHaveLength(10);
+    await onNode2.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceId === committed.at(-1), 10_000);
+    await processes[1]!.waitForLog(/did not arrive through Redis/, 1_000);
+    expect(invoiceIds(onNode2, committed)).toEqual(committed);
+    const cursors = onNode2.ofType(InvoiceEvent.Created).map((e) => e.cursor);
+    expect(cursors.every((cursor, index) => index === 0 || cursor > cursors[index - 1]!)).toBe(true);
+    expect(tally.failures).toBe(0);
+    expect((await request(url2).get('/health')).status).toBe(200);
   });
 });

@@ -224,14 +224,21 @@ const appSchema = databaseSchema
         setting('events', 'Whether this node takes part in relaying the outbox (one leader at a time, by a PostgreSQL advisory lock).'),
       ),
     RELAY_BATCH_SIZE: positiveInt.max(10_000).default(500).meta(setting('events', 'Events the relay publishes per batch.')),
-    RELAY_POLL_INTERVAL_MS: positiveInt.default(500).meta(setting('events', 'The relay’s safety-net poll (commits wake it at once).')),
+    RELAY_POLL_INTERVAL_MS: positiveInt
+      .default(500)
+      .meta(
+        setting(
+          'events',
+          'The relay’s safety-net poll (commits wake it at once); with several nodes, also how often a follower checks that it heard everything the leader sent.',
+        ),
+      ),
     RELAY_NODES_FLUSH_MS: nonNegativeInt
       .max(1_000)
       .default(0)
       .meta(
         setting(
           'nodes',
-          'With several nodes: how long the relay leader gathers events before sending them to the other nodes in one Redis message (0: each batch at once). Longer: less CPU on every node, later delivery on the others — and a node that misses the last message (Redis reconnecting) catches up only at the next event.',
+          'With several nodes: how long the relay leader gathers events before sending them to the other nodes in one Redis message (0: each batch at once). Longer: less CPU on every node, later delivery on the others.',
         ),
       ),
     RELAY_LEADER_RETRY_MS: positiveInt

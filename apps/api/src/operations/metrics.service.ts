@@ -96,6 +96,12 @@ export class Metrics implements OnModuleDestroy {
   /** Set by the event layer: whether this node reads events from the database because Redis is away. */
   tailingSource: (() => boolean) | undefined;
 
+  readonly eventsRepaired = new Counter({
+    name: 'operate_events_repaired_total',
+    help: 'Events this node read from the database because their message from the relay leader did not arrive: seen as a gap at the next message (found="gap") or by the follower comparing its cursor with what the leader recorded as delivered (found="behind").',
+    labelNames: ['found'] as const,
+    registers: [this.registry],
+  });
   readonly outboxBacklog = new Gauge({
     name: 'operate_outbox_backlog_events',
     help: 'Events not yet delivered: pending (committed, not yet numbered by the relay) and unconfirmed (sent, not yet recorded as delivered).',

@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -125,5 +125,65 @@ export class PrivateRedis {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
+  }
+}
+
+/**
+ * A TCP relay in front of a Redis server that can make a node's subscriptions go silently deaf: its
+ * subscribing connections stay open and look healthy, but nothing Redis sends on them arrives any more —
+ * what a half-open connection or a message published while resubscribing does to a node.
+ */
+export class RedisProxy {
+  private deaf = false;
+  private readonly connections = new Set<Socket>();
+
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
+
+  static async create(redisPort: number): Promise<RedisProxy> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const proxy = new RedisProxy(server, (server.address() as AddressInfo).port);
+    server.on('connection', (client) => proxy.relay(client, redisPort));
+    return proxy;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** From now on, connections that subscribed to anything hear nothing more; everything else still flows. */
+  deafenSubscribers(): void {
+    this.deaf = true;
+  }
+
+  private relay(client: Socket, redisPort: number): void {
+    const upstream = connect(redisPort, '127.0.0.1');
+    let subscribed = false;
+    this.connections.add(client).add(upstream);
+    client.on('data', (chunk) => {
+      if (/SUBSCRIBE/i.test(chunk.toString('latin1'))) subscribed = true;
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => {
+      if (!(this.deaf && subscribed)) client.write(chunk);
+    });
+    for (const [socket, other] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      socket.on('error', () => other.destroy());
+      socket.on('close', () => {
+        this.connections.delete(socket);
+        other.destroy();
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.connections) socket.destroy();
+    await new Promise((resolve) => this.server.close(resolve));
   }
 }

@@ -44,6 +44,11 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
     return this.last;
   }
 
+  /** The highest cursor this node has heard of: delivered, or received and waiting its turn. */
+  get heardCursor(): number {
+    return Math.max(this.last, this.queue.at(-1)?.envelope.cursor ?? 0);
+  }
+
   /** True if memory holds every event this node delivered after `cursor`. */
   holdsSince(cursor: number): boolean {
     if (cursor >= this.last) return true;
@@ -98,6 +103,7 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
     try {
       const missing = await this.store.range(this.last, before - 1);
       this.logger.warn({ msg: 'repaired a gap in the event stream', from: this.last + 1, to: before - 1, fetched: missing.length });
+      this.metrics.eventsRepaired.inc({ found: 'gap' }, missing.length);
       for (const message of missing) this.emit(message);
       this.repairAttempts = 0;
       return true;

@@ -10,10 +10,13 @@ import { RelayService } from './relay.service.js';
 const TAIL_BATCH = 1_000;
 
 /**
- * Keeps a follower delivering while Redis is away. The relay leader still numbers committed events in the
- * database; a node that cannot hear it through Redis reads them itself, every RELAY_POLL_INTERVAL_MS, and hands
- * them to its fan-out, which delivers each once and in cursor order. When Redis returns, the bus takes over and
- * anything read twice is dropped by cursor.
+ * Keeps a follower delivering whatever Redis does. The relay leader numbers committed events in the database.
+ * While Redis is away, a node that cannot hear the leader reads them itself, every RELAY_POLL_INTERVAL_MS, and
+ * hands them to its fan-out, which delivers each once and in cursor order; when Redis returns, the bus takes
+ * over and anything read twice is dropped by cursor. While Redis is up, a lost message is seen at the next one
+ * (a gap) — but not if it was the last of a burst (sent while this node was resubscribing, or over a connection
+ * that silently stopped). So at the same interval the follower compares what it heard with what the leader had
+ * recorded as delivered one interval earlier, and reads what never arrived.
  */
 @Injectable()
 export class OutboxTail implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -21,6 +24,8 @@ export class OutboxTail implements OnApplicationBootstrap, OnApplicationShutdown
   private timer: NodeJS.Timeout | undefined;
   private reading = false;
   private tailing = false;
+  /** What the leader had recorded as delivered at the previous check: by now this node should have heard it. */
+  private expected = 0;
 
   constructor(
     private readonly redis: RedisLink,
@@ -28,15 +33,15 @@ export class OutboxTail implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly fanout: EventFanout,
     private readonly outbox: OutboxRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    metrics: Metrics,
+    private readonly metrics: Metrics,
   ) {
-    metrics.outboxSource = async () => {
+    this.metrics.outboxSource = async () => {
       const [{ assignedCursor, deliveredCursor }, pending] = await Promise.all([outbox.progress(), outbox.pendingCount()]);
       return { pending, unconfirmed: Math.max(0, assignedCursor - deliveredCursor) };
     };
     if (config.redisUrl) {
-      metrics.redisSource = () => redis.ready;
-      metrics.tailingSource = () => this.tailing;
+      this.metrics.redisSource = () => redis.ready;
+      this.metrics.tailingSource = () => this.tailing;
     }
   }
 
@@ -63,16 +68,42 @@ export class OutboxTail implements OnApplicationBootstrap, OnApplicationShutdown
       if (needed) this.logger.warn('Redis is unreachable: this node reads committed events from the database until it returns');
       else this.logger.log('events reach this node through Redis again');
     }
-    if (!needed || this.reading) return;
+    if (this.reading) return;
     this.reading = true;
     try {
-      const { assignedCursor } = await this.outbox.progress();
-      const after = this.fanout.lastCursor;
-      if (assignedCursor > after) this.fanout.receive(await this.outbox.range(after, assignedCursor, { limit: TAIL_BATCH }));
+      if (needed) await this.readAhead();
+      else if (this.redis.configured && !this.relay.isLeader) await this.checkHeard();
+      else this.expected = 0;
     } catch (error) {
       this.logger.warn({ msg: 'could not read the outbox; trying again', error: error instanceof Error ? error.message : String(error) });
     } finally {
       this.reading = false;
     }
+  }
+
+  /** Redis away: everything the leader numbered, without waiting for it to reach this node. */
+  private async readAhead(): Promise<void> {
+    this.expected = 0;
+    const { assignedCursor } = await this.outbox.progress();
+    const after = this.fanout.lastCursor;
+    if (assignedCursor > after) this.fanout.receive(await this.outbox.range(after, assignedCursor, { limit: TAIL_BATCH }));
+  }
+
+  /** Redis up: what the leader had sent one interval ago and this node still has not heard, from the database. */
+  private async checkHeard(): Promise<void> {
+    const { deliveredCursor } = await this.outbox.progress();
+    const expected = this.expected;
+    this.expected = deliveredCursor;
+    const heard = this.fanout.heardCursor;
+    if (expected <= heard) return;
+    const missed = await this.outbox.range(heard, expected, { limit: TAIL_BATCH });
+    this.logger.warn({
+      msg: 'events sent by the relay leader did not arrive through Redis; read them from the database',
+      from: heard + 1,
+      to: expected,
+      fetched: missed.length,
+    });
+    this.metrics.eventsRepaired.inc({ found: 'behind' }, missed.length);
+    this.fanout.receive(missed);
   }
 }
