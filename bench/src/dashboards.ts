@@ -6,9 +6,9 @@
  * presence list (batched per tab over 50 ms).
  */
 import { InvoiceEvent, PresenceEvent, type InvoiceSummary, type Page, type PresenceView } from '@operate/shared';
-import { queryKeys, RefetchBatcher, syncCache, type QueryKey } from '@operate/shared/cache';
+import { queryKeys, RefetchBatcher, sharePatchedViews, syncCache, type QueryKey } from '@operate/shared/cache';
 import { RealtimeClient } from '@operate/shared/client';
-import { QueryClient, QueryObserver } from '@tanstack/query-core';
+import { QueryClient, QueryObserver, replaceEqualDeep } from '@tanstack/query-core';
 import { serve } from './ipc.js';
 import { now } from './pace.js';
 import { mapLimited } from './stats.js';
@@ -88,8 +88,17 @@ async function open(url: string, spec: DashboardSpec, mode: CacheMode): Promise<
     if (!response.ok) throw new Error(`GET ${path}: ${response.status}`);
     return (await response.json()) as T;
   };
-  // As the dashboard's (apps/web providers.tsx): one retry; fresh until an event or a reset says otherwise.
-  const cache = new QueryClient({ defaultOptions: { queries: { retry: 1, staleTime: Number.POSITIVE_INFINITY } } });
+  // As the dashboard's (apps/web providers.tsx): one retry; fresh until an event or a reset says otherwise; views the
+  // rules patched stored as they are. The dashboard as it was compared every write deeply.
+  const cache = new QueryClient({
+    defaultOptions: {
+      queries: {
+        retry: 1,
+        staleTime: Number.POSITIVE_INFINITY,
+        ...(mode === 'rules' ? { structuralSharing: sharePatchedViews(replaceEqualDeep) } : {}),
+      },
+    },
+  });
   const client = new RealtimeClient({
     url,
     getToken: () => Promise.resolve(spec.token),

@@ -1,6 +1,7 @@
 'use client';
 
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { QueryClient, QueryClientProvider, replaceEqualDeep } from '@tanstack/react-query';
+import { sharePatchedViews } from '@operate/shared/cache';
 import { ClientErrorCode, RealtimeClient, storageCursorStore } from '@operate/shared/client';
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ApiClient } from '@/lib/api';
@@ -12,7 +13,13 @@ import { Toaster } from '@/realtime/Toaster';
 
 export function Providers({ apiUrl, children }: { apiUrl: string; children: ReactNode }) {
   const [queryClient] = useState(
-    () => new QueryClient({ defaultOptions: { queries: { staleTime: 60_000, retry: 1, refetchOnWindowFocus: false } } }),
+    () =>
+      new QueryClient({
+        defaultOptions: {
+          // Views the event rules patched keep their unchanged parts already: not compared deeply again.
+          queries: { staleTime: 60_000, retry: 1, refetchOnWindowFocus: false, structuralSharing: sharePatchedViews(replaceEqualDeep) },
+        },
+      }),
   );
   const [api] = useState(() => new ApiClient(apiUrl));
   const session = useSession();

@@ -34,7 +34,7 @@ import {
   type PageParams,
 } from './keys.js';
 import { isNewer, patchPage, type EntityChange, type EntityKind } from './pages.js';
-import type { QueryKey, QueryStore } from './store.js';
+import { writeView, type QueryKey, type QueryStore } from './store.js';
 
 /**
  * How an event changes the cached views:
@@ -64,7 +64,7 @@ function updateView<T>(cache: QueryStore, key: QueryKey, change: (held: T) => T)
   const held = read<T>(cache, key);
   if (held === undefined) return;
   const next = change(held);
-  if (next !== held) cache.setQueryData(key, next);
+  if (next !== held) writeView(cache, key, next);
 }
 
 // ── Entity kinds: identity, version, sort and filter of each list ───────────────────────────────────────
@@ -115,7 +115,7 @@ function patchLists<T, P extends PageParams>(
     if (!page) continue;
     const next = patchPage(page, key[prefix.length] as P, kind, item, change);
     if (next === 'refetch') refetch.push(key);
-    else if (next !== page) cache.setQueryData(key, next);
+    else if (next !== page) writeView(cache, key, next);
   }
   return refetch;
 }
@@ -123,7 +123,7 @@ function patchLists<T, P extends PageParams>(
 /** Replaces a cached detail with a newer version (a detail nobody has open is not created). */
 function patchDetail<T>(cache: QueryStore, key: QueryKey, item: T, version: (item: T) => string): void {
   const held = read<T>(cache, key);
-  if (held !== undefined && isNewer(version(item), version(held))) cache.setQueryData(key, item);
+  if (held !== undefined && isNewer(version(item), version(held))) writeView(cache, key, item);
 }
 
 /** Keys of those given that are in the cache (a view nobody shows is not fetched). */
@@ -204,7 +204,7 @@ function patchNotifications(cache: QueryStore, notification: EventPayload<typeof
   for (const [key, page] of readAll<NotificationPage>(cache, [...queryKeys.notifications, 'list'])) {
     if (!page || page.items.some((item) => item.notificationId === notification.notificationId)) continue;
     const item = { ...notification, readAt: null };
-    cache.setQueryData(key, {
+    writeView(cache, key, {
       ...page,
       items: [item, ...page.items].slice(0, page.pageSize),
       total: page.total + 1,
@@ -232,7 +232,7 @@ function patchNotificationsRead(
       item.readAt === null && (read.allRead || ids.has(item.notificationId)) ? { ...item, readAt: envelope.occurredAt } : item,
     );
     const unreadFirst = [...items.filter((item) => item.readAt === null), ...items.filter((item) => item.readAt !== null)];
-    cache.setQueryData(key, { ...page, items: unreadFirst, unread: read.unreadCount });
+    writeView(cache, key, { ...page, items: unreadFirst, unread: read.unreadCount });
   }
   return refetch;
 }
