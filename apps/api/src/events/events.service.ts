@@ -36,6 +36,12 @@ export type ScopeFor<E extends EventName> = ScopeOf<Extract<EventScopeKinds<E>, 
 /** One scope, or several at once: the event is stored once and reaches each socket in any of them once. */
 export type TargetFor<E extends EventName> = ScopeFor<E> | readonly [ScopeFor<E>, ...ScopeFor<E>[]];
 
+/** One of the events `publishEach` stores together. */
+export interface PublishItem<E extends EventName> {
+  readonly target: TargetFor<E>;
+  readonly payload: EventPayload<E>;
+}
+
 /** The scopes of a target, as a list. */
 export function scopesOf<E extends EventName>(target: TargetFor<E>): readonly ScopeFor<E>[] {
   return Array.isArray(target) ? (target as readonly ScopeFor<E>[]) : [target as ScopeFor<E>];
@@ -85,6 +91,21 @@ export abstract class ScopedPublisher {
     payload: EventPayload<E>,
     options?: PublishOptions,
   ): Promise<PublishedEvent<E>>;
+
+  /**
+   * One event to several targets, each with its own payload (a window of presence changes, one per organization):
+   * stored together — all or none — and delivered in this order. Every item is checked before anything is written.
+   */
+  async publishEach<E extends PublishableEvent>(
+    event: E,
+    items: readonly PublishItem<E>[],
+    options: PublishOptions = {},
+  ): Promise<PublishedEvent<E>[]> {
+    for (const { target, payload } of items) checkPublish(event, target, payload);
+    const published: PublishedEvent<E>[] = [];
+    for (const { target, payload } of items) published.push(await this.publish(event, target, payload, options));
+    return published;
+  }
 
   toOrganization(organizationId: string): ScopedEmitter<'organization'> {
     return this.bind(scopes.organization(organizationId));
@@ -151,18 +172,30 @@ export class EventsService extends ScopedPublisher {
     payload: EventPayload<E>,
     options: PublishOptions = {},
   ): Promise<PublishedEvent<E>> {
-    const published = createPublished(event, checkPublish(event, target, payload));
-    const audiences = audiencesOf(scopesOf(target));
+    return (await this.publishEach(event, [{ target, payload }], options))[0]!;
+  }
+
+  override async publishEach<E extends PublishableEvent>(
+    event: E,
+    items: readonly PublishItem<E>[],
+    options: PublishOptions = {},
+  ): Promise<PublishedEvent<E>[]> {
+    const published = items.map(({ target, payload }) => createPublished(event, checkPublish(event, target, payload)));
+    if (published.length === 0) return [];
     // After the commit, never before: a rolled-back row must not be looked for (see RelayService.committed).
     if (options.tx && !this.prisma.afterCommit(options.tx, () => this.relay.committed()))
       throw new EventPublishError(
         'unsupported_transaction',
         'Publish in a transaction opened with PrismaService.transaction(fn): one from $transaction cannot tell the relay it committed',
       );
-    await this.outbox.insert(
-      { id: published.id, type: event, audiences, payload: published.payload, occurredAt: new Date(published.occurredAt) },
-      options.tx,
-    );
+    const entries = published.map((each, index) => ({
+      id: each.id,
+      type: event,
+      audiences: audiencesOf(scopesOf(items[index]!.target)),
+      payload: each.payload,
+      occurredAt: new Date(each.occurredAt),
+    }));
+    await this.outbox.insertMany(entries, options.tx);
     if (!options.tx) this.relay.committed();
     return published;
   }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
-import { InvoiceEvent } from '@operate/shared';
+import { InvoiceEvent, scope } from '@operate/shared';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { invoicePayload } from '../support/fixtures.js';
 import { recordingServer } from '../support/recording-server.js';
@@ -80,6 +80,43 @@ describe('transactional outbox and relay', () => {
     await node.waitForCount(1);
     expect(numbers()).toEqual(['AFTER-ROLLBACK']);
     expect(await prisma.eventOutbox.count({ where: { payload: { path: ['invoiceNumber'], equals: 'ROLLED-BACK' } } })).toBe(0);
+  });
+
+  it('stores events published together in one write, all or none, and delivers them in the given order', async () => {
+    const other = (await prisma.organization.create({ data: { name: 'Outbox 2', slug: `outbox-2-${Date.now()}` } })).id;
+    const item = (organization: string, number: string) => ({
+      target: scope.organization(organization),
+      payload: invoicePayload(organization, number),
+    });
+    // An item the catalog refuses (a bad payload) stops the whole set before anything is written.
+    const refused = { target: scope.organization(other), payload: { ...invoicePayload(other, 'M-BAD'), total: 'ten' } };
+    await expect(events.publishEach(InvoiceEvent.Created, [item(organizationId, 'M-0'), refused])).rejects.toMatchObject({
+      code: 'invalid_event_payload',
+    });
+    // A rolled-back transaction stores none of them.
+    await expect(
+      prisma.transaction(async (tx) => {
+        await events.publishEach(InvoiceEvent.Created, [item(organizationId, 'M-RB1'), item(other, 'M-RB2')], { tx });
+        throw new Error('business rule failed');
+      }),
+    ).rejects.toThrow('business rule failed');
+
+    const published = await events.publishEach(InvoiceEvent.Created, [
+      item(organizationId, 'M-1'),
+      item(other, 'M-2'),
+      { target: [scope.organization(organizationId), scope.organization(other)], payload: invoicePayload(organizationId, 'M-3') },
+    ]);
+    await node.waitForCount(3);
+    expect(numbers()).toEqual(['M-1', 'M-2', 'M-3']);
+    expect(node.delivered.map((entry) => entry.envelope.id)).toEqual(published.map((event) => event.id));
+    expect(node.delivered.map((entry) => entry.room)).toEqual([
+      `org:${organizationId}`,
+      `org:${other}`,
+      `org:${organizationId},org:${other}`,
+    ]);
+    expect(cursors()).toEqual([cursors()[0], (cursors()[0] ?? 0) + 1, (cursors()[0] ?? 0) + 2]);
+    for (const number of ['M-0', 'M-BAD', 'M-RB1', 'M-RB2'])
+      expect(await prisma.eventOutbox.count({ where: { payload: { path: ['invoiceNumber'], equals: number } } })).toBe(0);
   });
 
   it('keeps committed events while the relay is stopped and delivers them, in order, when it runs again', async () => {

@@ -95,6 +95,14 @@ const PRUNE = `
 
 const INSERT = `INSERT INTO "EventOutbox" (id, type, audiences, payload, "occurredAt") VALUES ($1::uuid, $2, $3::text[], $4::jsonb, $5)`;
 
+/** Several events in one statement, `seq` in the given order ($1: a JSON array of entries). */
+const INSERT_MANY = `
+  INSERT INTO "EventOutbox" (id, type, audiences, payload, "occurredAt")
+  SELECT (e.value->>'id')::uuid, e.value->>'type', ARRAY(SELECT jsonb_array_elements_text(e.value->'audiences')),
+         e.value->'payload', (e.value->>'occurredAt')::timestamptz
+  FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(value, n)
+  ORDER BY e.n`;
+
 /** The relay leader's own connection: its session holds the advisory lock, so its statements run on it. */
 export type LeaderSession = Pick<pg.Client, 'query'>;
 
@@ -120,6 +128,17 @@ export class OutboxRepository {
     await tx.$executeRaw`
       INSERT INTO "EventOutbox" (id, type, audiences, payload, "occurredAt")
       VALUES (${entry.id}::uuid, ${entry.type}, ${[...entry.audiences]}::text[], ${payload}::jsonb, ${entry.occurredAt})`;
+  }
+
+  /** Writes several events at once (all or none), in this order; one is written as `insert` writes it. */
+  async insertMany(entries: readonly OutboxEntry[], tx?: Tx): Promise<void> {
+    if (entries.length <= 1) {
+      if (entries[0]) await this.insert(entries[0], tx);
+      return;
+    }
+    const json = JSON.stringify(entries);
+    if (tx) await tx.$executeRawUnsafe(INSERT_MANY, json);
+    else await this.prisma.rows(INSERT_MANY, [json]);
   }
 
   /** How far the stream has been numbered, delivered and pruned (through the leader's session when given). */

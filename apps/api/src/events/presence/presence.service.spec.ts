@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { PresenceEvent } from '@operate/shared';
 import type { AuthUser } from '../../auth/token.service.js';
 import { loadConfig } from '../../config/config.js';
@@ -92,8 +92,9 @@ describe(PresenceService.name, () => {
     expect(announced()).toEqual([true, true]);
   });
 
-  it('announces an organization’s people who arrive within one window in one event, and other organizations apart', async () => {
+  it('announces an organization’s people who arrive within one window in one event, other organizations apart, in one write', async () => {
     const { cluster, here, presence, events } = node();
+    const writes = jest.spyOn(events, 'publishEach');
     const colleagues = ['6f1c2b3d-4e5f-4a43-9f0e-2b7f3f1a2c12', '6f1c2b3d-4e5f-4a43-9f0e-2b7f3f1a2c13'];
     const elsewhere: AuthUser = {
       ...person,
@@ -110,5 +111,6 @@ describe(PresenceService.name, () => {
         .map((payload) => payload.changes.length)
         .sort(),
     ).toEqual([1, 3]);
+    expect(writes).toHaveBeenCalledTimes(1);
   });
 });

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { PresenceEvent, rooms, type EventPayload, type PresenceView } from '@operate/shared';
+import { PresenceEvent, rooms, scope, type EventPayload, type PresenceView } from '@operate/shared';
 import type { AuthUser } from '../../auth/token.service.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { EventsService } from '../events.service.js';
@@ -112,28 +112,41 @@ export class PresenceService implements OnModuleDestroy {
       list.push({ user, change: { userId: user.userId, online } });
       byOrganization.set(user.organizationId, list);
     });
-    await Promise.all([...byOrganization].map(([organizationId, changes]) => this.announce(organizationId, changes)));
+    const chunks: { organizationId: string; changes: { user: AuthUser; change: Change }[] }[] = [];
+    for (const [organizationId, changes] of byOrganization)
+      for (let start = 0; start < changes.length; start += MAX_CHANGES_PER_EVENT)
+        chunks.push({ organizationId, changes: changes.slice(start, start + MAX_CHANGES_PER_EVENT) });
+    await this.announce(chunks);
   }
 
-  /** Publishes an organization's changes; on failure each person is checked again shortly. */
-  private async announce(organizationId: string, changes: { user: AuthUser; change: Change }[]): Promise<void> {
-    for (let start = 0; start < changes.length; start += MAX_CHANGES_PER_EVENT) {
-      const chunk = changes.slice(start, start + MAX_CHANGES_PER_EVENT);
-      try {
-        await this.events.toOrganization(organizationId).emit(PresenceEvent.Changed, { changes: chunk.map(({ change }) => change) });
-        for (const { change } of chunk) {
+  /**
+   * Publishes a window's changes, one event per organization (per MAX_CHANGES_PER_EVENT people), all in one
+   * statement: a login wave across a thousand organizations is a write per window, not per organization. On
+   * failure everyone in it is checked again shortly.
+   */
+  private async announce(chunks: { organizationId: string; changes: { user: AuthUser; change: Change }[] }[]): Promise<void> {
+    if (chunks.length === 0) return;
+    try {
+      await this.events.publishEach(
+        PresenceEvent.Changed,
+        chunks.map(({ organizationId, changes }) => ({
+          target: scope.organization(organizationId),
+          payload: { changes: changes.map(({ change }) => change) },
+        })),
+      );
+      for (const { changes } of chunks)
+        for (const { change } of changes) {
           // Offline is where a person starts: nothing to remember for them.
           if (change.online) this.published.set(change.userId, true);
           else this.forget(change.userId);
         }
-      } catch (error) {
-        this.logger.warn({
-          msg: 'presence announcement failed; retrying',
-          organizationId,
-          error: error instanceof Error ? error.message : String(error),
-        });
-        for (const { user } of chunk) this.schedule(user, RETRY_MS);
-      }
+    } catch (error) {
+      this.logger.warn({
+        msg: 'presence announcement failed; retrying',
+        organizations: chunks.length,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      for (const { changes } of chunks) for (const { user } of changes) this.schedule(user, RETRY_MS);
     }
   }
 
