@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { batchedLookup, isUuid } from '../common/batched-lookup.js';
+import { batchedLookup, isUuid, LOOKUP_INTERVAL_MS } from '../common/batched-lookup.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { PlatformRole, Role, SessionEndReason } from '../generated/prisma/enums.js';
 import { PrismaService } from '../prisma/prisma.service.js';
@@ -69,7 +69,7 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
       );
       return new Map(rows.map(({ id, ...state }) => [id, state]));
     },
-    { validKey: isUuid },
+    { validKey: isUuid, minIntervalMs: LOOKUP_INTERVAL_MS },
   );
 
   constructor(

@@ -58,6 +58,34 @@ describe(batchedLookup.name, () => {
     expect(await Promise.all(later)).toEqual([2, 3, 4]);
   });
 
+  it('under load starts a query at most every minIntervalMs, gathering the lookups made meanwhile; after a quiet spell at once', async () => {
+    const calls: { keys: readonly number[]; at: number }[] = [];
+    const loader = batchedLookup<number, number>(
+      (keys) => {
+        calls.push({ keys, at: performance.now() });
+        return Promise.resolve(new Map(keys.map((key) => [key, key])));
+      },
+      { validKey: anyKey, minIntervalMs: 200 },
+    );
+    const began = performance.now();
+    expect(await loader.load(1)).toBe(1);
+    // Lookups arriving one per turn right after it: one more query, once the interval has passed.
+    const later: Promise<number | undefined>[] = [];
+    for (let key = 2; key <= 5; key++) {
+      later.push(loader.load(key));
+      await turn();
+    }
+    expect(await Promise.all(later)).toEqual([2, 3, 4, 5]);
+    expect(calls.map((call) => call.keys)).toEqual([[1], [2, 3, 4, 5]]);
+    expect(calls[1]!.at - calls[0]!.at).toBeGreaterThanOrEqual(199);
+    expect(calls[0]!.at - began).toBeLessThan(100);
+    // Quiet for longer than the interval: the next lookup goes at once.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const quiet = performance.now();
+    expect(await loader.load(6)).toBe(6);
+    expect(calls.at(-1)!.at - quiet).toBeLessThan(100);
+  });
+
   it('fails only the caller of a bad key; the others in its batch get their answers from one query', async () => {
     const calls: (readonly string[])[] = [];
     const good = ['0d9d6a8c-7b1e-4a43-9f0e-2b7f3f1a2c11', '5b0c1f62-1e4b-4a43-9f0e-2b7f3f1a2c11'];

@@ -15,13 +15,19 @@ export interface BatchedLookupOptions<K> {
   readonly maxBatch?: number;
   /** Queries running at once (default 2); lookups made meanwhile gather into the next query. */
   readonly maxInFlight?: number;
+  /**
+   * Least time between two queries' starts (default 0). Under load the lookups made meanwhile gather into the next
+   * query, so a storm costs the database a query per interval instead of one per few lookups; a lookup after a
+   * quiet spell still goes at once.
+   */
+  readonly minIntervalMs?: number;
 }
 
 /**
  * Coalesces lookups into few queries, on DataLoader (no cache: every lookup reads the database). A lookup
  * waits for the current turn of the event loop to end; while `maxInFlight` queries run, new lookups gather
  * into the next one (at most `maxBatch` keys), so under load the batches grow by themselves to the rate
- * times the query time. A lone lookup costs one query. A bad key fails only its own caller; a failed
+ * times the query time (or the rate times `minIntervalMs`). A lone lookup costs one query. A bad key fails only its own caller; a failed
  * query fails only the lookups of its batch.
  */
 export function batchedLookup<K, V>(
@@ -29,8 +35,23 @@ export function batchedLookup<K, V>(
   options: BatchedLookupOptions<K>,
 ): DataLoader<K, V | undefined> {
   const maxInFlight = options.maxInFlight ?? 2;
+  const minIntervalMs = options.minIntervalMs ?? 0;
   let inFlight = 0;
+  let lastStart = Number.NEGATIVE_INFINITY;
   const held: (() => void)[] = [];
+  const start = (dispatch: () => void): void => {
+    if (inFlight >= maxInFlight) {
+      held.push(dispatch);
+      return;
+    }
+    const wait = lastStart + minIntervalMs - performance.now();
+    if (wait > 0) {
+      setTimeout(() => start(dispatch), wait);
+      return;
+    }
+    lastStart = performance.now();
+    dispatch();
+  };
   const run = async (keys: readonly K[]): Promise<(V | undefined | Error)[]> => {
     inFlight++;
     try {
@@ -39,16 +60,21 @@ export function batchedLookup<K, V>(
       return keys.map((key) => (options.validKey(key) ? values.get(key) : new InvalidKeyError(key)));
     } finally {
       inFlight--;
-      held.shift()?.();
+      const next = held.shift();
+      if (next) start(next);
     }
   };
   return new DataLoader<K, V | undefined>(run, {
     cache: false,
     maxBatchSize: options.maxBatch ?? 500,
-    // A batch is dispatched at the end of the turn, or, while maxInFlight queries run, when one of them ends.
-    batchScheduleFn: (dispatch) => setImmediate(() => (inFlight < maxInFlight ? dispatch() : held.push(dispatch))),
+    // A batch is dispatched at the end of the turn, or, while maxInFlight queries run, when one of them ends, and
+    // not sooner than minIntervalMs after the last one started.
+    batchScheduleFn: (dispatch) => setImmediate(() => start(dispatch)),
   });
 }
+
+/** For lookups made at every handshake and request (sessions, memberships): at most one query per this per node. */
+export const LOOKUP_INTERVAL_MS = 5;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

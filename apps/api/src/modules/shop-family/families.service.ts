@@ -1,7 +1,7 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { FamilyChange, FamilyEvent, scope } from '@operate/shared';
 import type { AuthUser } from '../../auth/token.service.js';
-import { batchedLookup, isUuid } from '../../common/batched-lookup.js';
+import { batchedLookup, isUuid, LOOKUP_INTERVAL_MS } from '../../common/batched-lookup.js';
 import { ApiError, conflict, forbidden, notFound } from '../../common/http-errors.js';
 import { EventsService } from '../../events/events.service.js';
 import { PrismaService, type Tx } from '../../prisma/prisma.service.js';
@@ -31,7 +31,7 @@ export class FamiliesService {
       for (const { userId, familyId } of rows) byUser.set(userId, [...(byUser.get(userId) ?? []), familyId]);
       return byUser;
     },
-    { validKey: isUuid },
+    { validKey: isUuid, minIntervalMs: LOOKUP_INTERVAL_MS },
   );
 
   constructor(
