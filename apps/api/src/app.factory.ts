@@ -31,6 +31,7 @@ export class RedisUnavailableError extends Error {
 }
 
 const REDIS_CONNECT_TIMEOUT_MS = 5_000;
+const REDIS_CLOSE_MS = 1_000;
 
 class OperateIoAdapter extends IoAdapter {
   private redisAdapter: ReturnType<typeof createAdapter> | undefined;
@@ -107,8 +108,19 @@ class OperateIoAdapter extends IoAdapter {
     await this.disconnectRedis();
   }
 
+  /** Closes politely (pending replies first), for at most REDIS_CLOSE_MS: a half-open connection never answers. */
   private async disconnectRedis(): Promise<void> {
-    await Promise.all(this.redisClients.filter((client) => client.isOpen).map((client) => client.close().catch(() => undefined)));
+    await Promise.all(
+      this.redisClients
+        .filter((client) => client.isOpen)
+        .map(async (client) => {
+          let timer: NodeJS.Timeout | undefined;
+          const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, REDIS_CLOSE_MS)));
+          await Promise.race([client.close().catch(() => undefined), waited]);
+          clearTimeout(timer);
+          if (client.isOpen) client.destroy();
+        }),
+    );
     this.redisClients.length = 0;
   }
 }
