@@ -2,20 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import { loadConfig } from '../../config/config.js';
 import { BUS_EVENT, EventBus } from './event-bus.js';
 import type { EventFanout } from './fanout.service.js';
-import type { BusMessage, StoredEnvelope } from './outbox.repository.js';
+import type { BusMessage } from './outbox.repository.js';
 import { SocketServerRef } from '../gateway/socket-server.ref.js';
 import type { OperateServer } from '../gateway/socket-types.js';
-
-const message = (cursor: number): BusMessage => ({
-  audiences: ['org:o1'],
-  envelope: {
-    id: `e${cursor}`,
-    type: 'invoice.overdue',
-    occurredAt: '2026-01-01T00:00:00.000Z',
-    cursor,
-    payload: {},
-  } as unknown as StoredEnvelope,
-});
+import { busMessage as message } from './testing/bus-messages.js';
 
 function bus(settings: Record<string, string>) {
   const config = loadConfig({ JWT_ACCESS_SECRET: 'a'.repeat(32), JWT_REFRESH_SECRET: 'r'.repeat(32), ...settings });

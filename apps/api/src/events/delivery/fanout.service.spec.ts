@@ -4,21 +4,11 @@ import type { EventEnvelope } from '@operate/shared';
 import { loadConfig } from '../../config/config.js';
 import { Metrics } from '../../operations/metrics.service.js';
 import { EventFanout } from './fanout.service.js';
-import type { BusMessage, OutboxRepository, StoredEnvelope } from './outbox.repository.js';
+import type { OutboxRepository } from './outbox.repository.js';
 import { SocketServerRef } from '../gateway/socket-server.ref.js';
 import type { OperateServer } from '../gateway/socket-types.js';
 import { SocketRoomRegistry } from '../gateway/socket-rooms.js';
-
-const message = (cursor: number, audiences: readonly string[] = ['org:o1']): BusMessage => ({
-  audiences,
-  envelope: {
-    id: `e${cursor}`,
-    type: 'invoice.overdue',
-    occurredAt: '2026-01-01T00:00:00.000Z',
-    cursor,
-    payload: {},
-  } as unknown as StoredEnvelope,
-});
+import { busMessage as message } from './testing/bus-messages.js';
 
 const config = (bufferEvents: number) =>
   loadConfig({ JWT_ACCESS_SECRET: 'a'.repeat(32), JWT_REFRESH_SECRET: 'r'.repeat(32), REPLAY_BUFFER_EVENTS: String(bufferEvents) });

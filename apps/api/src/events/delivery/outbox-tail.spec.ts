@@ -4,19 +4,9 @@ import { Metrics } from '../../operations/metrics.service.js';
 import { RedisLink } from '../../operations/redis-link.js';
 import type { EventFanout } from './fanout.service.js';
 import { OutboxTail } from './outbox-tail.js';
-import type { BusMessage, OutboxRepository, StoredEnvelope } from './outbox.repository.js';
+import type { BusMessage, OutboxRepository } from './outbox.repository.js';
 import type { RelayService } from './relay.service.js';
-
-const message = (cursor: number): BusMessage => ({
-  audiences: ['org:o1'],
-  envelope: {
-    id: `e${cursor}`,
-    type: 'invoice.overdue',
-    occurredAt: '2026-01-01T00:00:00.000Z',
-    cursor,
-    payload: {},
-  } as unknown as StoredEnvelope,
-});
+import { busMessage as message } from './testing/bus-messages.js';
 
 /** A follower (or leader) on Redis whose database holds events 1…assigned, `delivered` of them recorded as sent. */
 function follower(options: { leader?: boolean } = {}) {
