@@ -27,8 +27,8 @@ export interface BatchedLookupOptions<K> {
  * Coalesces lookups into few queries, on DataLoader (no cache: every lookup reads the database). A lookup
  * waits for the current turn of the event loop to end; while `maxInFlight` queries run, new lookups gather
  * into the next one (at most `maxBatch` keys), so under load the batches grow by themselves to the rate
- * times the query time (or the rate times `minIntervalMs`). A lone lookup costs one query. A bad key fails only its own caller; a failed
- * query fails only the lookups of its batch.
+ * times the query time (or times `minIntervalMs`). A lone lookup costs one query. A bad key fails only its
+ * own caller; a failed query fails only the lookups of its batch.
  */
 export function batchedLookup<K, V>(
   fetch: (keys: readonly K[]) => Promise<ReadonlyMap<K, V>>,

@@ -54,7 +54,7 @@ export class EventBus implements OnModuleDestroy {
     try {
       this.serverRef.get()?.serverSideEmit(BUS_EVENT, messages);
     } catch (error) {
-      // Not lost: a node that misses them sees the gap at the next message (or tails the outbox) and reads them.
+      // Not lost: a node that misses them reads them from the database (OutboxTail compares what it heard).
       this.logger.warn({ msg: 'could not send events to the other nodes', error: error instanceof Error ? error.message : String(error) });
     }
   }
