@@ -15,7 +15,7 @@ import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { InputGuardPipe } from './common/input-guard.js';
 import { createValidationPipe } from './common/validation.js';
 import { Metrics } from './operations/metrics.service.js';
-import { RedisLink, type Pingable } from './operations/redis-link.js';
+import { RedisLink, type Pingable, type PubSub } from './operations/redis-link.js';
 import { ApiDocument } from './operations/api-docs.controller.js';
 import { apiVersion, buildOpenApi } from './operations/openapi.js';
 
@@ -37,6 +37,8 @@ class OperateIoAdapter extends IoAdapter {
   private redisAdapter: ReturnType<typeof createAdapter> | undefined;
   /** The publishing and subscribing connections, once connected: `/health` and the outbox tail watch them. */
   connections: Pingable[] = [];
+  /** The relay's channels between nodes, on the same two connections. */
+  pubSub: PubSub | undefined;
   private readonly redisClients: { readonly isOpen: boolean; close(): Promise<unknown>; destroy(): void }[] = [];
 
   constructor(
@@ -79,6 +81,11 @@ class OperateIoAdapter extends IoAdapter {
     }
     this.redisAdapter = createAdapter(pub, sub, { key: `${this.config.redisKeyPrefix}:socket.io` });
     this.connections = [pub, sub];
+    this.pubSub = {
+      publish: (channel, message) => pub.publish(channel, message),
+      subscribe: (channel, listener) => sub.subscribe(channel, listener),
+      unsubscribe: (channel) => sub.unsubscribe(channel),
+    };
   }
 
   override createIOServer(port: number, options?: ServerOptions) {
@@ -167,7 +174,7 @@ function requestLog(config: AppConfig, metrics: Metrics) {
 export async function configureApp(app: INestApplication, config: AppConfig): Promise<void> {
   const ioAdapter = new OperateIoAdapter(app, config);
   await ioAdapter.connectToRedis();
-  if (ioAdapter.connections.length > 0) app.get(RedisLink).attach(...ioAdapter.connections);
+  if (ioAdapter.connections.length > 0) app.get(RedisLink).attach(ioAdapter.connections, ioAdapter.pubSub);
   app.useWebSocketAdapter(ioAdapter);
   // The same trust function the socket handshakes use: request.ip is the client behind a trusted proxy.
   (app.getHttpAdapter().getInstance() as Express).set('trust proxy', config.trustProxy);

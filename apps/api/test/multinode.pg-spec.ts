@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { ErrorCode, InvoiceEvent, PresenceEvent, ProtocolEvent, type PresenceView } from '@operate/shared';
+import { ErrorCode, FamilyEvent, InvoiceEvent, PresenceEvent, ProtocolEvent, type PresenceView } from '@operate/shared';
 import request from 'supertest';
 import { PrismaClient } from '../src/generated/prisma/client.js';
 import { ApiProcess } from './support/api-process.js';
@@ -81,6 +81,42 @@ describe('several API nodes (PostgreSQL + Redis)', () => {
       expect(client.ofType(InvoiceEvent.Created).filter((e) => e.payload.invoiceId === invoice.invoiceId)).toHaveLength(1);
     }
     expect(node2.output).not.toMatch(/relay leader/);
+  });
+
+  it('sends a node only the events of rooms its sockets are in: none of an organization nobody there belongs to', async () => {
+    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url }) });
+    const fresh = await seedTenants(prisma);
+    await prisma.$disconnect();
+    const onNode1 = await connect(url1, fresh.a2);
+    const onNode2 = await connect(url2, fresh.b1);
+    const routed = () => metricAt(url2, 'operate_events_routed_total', { type: InvoiceEvent.Created });
+    const before = await routed();
+    const tokenA = await login(url1, fresh.a1);
+    const elsewhere: { invoiceId: string }[] = [];
+    for (let i = 1; i <= 5; i++) elsewhere.push(await createInvoiceAt(url1, tokenA, `Only node 1 ${i}`));
+    const mine = await createInvoiceAt(url1, await login(url1, fresh.b1), 'For node 2');
+    await onNode1.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceId === elsewhere.at(-1)?.invoiceId, 30_000);
+    await onNode2.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceId === mine.invoiceId, 30_000);
+    expect(onNode2.ofType(InvoiceEvent.Created).map((e) => e.payload.invoiceId)).toEqual([mine.invoiceId]);
+    // Node 2 was sent organization B's invoice and none of organization A's.
+    expect((await routed()) - before).toBe(1);
+  });
+
+  it("routes a family's events to a member's node from the moment a membership change adds them there", async () => {
+    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url }) });
+    const fresh = await seedTenants(prisma);
+    await prisma.$disconnect();
+    const owner = await login(url1, fresh.a1);
+    const as = (method: 'post' | 'patch', path: string, body: object) =>
+      request(url1)[method](path).set('authorization', `Bearer ${owner}`).send(body);
+    const familyId = ((await as('post', '/families', { name: 'Across nodes' }).expect(201)).body as { familyId: string }).familyId;
+    // Not a member yet when it connects: the family's room is not among its rooms, nor routed to node 2.
+    const onNode2 = await connect(url2, fresh.b1);
+    await as('post', `/families/${familyId}/members`, { email: fresh.b1.email, role: 'VIEWER' }).expect(201);
+    await onNode2.waitFor(FamilyEvent.MemberChanged, (e) => e.payload.familyId === familyId && e.payload.change === 'added', 30_000);
+    // A change only the family's room hears: it reaches the new member on the other node.
+    await as('post', `/families/${familyId}/members`, { email: fresh.a2.email, role: 'VIEWER' }).expect(201);
+    await onNode2.waitFor(FamilyEvent.MemberChanged, (e) => e.payload.familyId === familyId && e.payload.userId === fresh.a2.id, 30_000);
   });
 
   it('knows who is online across nodes: one person with a tab on each, offline only when both are gone', async () => {

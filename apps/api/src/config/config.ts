@@ -238,7 +238,7 @@ const appSchema = databaseSchema
       .meta(
         setting(
           'nodes',
-          'With several nodes: how long the relay leader gathers events before sending them to the other nodes in one Redis message (0: each batch at once). Longer: less CPU on every node, later delivery on the others.',
+          'With several nodes: how long the relay leader gathers a node’s events before sending them to it in one Redis message (0: each batch at once). Longer: less CPU on busy nodes, later delivery on the others.',
         ),
       ),
     RELAY_LEADER_RETRY_MS: positiveInt

@@ -21,7 +21,7 @@ export class Metrics implements OnModuleDestroy {
   });
   readonly eventsPublished = new Counter({
     name: 'operate_events_published_total',
-    help: 'Events the relay took from the outbox and sent to every node (counted on the leader), by type.',
+    help: 'Events the relay took from the outbox and sent to the nodes holding their rooms (counted on the leader), by type.',
     labelNames: ['type'] as const,
     registers: [this.registry],
   });
@@ -96,6 +96,12 @@ export class Metrics implements OnModuleDestroy {
   /** Set by the event layer: whether this node reads events from the database because Redis is away. */
   tailingSource: (() => boolean) | undefined;
 
+  readonly eventsRouted = new Counter({
+    name: 'operate_events_routed_total',
+    help: 'Events the relay leader sent this node (with several nodes): only those for rooms its sockets are in, by type.',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
   readonly eventsRepaired = new Counter({
     name: 'operate_events_repaired_total',
     help: 'Events this node read from the database because their message from the relay leader did not arrive: seen as a gap at the next message (found="gap") or by the follower comparing its cursor with what the leader recorded as delivered (found="behind").',

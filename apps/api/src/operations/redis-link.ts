@@ -6,14 +6,24 @@ export interface Pingable {
   ping(): Promise<string>;
 }
 
+/** Publish and subscribe on the adapter's connections: the relay's own channels between nodes. */
+export interface PubSub {
+  publish(channel: string, message: string): Promise<unknown>;
+  subscribe(channel: string, listener: (message: string) => void): Promise<void>;
+  unsubscribe(channel: string): Promise<void>;
+}
+
 /** The Redis connections the socket adapter opened (set at start when REDIS_URL is set). */
 @Injectable()
 export class RedisLink {
   private clients: readonly Pingable[] = [];
+  /** Channels of this node's own on the same connections (set with them). */
+  pubSub: PubSub | undefined;
 
   /** The publishing connection first (`/health` pings it), then the subscribing one. */
-  attach(...clients: Pingable[]): void {
+  attach(clients: readonly Pingable[], pubSub?: PubSub): void {
     this.clients = clients;
+    this.pubSub = pubSub;
   }
 
   get configured(): boolean {

@@ -9,6 +9,7 @@ import { RetentionService } from '../../src/events/delivery/retention.service.js
 import { SocketServerRef } from '../../src/events/gateway/socket-server.ref.js';
 import type { OperateServer } from '../../src/events/gateway/socket-types.js';
 import { Metrics } from '../../src/operations/metrics.service.js';
+import { RedisLink } from '../../src/operations/redis-link.js';
 import { DATABASE_URL, PrismaService } from '../../src/prisma/prisma.service.js';
 import { testConfig } from './config.js';
 import { SocketRoomRegistry } from '../../src/events/gateway/socket-rooms.js';
@@ -30,6 +31,7 @@ export async function startRelayModule(
       SocketServerRef,
       SocketRoomRegistry,
       Metrics,
+      RedisLink,
       PrismaService,
       { provide: DATABASE_URL, useValue: databaseUrl },
       { provide: APP_CONFIG, useValue: testConfig(databaseUrl, { RELAY_POLL_INTERVAL_MS: '100', RELAY_LEADER_RETRY_MS: '100', ...env }) },

@@ -37,9 +37,16 @@ export async function createInvoiceAt(url: string, token: string, customerName: 
 export const TEST_METRICS_SECRET = 'metrics-secret-0123456789abcdef-0123456789';
 
 /** One unlabelled series of a node's `/metrics` (scraped with TEST_METRICS_SECRET). */
-export async function metricAt(url: string, name: string): Promise<number> {
+export async function metricAt(url: string, name: string, labels?: Record<string, string>): Promise<number> {
   const text = (await request(url).get('/metrics').set('authorization', `Bearer ${TEST_METRICS_SECRET}`).expect(200)).text;
-  return Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+  const series = labels
+    ? `${name}{${Object.entries(labels)
+        .map(([key, value]) => `${key}="${value}"`)
+        .join(',')}}`
+    : name;
+  const line = text.split('\n').find((each) => each.startsWith(`${series} `));
+  // A labelled series not counted yet is absent: zero.
+  return line === undefined ? (labels ? 0 : Number.NaN) : Number(line.slice(series.length + 1));
 }
 
 /** JSON when the body is JSON, else its text (e.g. an Engine.IO packet). */

@@ -16,7 +16,13 @@ const config = (bufferEvents: number) =>
 /** The rooms this node's sockets are in (every room the specs use, unless told). */
 const HELD = ['org:o1', 'org:o2', 'user:u1'];
 
-function node(store: Pick<OutboxRepository, 'range'>, bufferEvents = 10, held: readonly string[] = HELD) {
+function node(
+  store: Pick<OutboxRepository, 'range'>,
+  bufferEvents = 10,
+  held: readonly string[] = HELD,
+  severalNodes = false,
+  registry = new SocketRoomRegistry(),
+) {
   const delivered: number[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];
   const audience = {
@@ -28,8 +34,16 @@ function node(store: Pick<OutboxRepository, 'range'>, bufferEvents = 10, held: r
   };
   const ref = new SocketServerRef();
   const sockets = { adapter: { rooms: new Map(held.map((room) => [room, new Set(['socket'])])) }, sockets: new Map([['socket', {}]]) };
-  ref.set({ local: { ...audience, to: () => audience }, sockets } as unknown as OperateServer);
-  const fanout = new EventFanout(ref, store as OutboxRepository, config(bufferEvents), new Metrics(), new SocketRoomRegistry());
+  const members = { socketsJoin: () => undefined, socketsLeave: () => undefined };
+  ref.set({ local: { ...audience, to: () => audience, in: () => members }, sockets } as unknown as OperateServer);
+  const settings = config(bufferEvents);
+  const fanout = new EventFanout(
+    ref,
+    store as OutboxRepository,
+    severalNodes ? { ...settings, redisUrl: 'redis://127.0.0.1:1' } : settings,
+    new Metrics(),
+    registry,
+  );
   const waitFor = (count: number) =>
     new Promise<void>((resolve) => (delivered.length >= count ? resolve() : waiters.push({ count, resolve })));
   return { fanout, delivered, waitFor };
@@ -106,16 +120,70 @@ describe(EventFanout.name, () => {
     expect(fanout.deliveredSince(0, ['org:o2'])?.map((entry) => entry.envelope.cursor)).toEqual([1, 2]);
   });
 
-  it('keeps only an unbroken run: after a jump in cursors, memory answers from the jump on', async () => {
-    const { fanout, waitFor } = node({ range: () => Promise.resolve([]) });
-    fanout.receive([message(1), message(2)]);
+  it('takes a span as the whole range it covers: its events, a gap before it read from the store, nothing after', async () => {
+    const reads: [number, number][] = [];
+    const { fanout, delivered, waitFor } = node({
+      range: (after, upTo) => {
+        reads.push([after, upTo]);
+        return Promise.resolve([message(upTo, ['org:o2'])]);
+      },
+    });
+    fanout.receive([message(1)]);
+    fanout.receiveSpan({ from: 1, through: 6, messages: [message(3), message(5)] });
+    fanout.receiveSpan({ from: 6, through: 9, messages: [] });
+    // A span starting past what was delivered: the range between is read first.
+    fanout.receiveSpan({ from: 12, through: 14, messages: [message(14)] });
+    await waitFor(5);
+    expect(delivered).toEqual([1, 3, 5, 12, 14]);
+    expect(reads).toEqual([[9, 12]]);
+    expect(fanout.lastCursor).toBe(14);
+    // Memory holds what this node received from cursor 0 on, for the rooms it is sent everything of.
+    expect(fanout.deliveredSince(4, ['org:o1'])?.map((entry) => entry.envelope.cursor)).toEqual([5, 14]);
+  });
+
+  it('answers from memory only for rooms the leader has sent this node since the cursor asked about', async () => {
+    const { fanout, waitFor } = node({ range: () => Promise.resolve([]) }, 10, ['org:o1'], true);
+    // Rooms this node held while it led stay routed here under the next leader.
+    fanout.held.lead(0);
+    void fanout.held.route(['org:o1']);
+    fanout.held.follow();
+    fanout.receiveSpan({ from: 0, through: 4, messages: [message(2)] });
+    fanout.receiveSpan({ from: 4, through: 6, messages: [message(6)], acked: [['org:o3', 5]] });
     await waitFor(2);
-    Object.assign(fanout, { last: 9 });
-    fanout.receive([message(10), message(11)]);
+    expect(fanout.deliveredSince(0, ['org:o1'])?.map((entry) => entry.envelope.cursor)).toEqual([2, 6]);
+    // Routed here from cursor 5 on: a resume from before that reads the store.
+    expect(fanout.deliveredSince(4, ['org:o3'])).toBeUndefined();
+    expect(fanout.deliveredSince(5, ['org:o3'])).toEqual([]);
+    expect(fanout.deliveredSince(5, ['org:o9'])).toBeUndefined();
+  });
+
+  it('sends a room joined through a membership change the events the leader had not routed here yet, late but once', async () => {
+    const registry = new SocketRoomRegistry();
+    registry.onDelivered('invoice.overdue' as never, () => ({ userId: 'u1', room: 'family:f1', join: true }));
+    const reads: unknown[] = [];
+    const { fanout, delivered, waitFor } = node(
+      {
+        range: (after, upTo, options) => {
+          reads.push([after, upTo, options?.audiences]);
+          return Promise.resolve([message(4, ['family:f1']), message(5, ['family:f1', 'user:u1'])]);
+        },
+      },
+      10,
+      ['user:u1', 'family:f1'],
+      true,
+      registry,
+    );
+    fanout.held.lead(0);
+    void fanout.held.route(['user:u1']);
+    fanout.held.follow();
+    // The change at cursor 3 adds family:f1 here; the leader routes it only from cursor 5 on.
+    fanout.receiveSpan({ from: 0, through: 3, messages: [message(3, ['user:u1'])] });
+    fanout.receiveSpan({ from: 3, through: 6, messages: [message(5, ['user:u1']), message(6, ['family:f1'])], acked: [['family:f1', 5]] });
     await waitFor(4);
-    expect(fanout.deliveredSince(9, ['org:o1'])?.map((entry) => entry.envelope.cursor)).toEqual([10, 11]);
-    expect(fanout.deliveredSince(1, ['org:o1'])).toBeUndefined();
-    expect(fanout.holdsSince(9)).toBe(true);
-    expect(fanout.holdsSince(1)).toBe(false);
+    expect(reads).toEqual([[3, 5, ['family:f1']]]);
+    // 5 reached the room's sockets through user:u1 already; 4 never had.
+    expect(delivered).toEqual([3, 5, 6, 4]);
+    // A resume from before cursor 5 reads the store: memory lacks 4.
+    expect(fanout.held.since('family:f1')).toBe(5);
   });
 });

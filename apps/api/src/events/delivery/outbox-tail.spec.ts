@@ -33,14 +33,17 @@ function follower(options: { leader?: boolean } = {}) {
       for (const each of messages) received.push(each.envelope.cursor);
       state.heard = Math.max(state.heard, ...received);
     },
+    held: { overdue: () => false, announceAll: () => undefined },
   };
   const redis = new RedisLink();
-  redis.attach({
-    get isReady() {
-      return state.redisReady;
+  redis.attach([
+    {
+      get isReady() {
+        return state.redisReady;
+      },
+      ping: async () => 'PONG',
     },
-    ping: async () => 'PONG',
-  });
+  ]);
   const relay = { isLeader: options.leader ?? false };
   const metrics = new Metrics();
   const tail = new OutboxTail(

@@ -61,12 +61,18 @@ export class OutboxTail implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   async tick(): Promise<void> {
-    // The leader hands its own batches to this node's fan-out; with Redis up, the bus brings everything.
-    const needed = this.redis.configured && !this.redis.ready && !this.relay.isLeader;
+    // The leader hands its own batches to this node's fan-out; with Redis up, the leader sends this node its rooms'
+    // events — unless a room it announced has waited too long for the leader to acknowledge it.
+    const unheard = this.redis.configured && !this.redis.ready;
+    const needed = (unheard || this.fanout.held.overdue()) && this.redis.configured && !this.relay.isLeader;
     if (needed !== this.tailing) {
       this.tailing = needed;
-      if (needed) this.logger.warn('Redis is unreachable: this node reads committed events from the database until it returns');
+      if (needed && unheard) this.logger.warn('Redis is unreachable: this node reads committed events from the database until it returns');
+      else if (needed)
+        this.logger.warn('the relay leader has not acknowledged rooms of this node: it reads committed events itself meanwhile');
       else this.logger.log('events reach this node through Redis again');
+      // Back: the leader may have missed changes to this node's rooms meanwhile.
+      if (!needed) this.fanout.held.announceAll();
     }
     if (this.reading) return;
     this.reading = true;

@@ -3,7 +3,7 @@ import type { EventEnvelope, EventName } from '@operate/shared';
 import type pg from 'pg';
 import { PrismaService, type Tx } from '../../prisma/prisma.service.js';
 
-/** What the relay leader sends to every node: the event and the audiences (rooms, or *) it is for. */
+/** What the relay leader sends the nodes holding its rooms: the event and the audiences (rooms, or *) it is for. */
 export interface BusMessage {
   readonly audiences: readonly string[];
   readonly envelope: StoredEnvelope;

@@ -165,6 +165,7 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
     });
     await client.query('LISTEN operate_outbox');
     void this.probeNotifications(probe);
+    this.bus.lead();
     await this.redeliverUnconfirmed(client);
     const poll = setInterval(() => this.kick(), this.config.relay.pollIntervalMs);
     try {
@@ -175,7 +176,7 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
       clearInterval(poll);
       this.setLeader(false);
       await this.draining;
-      this.bus.flush();
+      this.bus.follow();
     }
   }
 

@@ -24,7 +24,7 @@ const MAX_REPLAY_ROUNDS = 5;
 
 /**
  * Puts a socket into its rooms, replaying first what it missed since `from`. The recent tail comes from the
- * fan-out's memory of delivered events; what is older is read from the stored stream, up to what this node
+ * fan-out's memory of delivered events (for rooms the relay leader has sent this node since then); what is older is read from the stored stream, up to what this node
  * has delivered. The tail is read, emitted and the rooms joined in one synchronous step, so every later
  * event arrives live, after the replayed ones, and none falls between the two — and under a steady stream
  * of events the resume still ends (a replay that only read the database would have to chase it).
@@ -46,6 +46,8 @@ export class ReplayService {
     subscribed: readonly string[] = [],
   ): Promise<Attachment> {
     const roomNames = [...new Set([...(await this.roomRegistry.roomsFor(user)), ...subscribed])];
+    // With several nodes: once the relay leader sends this node every event of these rooms.
+    await this.fanout.held.route([...roomNames, BROADCAST_AUDIENCE]);
     if (from === undefined) return this.join(socket, roomNames, { kind: 'live', cursor: this.fanout.lastCursor });
     if (from === 'invalid') return this.reset(socket, roomNames, ResetReason.Invalid);
 
@@ -92,8 +94,8 @@ export class ReplayService {
   }
 
   private join(socket: OperateSocket, roomNames: string[], attachment: Attachment): Attachment {
-    // The in-memory and Redis adapters add a socket to its rooms synchronously.
-    void socket.join(roomNames);
+    // The in-memory and Redis adapters add a socket to its rooms synchronously; one gone meanwhile would stay in them.
+    if (!socket.disconnected) void socket.join(roomNames);
     return attachment;
   }
 }

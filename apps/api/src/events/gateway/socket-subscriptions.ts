@@ -71,6 +71,8 @@ export class SocketSubscriptions implements OnModuleInit {
     }
     const [allowed] = await this.allowed(socket.data.user, [subscription]);
     if (!allowed) throw new CommandError('forbidden', refusal(subscription).message);
+    // With several nodes: once the relay leader sends this node the room's events.
+    await this.fanout.held.route([room]);
     // The socket may have gone while the check ran; joining then would leave a room behind.
     if (socket.disconnected) throw new CommandError('forbidden', 'The socket disconnected');
     held.set(room, subscription);

@@ -2,7 +2,6 @@ import type { ClientToServerEvents, EventName, ServerToClientEvents, Subscriptio
 import type { Server, Socket } from 'socket.io';
 import type { RevokedSessions } from '../../auth/session-revocations.js';
 import type { AuthUser } from '../../auth/token.service.js';
-import type { BusMessage } from '../delivery/outbox.repository.js';
 import type { MessageAllowance } from './socket-limits.js';
 
 export interface SocketData {
@@ -19,7 +18,6 @@ export interface SocketData {
 
 /** What API nodes send each other over the adapter (Redis): relayed events, and sessions ended on one node. */
 export interface InterServerEvents {
-  'operate:events': (messages: readonly BusMessage[]) => void;
   'operate:sessions-revoked': (revoked: RevokedSessions) => void;
 }
 
