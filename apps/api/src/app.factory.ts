@@ -110,6 +110,9 @@ class OperateIoAdapter extends IoAdapter {
     if (args[1].length > 0) super.bindMessageHandlers(...args);
   }
 
+  /** The gateway listens for disconnects itself, with one function for every socket (see EventsGateway). */
+  override bindClientDisconnect(): void {}
+
   override async close(server: Server): Promise<void> {
     await super.close(server);
     await this.disconnectRedis();

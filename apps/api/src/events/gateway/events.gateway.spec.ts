@@ -101,6 +101,7 @@ function setup(options: { registerPing?: boolean } = {}) {
     registry,
     announced,
     socketSessions,
+    connections,
     handshake: (socket: OperateSocket) => new Promise<(Error & { data?: unknown }) | undefined>((resolve) => middleware?.(socket, resolve)),
   };
 }
@@ -110,6 +111,7 @@ function fakeSocket(auth: Record<string, unknown>) {
   const emitted: EventEnvelope[] = [];
   let listener: ((event: unknown, ...args: unknown[]) => void) | undefined;
   const disconnected: boolean[] = [];
+  const handlers = new Map<string, (this: OperateSocket) => void>();
   const socket = {
     id: 'socket-1',
     disconnect: (close: boolean) => disconnected.push(close) > 0,
@@ -125,15 +127,17 @@ function fakeSocket(auth: Record<string, unknown>) {
       listener = fn;
     },
     emit: (_event: string, envelope: EventEnvelope) => emitted.push(envelope) > 0,
-    once: () => undefined,
+    on: (event: string, fn: (this: OperateSocket) => void) => handlers.set(event, fn),
   } as unknown as OperateSocket;
   /** Sends a client message; resolves with the ack answer (or undefined when sent without an ack). */
   const send = (event: unknown, ...args: unknown[]) =>
     new Promise<Ack<unknown> | undefined>((resolve) => {
-      listener?.(event, ...args, (answer: Ack<unknown>) => resolve(answer));
+      // socket.io calls its listeners on the socket.
+      listener?.call(socket, event, ...args, (answer: Ack<unknown>) => resolve(answer));
     });
-  const sendWithoutAck = (event: unknown, ...args: unknown[]) => listener?.(event, ...args);
-  return { socket, joined, emitted, send, sendWithoutAck, disconnected };
+  const sendWithoutAck = (event: unknown, ...args: unknown[]) => listener?.call(socket, event, ...args);
+  const disconnect = () => handlers.get('disconnect')?.call(socket);
+  return { socket, joined, emitted, send, sendWithoutAck, disconnected, disconnect };
 }
 
 describe(EventsGateway.name, () => {
@@ -149,6 +153,8 @@ describe(EventsGateway.name, () => {
       const { socket } = fakeSocket({ token: accessToken });
       await expect(handshake(socket)).resolves.toBeUndefined();
       expect(socket.data.user).toMatchObject({ userId: active.id, organizationId: active.organizationId, role: 'ADMIN' });
+      // The bearer token is not kept for the socket's lifetime.
+      expect(socket.handshake.auth).toEqual({});
     });
 
     it.each([
@@ -232,6 +238,17 @@ describe(EventsGateway.name, () => {
         expect.objectContaining({ type: 'error', payload: expect.objectContaining({ code: ErrorCode.SessionRevoked }) }),
       ]);
       expect(disconnected).toEqual([true]);
+    });
+
+    it('gives the user’s place back when the socket disconnects, through the one listener it registered', async () => {
+      const { connections, disconnect, socket } = await connected();
+      expect(connections.isFull(active.id)).toBe(config.sockets.perUserMax === 1);
+      expect(socket.data.counted).toBe(true);
+      disconnect();
+      expect(socket.data.counted).toBe(false);
+      expect(connections.isFull(active.id)).toBe(false);
+      // Nothing waits on its token's expiry any more.
+      expect(socket.data.expiresAt).toBeUndefined();
     });
 
     it('answers ping', async () => {

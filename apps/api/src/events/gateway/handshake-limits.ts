@@ -6,6 +6,13 @@ import { Limit, RateLimits, type Verdict } from '../../operations/rate-limits.js
 import { SocketServerRef } from './socket-server.ref.js';
 import type { OperateServer, OperateSocket } from './socket-types.js';
 
+/** The part of an Engine.IO connection the limits use. */
+interface EngineConnection {
+  readonly request: IncomingMessage;
+  once(event: 'close', listener: () => void): void;
+  off(event: 'close', listener: () => void): void;
+}
+
 /**
  * What one client address may cost the socket server before it is authenticated: handshakes per second
  * (across every node; a token check and a session query each) and connections open but not yet
@@ -15,7 +22,8 @@ import type { OperateServer, OperateSocket } from './socket-types.js';
 export class HandshakeLimits {
   /** Connections per address that have not authenticated yet, on this node. */
   private readonly pending = new Map<string, number>();
-  private readonly waiting = new WeakSet<object>();
+  /** Each pending connection, with its close listener (removed once it authenticates). */
+  private readonly waiting = new WeakMap<object, () => void>();
 
   constructor(
     private readonly limits: RateLimits,
@@ -37,11 +45,12 @@ export class HandshakeLimits {
       const allowed = (this.pending.get(this.addressOf(request)) ?? 0) < cap;
       callback(allowed ? null : 'too_many_connections', allowed);
     };
-    server.engine.on('connection', (connection: { request: IncomingMessage; once(event: 'close', listener: () => void): void }) => {
+    server.engine.on('connection', (connection: EngineConnection) => {
       const address = this.addressOf(connection.request);
       this.pending.set(address, (this.pending.get(address) ?? 0) + 1);
-      this.waiting.add(connection);
-      connection.once('close', () => this.release(connection, address));
+      const closed = () => this.release(connection, address);
+      this.waiting.set(connection, closed);
+      connection.once('close', closed);
     });
   }
 
@@ -52,7 +61,11 @@ export class HandshakeLimits {
 
   /** The socket has authenticated: its connection no longer counts as pending. */
   authenticated(socket: OperateSocket): void {
-    this.release(socket.conn, this.addressOf(socket.request));
+    const connection = socket.conn as unknown as EngineConnection;
+    const closed = this.waiting.get(connection);
+    // Its listener goes too: a connection open for hours need not carry it.
+    if (closed) connection.off('close', closed);
+    this.release(connection, this.addressOf(socket.request));
   }
 
   private release(connection: object, address: string): void {

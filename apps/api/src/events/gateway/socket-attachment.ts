@@ -28,6 +28,11 @@ export class SocketAttachment {
     private readonly presence: PresenceService,
   ) {}
 
+  /** The socket disconnected: nothing waits on it any more. */
+  detach(socket: OperateSocket): void {
+    this.expiry.forget(socket);
+  }
+
   async attach(socket: OperateSocket): Promise<void> {
     const { user } = socket.data;
     this.expiry.schedule(socket);
@@ -38,6 +43,7 @@ export class SocketAttachment {
       const subscribed = subscriptions.granted.map(subscriptionRoom);
       attachment = await this.replay.attach(socket, user, parseCursor(authField(socket, 'cursor')), subscribed);
       this.subscriptions.hold(socket, subscriptions.granted);
+      socket.data.requestedSubscriptions = undefined;
     } catch (error) {
       this.logger.error({
         msg: 'could not attach socket',

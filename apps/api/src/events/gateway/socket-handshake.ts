@@ -72,6 +72,8 @@ export class SocketHandshake {
       if (error instanceof InvalidTokenError) throw handshakeError(error.code, error.message);
       throw error;
     }
+    // Read once: the socket does not keep the bearer token (~0.4 KB) for its lifetime.
+    delete (socket.handshake.auth as { token?: unknown }).token;
     if (this.connections.isFull(socket.data.user.userId)) throw handshakeError('too_many_connections', this.connections.fullMessage());
     socket.data.requestedSubscriptions = this.requestedSubscriptions(authField(socket, 'subscriptions'));
     this.limits.authenticated(socket);

@@ -7,16 +7,18 @@ import type { MessageAllowance } from './socket-limits.js';
 export interface SocketData {
   user: AuthUser;
   /** What the handshake asked to subscribe to (`auth.subscriptions`), checked at connect. */
-  requestedSubscriptions?: Subscription[];
+  requestedSubscriptions?: Subscription[] | undefined;
   /** Subscriptions held, by room. */
   subscriptions?: Map<string, Subscription>;
   /** The socket's message rate allowance, made at its first message (idle sockets carry none). */
   allowance?: MessageAllowance;
   /** True once the socket holds one of its user's places on this node (given back at disconnect). */
   counted?: boolean;
+  /** The second its token expires, while the socket waits for that (TokenExpiry). */
+  expiresAt?: number | undefined;
 }
 
-/** What API nodes send each other over the adapter (Redis): relayed events, and sessions ended on one node. */
+/** What API nodes send each other over the adapter (Redis): sessions ended on one node (events go on the relay's channels). */
 export interface InterServerEvents {
   'operate:sessions-revoked': (revoked: RevokedSessions) => void;
 }

@@ -6,13 +6,21 @@ import { protocolEnvelope } from '../delivery/envelope.js';
 import { CommandError, SocketCommandRegistry } from './socket-commands.js';
 import type { OperateSocket } from './socket-types.js';
 
+/** Sockets whose tokens expire in the same second share one timer. */
+interface Due {
+  readonly timer: NodeJS.Timeout;
+  readonly sockets: Set<OperateSocket>;
+}
+
 /**
  * Keeps each socket's token honest: the socket is disconnected (`token_expired`) when its access token
- * expires, unless `auth.refresh` brings a fresh one for the same user and organization first.
+ * expires, unless `auth.refresh` brings a fresh one for the same user and organization first. Tokens carry
+ * their expiry in whole seconds, so the sockets due in one second share a timer: a login wave's tokens
+ * mostly expire together, and an idle socket costs a set entry, not a timer of its own.
  */
 @Injectable()
 export class TokenExpiry implements OnModuleInit, BeforeApplicationShutdown {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly due = new Map<number, Due>();
 
   constructor(
     private readonly tokens: TokenService,
@@ -25,17 +33,43 @@ export class TokenExpiry implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   beforeApplicationShutdown(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
+    for (const { timer } of this.due.values()) clearTimeout(timer);
+    this.due.clear();
   }
 
-  /** Disconnects the socket when its token expires (rescheduled by a refresh; forgotten when it disconnects). */
+  /** Disconnects the socket when its token expires (rescheduled by a refresh; `forget` it when it disconnects). */
   schedule(socket: OperateSocket): void {
-    if (!this.timers.has(socket.id)) socket.once('disconnect', () => this.clear(socket));
-    clearTimeout(this.timers.get(socket.id));
-    const delay = Math.max(0, socket.data.user.expiresAt * 1000 - Date.now());
-    const timer = setTimeout(() => {
-      this.timers.delete(socket.id);
+    this.forget(socket);
+    const second = socket.data.user.expiresAt;
+    let due = this.due.get(second);
+    if (!due) {
+      const timer = setTimeout(() => this.expire(second), Math.max(0, second * 1000 - Date.now()));
+      timer.unref();
+      due = { timer, sockets: new Set() };
+      this.due.set(second, due);
+    }
+    due.sockets.add(socket);
+    socket.data.expiresAt = second;
+  }
+
+  /** The socket is gone (or its expiry moves): it no longer waits for one. */
+  forget(socket: OperateSocket): void {
+    const second = socket.data.expiresAt;
+    if (second === undefined) return;
+    socket.data.expiresAt = undefined;
+    const due = this.due.get(second);
+    if (!due) return;
+    due.sockets.delete(socket);
+    if (due.sockets.size > 0) return;
+    clearTimeout(due.timer);
+    this.due.delete(second);
+  }
+
+  private expire(second: number): void {
+    const due = this.due.get(second);
+    this.due.delete(second);
+    for (const socket of due?.sockets ?? []) {
+      socket.data.expiresAt = undefined;
       socket.emit(
         ProtocolEvent.Error,
         protocolEnvelope(ProtocolEvent.Error, {
@@ -44,14 +78,7 @@ export class TokenExpiry implements OnModuleInit, BeforeApplicationShutdown {
         }),
       );
       socket.disconnect(true);
-    }, delay);
-    timer.unref();
-    this.timers.set(socket.id, timer);
-  }
-
-  private clear(socket: OperateSocket): void {
-    clearTimeout(this.timers.get(socket.id));
-    this.timers.delete(socket.id);
+    }
   }
 
   /** `auth.refresh`: a fresh access token for the same user and organization moves the expiry. */
