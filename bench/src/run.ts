@@ -646,7 +646,8 @@ async function crossNode(databaseUrl: string, redisUrl: string): Promise<CrossNo
     }
     if (await nodeB.call('leads')) throw new Error('cross-node: node B leads the relay as well');
 
-    const restStart = await nodeB.call('usage', { collect: false });
+    // Each window starts from a collected heap: what the connect wave left for the collector lands in neither.
+    const restStart = await nodeB.call('usage', { collect: true });
     const restFrom = performance.now();
     await sleep(CROSS_NODE_MS);
     const restCpuUsPerMs = ((await nodeB.call('usage', { collect: false })).cpuUs - restStart.cpuUs) / (performance.now() - restFrom);
@@ -655,7 +656,7 @@ async function crossNode(databaseUrl: string, redisUrl: string): Promise<CrossNo
     const profiled = profiledServer === 'nodeB' && profiledScenario === 'crossnode';
     if (profiled) await nodeB.call('profileStart');
     await generator.call('record', { on: true });
-    const loadStart = await nodeB.call('usage', { collect: false });
+    const loadStart = await nodeB.call('usage', { collect: true });
     const loadFrom = performance.now();
     await nodeA.call('startLoad', { rate: CROSS_NODE_RATE, kind: 'event' });
     await sleep(CROSS_NODE_MS);
