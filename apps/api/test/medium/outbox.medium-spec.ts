@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
 import type { TestingModule } from '@nestjs/testing';
 import { InvoiceEvent, scope } from '@operate/shared';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -128,6 +129,52 @@ describe('transactional outbox and relay', () => {
     await node.waitForCount(3);
     expect(numbers()).toEqual(['S-1', 'S-2', 'S-3']);
     expect(cursors()).toEqual([...cursors()].sort((a, b) => a - b));
+  });
+
+  it("runs one statement at a time on the leader's session: a commit during a takeover's re-send waits for it", async () => {
+    await publish('T-0');
+    await node.waitForCount(1);
+    await relay.stop();
+    // The stopped leader recorded T-0 as delivered: step that back, so the next leader has something to re-send.
+    await prisma.$executeRaw`UPDATE "RelayState" SET "deliveredCursor" = "deliveredCursor" - 1`;
+    const store = moduleRef.get(OutboxRepository);
+    const range = store.range.bind(store);
+    let resending: (() => void) | undefined;
+    const started = new Promise<void>((resolve) => (resending = resolve));
+    // The re-send holds the leader's session for a while (a slow statement), as a large one would.
+    store.range = async (after, upTo, options = {}) => {
+      if (options.session) {
+        resending?.();
+        await options.session.query('SELECT pg_sleep(0.3)');
+      }
+      return range(after, upTo, options);
+    };
+    const busy = new Map<object, number>();
+    let most = 0;
+    // Every pg client of this process counted: how many statements each has running at once.
+    const query = Object.getOwnPropertyDescriptor(pg.Client.prototype, 'query')?.value as typeof pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const result = (query as (...all: unknown[]) => unknown).apply(this, args);
+      if (result instanceof Promise) {
+        busy.set(this, (busy.get(this) ?? 0) + 1);
+        most = Math.max(most, busy.get(this) ?? 0);
+        void result.finally(() => busy.set(this, (busy.get(this) ?? 1) - 1)).catch(() => undefined);
+      }
+      return result;
+    } as typeof query;
+    try {
+      node.delivered.length = 0;
+      relay.start();
+      await started;
+      await publish('T-1');
+      await node.waitForCount(1);
+    } finally {
+      pg.Client.prototype.query = query;
+      store.range = range;
+    }
+    // T-0 was re-sent and dropped by the node as a repeat; T-1 followed it.
+    expect(numbers()).toEqual(['T-1']);
+    expect(most).toBe(1);
   });
 
   it('does not skip an event whose row id is older but which committed later', async () => {

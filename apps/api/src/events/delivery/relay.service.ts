@@ -22,6 +22,8 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
   private readonly logger = new Logger(RelayService.name);
   private client: pg.Client | undefined;
   private leader = false;
+  /** Leading and past the takeover's re-send: batches may run on the leader's session (one statement at a time). */
+  private ready = false;
   private running = false;
   private campaign: Promise<void> | undefined;
   private draining: Promise<void> | undefined;
@@ -99,7 +101,7 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
 
   /** Something was committed: publish it now if this node leads (other nodes hear it via NOTIFY/poll). */
   kick(): void {
-    if (this.leader) void this.drain();
+    if (this.leader && this.ready) void this.drain();
   }
 
   /**
@@ -145,6 +147,7 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
 
   /** Records leadership in the `operate_relay_leader` gauge and logs each change. */
   private setLeader(leading: boolean): void {
+    if (!leading) this.ready = false;
     if (this.leader === leading) return;
     this.leader = leading;
     this.metrics.relayLeader.set(leading ? 1 : 0);
@@ -167,6 +170,8 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
     void this.probeNotifications(probe);
     this.bus.lead();
     await this.redeliverUnconfirmed(client);
+    // Commits woke nothing until now (the session was busy re-sending); the drain below takes what they wrote.
+    this.ready = true;
     const poll = setInterval(() => this.kick(), this.config.relay.pollIntervalMs);
     try {
       await this.drain();
