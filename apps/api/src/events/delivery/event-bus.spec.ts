@@ -55,6 +55,8 @@ async function node(hub: Hub | undefined, store: BusMessage[], settings: Record<
     ...settings,
   });
   const delivered: number[] = [];
+  /** Where each read from the database started: gaps the node repaired. */
+  const reads: number[] = [];
   const held = new Map<string, Set<string>>();
   const audience = {
     emit: (_event: string, envelope: EventEnvelope) => {
@@ -70,7 +72,10 @@ async function node(hub: Hub | undefined, store: BusMessage[], settings: Record<
   } as unknown as OperateServer);
   const outbox = {
     progress: async () => ({ assignedCursor: 0, deliveredCursor: 0, prunedThrough: 0 }),
-    range: async (after: number, upTo: number) => store.filter((each) => each.envelope.cursor > after && each.envelope.cursor <= upTo),
+    range: async (after: number, upTo: number) => {
+      reads.push(after);
+      return store.filter((each) => each.envelope.cursor > after && each.envelope.cursor <= upTo);
+    },
   };
   const registry = new SocketRoomRegistry();
   const fanout = new EventFanout(ref, outbox as unknown as OutboxRepository, config, new Metrics(), registry);
@@ -85,7 +90,7 @@ async function node(hub: Hub | undefined, store: BusMessage[], settings: Record<
     await fanout.held.route([...rooms, '*']);
     for (const room of rooms) held.set(room, new Set(['socket']));
   };
-  return { bus, fanout, delivered, join };
+  return { bus, fanout, delivered, join, reads };
 }
 
 const settle = (ms = 10) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -172,6 +177,22 @@ describe(EventBus.name, () => {
     leader.bus.follow();
     await until(() => follower.delivered.length === 5);
     expect(follower.delivered).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("answering one node's announcement sends the spans gathered for the others too, none dropped", async () => {
+    const hub = new Hub();
+    const store = [1, 2].map((cursor) => message(cursor));
+    const leader = await node(hub, store, { RELAY_NODES_FLUSH_MS: '1000' });
+    leader.bus.lead();
+    const gathering = await node(hub, store);
+    const joining = await node(hub, []);
+    await gathering.join('org:o1');
+    leader.bus.publish(store);
+    // Gathered for a second; an acknowledgement for another node goes out now, and so does this node's span.
+    await joining.join('org:o9');
+    await until(() => gathering.delivered.length === 2);
+    expect(gathering.delivered).toEqual([1, 2]);
+    expect(gathering.reads).toEqual([]);
   });
 
   it('a lost span is a gap: the node reads the range from the database, in order', async () => {

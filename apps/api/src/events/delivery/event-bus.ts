@@ -118,8 +118,8 @@ export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
     pubSub
       .subscribe(this.channels.rooms, (message) => {
         if (!this.leading) return;
-        const node = this.table.learn(JSON.parse(message) as RouteAnnouncement, Date.now());
-        if (node) this.sendSpans(this.table.take(Date.now()).filter(([id]) => id === node));
+        // An acknowledgement or a resync goes at once, with whatever else is due (a flush a little early).
+        if (this.table.learn(JSON.parse(message) as RouteAnnouncement, Date.now())) this.flush();
       })
       // Every node answers with its whole set.
       .then(() => pubSub.publish(this.channels.leader, held.node))
