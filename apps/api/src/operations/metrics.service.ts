@@ -11,9 +11,9 @@ import { CountedHistogram } from './counted-histogram.js';
 @Injectable()
 export class Metrics implements OnModuleDestroy {
   readonly registry = new Registry();
-  /** Delivered events by type since start, counted on the delivery path and handed to the counter when scraped. */
-  private readonly deliveredCounts = new Map<string, number>();
-  private readonly deliveredReported = new Map<string, number>();
+  /** Delivered and routed events by type since start, counted on the delivery path and handed over when scraped. */
+  private readonly deliveredByType = new TypeCounts();
+  private readonly routedByType = new TypeCounts();
   readonly socketsConnected = new Gauge({
     name: 'operate_sockets_connected',
     help: 'Client sockets connected to this node.',
@@ -25,18 +25,12 @@ export class Metrics implements OnModuleDestroy {
     labelNames: ['type'] as const,
     registers: [this.registry],
   });
-  readonly eventsDelivered = new Counter({
+  readonly eventsDelivered: Counter<'type'> = new Counter({
     name: 'operate_events_delivered_total',
     help: "Events this node emitted to its sockets' rooms, by type.",
     labelNames: ['type'] as const,
     registers: [this.registry],
-    collect: () => {
-      for (const [type, count] of this.deliveredCounts) {
-        const reported = this.deliveredReported.get(type) ?? 0;
-        if (count > reported) this.eventsDelivered.inc({ type }, count - reported);
-        this.deliveredReported.set(type, count);
-      }
-    },
+    collect: () => this.deliveredByType.report(this.eventsDelivered),
   });
   readonly relayLag = new Gauge({
     name: 'operate_relay_lag_seconds',
@@ -96,11 +90,12 @@ export class Metrics implements OnModuleDestroy {
   /** Set by the event layer: whether this node reads events from the database because Redis is away. */
   tailingSource: (() => boolean) | undefined;
 
-  readonly eventsRouted = new Counter({
+  readonly eventsRouted: Counter<'type'> = new Counter({
     name: 'operate_events_routed_total',
     help: 'Events the relay leader sent this node (with several nodes): only those for rooms its sockets are in, by type.',
     labelNames: ['type'] as const,
     registers: [this.registry],
+    collect: () => this.routedByType.report(this.eventsRouted),
   });
   readonly eventsRepaired = new Counter({
     name: 'operate_events_repaired_total',
@@ -209,9 +204,32 @@ export class Metrics implements OnModuleDestroy {
   // The delivery path (once per delivered event) only counts: prom-client's label look-ups cost more than that.
   /** One event emitted on this node to `audiences` (its first one names the scope), published at `occurredAt`. */
   delivered(type: string, occurredAt: string, audiences: readonly string[], now = Date.now()): void {
-    this.deliveredCounts.set(type, (this.deliveredCounts.get(type) ?? 0) + 1);
+    this.deliveredByType.add(type);
     const [first] = audiences;
     if (first === undefined) return;
     this.deliveryLag.record(scopeKindOfAudience(first) ?? 'other', Math.max(0, (now - Date.parse(occurredAt)) / 1000));
+  }
+
+  /** One event the relay leader sent this node (in a span). */
+  routed(type: string): void {
+    this.routedByType.add(type);
+  }
+}
+
+/** Counts by event type, handed to a prom-client counter (the increase since the last scrape) when it is scraped. */
+class TypeCounts {
+  private readonly counts = new Map<string, number>();
+  private readonly reported = new Map<string, number>();
+
+  add(type: string): void {
+    this.counts.set(type, (this.counts.get(type) ?? 0) + 1);
+  }
+
+  report(counter: Counter<'type'>): void {
+    for (const [type, count] of this.counts) {
+      const reported = this.reported.get(type) ?? 0;
+      if (count > reported) counter.inc({ type }, count - reported);
+      this.reported.set(type, count);
+    }
   }
 }

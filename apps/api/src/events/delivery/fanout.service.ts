@@ -97,7 +97,7 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
 
   /** A span from the relay leader: the events of its range for this node's rooms. */
   receiveSpan(span: NodeSpan): void {
-    for (const { envelope } of span.messages) this.metrics.eventsRouted.inc({ type: envelope.type });
+    for (const { envelope } of span.messages) this.metrics.routed(envelope.type);
     this.queue.push(span);
     void this.process();
   }

@@ -1,4 +1,5 @@
-import { EVERY_NODE_ROOM, type RouteAnnouncement } from './node-routes.js';
+import { BROADCAST_AUDIENCE } from '@operate/shared';
+import type { RouteAnnouncement } from './node-routes.js';
 
 /** A room stays routed here this long after its last socket left: a reconnect wave finds it still routed. */
 export const ROOM_LINGER_MS = 60_000;
@@ -41,7 +42,8 @@ export class HeldRooms {
     private readonly occupied: (room: string) => boolean,
     private readonly now: () => number = Date.now,
   ) {
-    if (routed) this.waiting.set(EVERY_NODE_ROOM, { askedAt: now(), waiters: [] });
+    // Every node holds the broadcast audience: events for everyone reach every node.
+    if (routed) this.waiting.set(BROADCAST_AUDIENCE, { askedAt: now(), waiters: [] });
   }
 
   /** The cursor after which this node has received every event for the room; undefined if it may lack some. */
@@ -121,14 +123,14 @@ export class HeldRooms {
       if (waiting?.joinedAt !== undefined && since > waiting.joinedAt) late.push({ room, after: waiting.joinedAt, upTo: since });
       for (const resolve of waiting?.waiters ?? []) resolve();
       // Acknowledged for a socket that has gone meanwhile: let it go like any room left empty.
-      if (room !== EVERY_NODE_ROOM && !this.occupied(room)) this.emptied(room);
+      if (room !== BROADCAST_AUDIENCE && !this.occupied(room)) this.emptied(room);
     }
     return late;
   }
 
   /** The room's last socket here left: it stops being routed here after ROOM_LINGER_MS unless one joins again. */
   emptied(room: string): void {
-    if (this.covered.has(room) && room !== EVERY_NODE_ROOM) this.leaving.set(room, this.now() + ROOM_LINGER_MS);
+    if (this.covered.has(room) && room !== BROADCAST_AUDIENCE) this.leaving.set(room, this.now() + ROOM_LINGER_MS);
   }
 
   /** A socket here joined the room (a lingering one is kept). */
@@ -136,8 +138,8 @@ export class HeldRooms {
     this.leaving.delete(room);
   }
 
-  /** Stops routing rooms left empty for ROOM_LINGER_MS; resends rooms waiting too long. Returns whether any is overdue. */
-  sweep(): boolean {
+  /** Stops routing rooms left empty for ROOM_LINGER_MS, unless a socket joined them again. */
+  sweep(): void {
     const now = this.now();
     for (const [room, deadline] of this.leaving) {
       if (deadline > now || this.occupied(room)) continue;
@@ -147,7 +149,6 @@ export class HeldRooms {
       this.removes.add(room);
     }
     if (this.removes.size > 0) this.flushSoon();
-    return this.overdue(now);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { BROADCAST_AUDIENCE, rooms } from '@operate/shared';
+import { rooms } from '@operate/shared';
 import type { BusMessage } from './outbox.repository.js';
 import type { RoomChange } from '../gateway/socket-rooms.js';
 
@@ -200,6 +200,3 @@ export class RouteTable {
     return found;
   }
 }
-
-/** Every node holds the broadcast audience: events for everyone reach every node. */
-export const EVERY_NODE_ROOM = BROADCAST_AUDIENCE;
