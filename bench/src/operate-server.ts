@@ -42,6 +42,8 @@ import {
 const databaseUrl = process.env.BENCH_DATABASE_URL;
 const dataDir = databaseUrl ? undefined : mkdtempSync(join(tmpdir(), 'operate-bench-pglite-'));
 const secret = () => randomBytes(32).toString('hex');
+/** Rows per createMany when seeding (well under PostgreSQL's parameter limit at any column count here). */
+const SEED_SLICE = 2_000;
 const config = loadConfig({
   NODE_ENV: 'production',
   HOST: '127.0.0.1',
@@ -97,19 +99,31 @@ async function seed(): Promise<Member[]> {
       sessionId: randomUUID(),
     })),
   );
-  await prisma.organization.createMany({ data: organizations });
-  await prisma.user.createMany({
-    data: members.map(({ sessionId: _sessionId, ...member }, index) => ({
+  await inSlices(organizations, (data) => prisma.organization.createMany({ data }));
+  await inSlices(
+    members.map(({ sessionId: _sessionId, ...member }, index) => ({
       ...member,
       email: `user${index + 1}@bench.operate.test`,
       name: `Bench user ${index + 1}`,
       // Not a hash of any password: these users only ever hold tokens issued here.
       passwordHash: '!',
     })),
-  });
+    (data) => prisma.user.createMany({ data }),
+  );
   const expiresAt = new Date(Date.now() + config.jwt.refreshTtlSeconds * 1000);
-  await prisma.session.createMany({ data: members.map((member) => ({ id: member.sessionId, userId: member.id, expiresAt })) });
+  await inSlices(
+    members.map((member) => ({ id: member.sessionId, userId: member.id, expiresAt })),
+    (data) => prisma.session.createMany({ data }),
+  );
   return members;
+}
+
+/**
+ * Writes rows a slice at a time. One createMany past PostgreSQL's 32,767 parameters is split by Prisma into
+ * statements it sends at once on one transaction's connection, which pg queues with a deprecation warning.
+ */
+async function inSlices<T>(rows: readonly T[], create: (data: T[]) => Promise<unknown>): Promise<void> {
+  for (let start = 0; start < rows.length; start += SEED_SLICE) await create(rows.slice(start, start + SEED_SLICE));
 }
 
 /** BENCH_SEED=0: a further node of a cluster another process seeded; it has no people of its own. */
@@ -203,16 +217,20 @@ async function seedBigOrganization(size: number): Promise<{ organization: BigOrg
     role: index === 0 ? ('OWNER' as const) : ('MEMBER' as const),
     sessionId: randomUUID(),
   }));
-  await prisma.user.createMany({
-    data: people.map(({ sessionId: _sessionId, ...person }, index) => ({
+  await inSlices(
+    people.map(({ sessionId: _sessionId, ...person }, index) => ({
       ...person,
       email: `person${index + 1}@${tag}.big.operate.test`,
       name: `Person ${index + 1}`,
       passwordHash: '!',
     })),
-  });
+    (data) => prisma.user.createMany({ data }),
+  );
   const expiresAt = new Date(Date.now() + config.jwt.refreshTtlSeconds * 1000);
-  await prisma.session.createMany({ data: people.map((person) => ({ id: person.sessionId, userId: person.id, expiresAt })) });
+  await inSlices(
+    people.map((person) => ({ id: person.sessionId, userId: person.id, expiresAt })),
+    (data) => prisma.session.createMany({ data }),
+  );
   const specs = people.map((person) => ({
     token: tokens.issue(person, { id: person.sessionId, refreshGeneration: 0 }).accessToken,
     userId: person.id,
