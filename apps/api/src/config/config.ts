@@ -262,7 +262,7 @@ const appSchema = databaseSchema
       .meta(
         setting(
           'events',
-          'Recently delivered events each node keeps in memory: a client resuming within them is replayed without a query.',
+          'Recently delivered events each node keeps in memory: a client resuming within them is replayed without a query. Clients resuming from before them share one read of up to twice as many older events, kept while resumes use it.',
         ),
       ),
     PRESENCE_SETTLE_MS: positiveInt

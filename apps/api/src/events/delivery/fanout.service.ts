@@ -4,6 +4,7 @@ import { BROADCAST_AUDIENCE, rooms } from '@operate/shared';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { Metrics } from '../../operations/metrics.service.js';
 import { HeldRooms } from './held-rooms.js';
+import { eventsBetween, firstAfter } from './older-events.js';
 import type { NodeSpan } from './node-routes.js';
 import { OutboxRepository, type BusMessage } from './outbox.repository.js';
 import { SocketServerRef } from '../gateway/socket-server.ref.js';
@@ -63,6 +64,11 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
     return Math.max(this.last, newest ? through(newest) : 0);
   }
 
+  /** Memory holds every event this node received after this cursor (older ones are in the database). */
+  get rememberedAfter(): number {
+    return this.retainedFrom;
+  }
+
   /** True if memory still holds every event this node received after `cursor`. */
   holdsSince(cursor: number): boolean {
     return cursor >= this.retainedFrom;
@@ -75,17 +81,12 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
    */
   deliveredSince(cursor: number, audiences: Iterable<string>): BusMessage[] | undefined {
     if (!this.holdsSince(cursor)) return undefined;
-    const found = new Map<number, BusMessage>();
-    for (const audience of audiences) {
+    const wanted = [...audiences];
+    for (const audience of wanted) {
       const since = this.held.since(audience);
       if (since === undefined || since > cursor) return undefined;
-      const list = this.recentByAudience.get(audience) ?? [];
-      for (let index = firstAfter(list, cursor); index < list.length; index++) {
-        const message = list[index] as BusMessage;
-        found.set(message.envelope.cursor, message);
-      }
     }
-    return [...found.values()].sort((a, b) => a.envelope.cursor - b.envelope.cursor);
+    return eventsBetween(this.recentByAudience, cursor, this.last, wanted);
   }
 
   /** Events in cursor order, each following the one before (the leader's own batches, reads from the database). */
@@ -248,16 +249,4 @@ export class EventFanout implements OnModuleInit, OnModuleDestroy {
 
 function through(item: BusMessage | NodeSpan): number {
   return 'envelope' in item ? item.envelope.cursor : item.through;
-}
-
-/** Index of the first message with a cursor above `cursor` in a cursor-ordered list. */
-function firstAfter(list: readonly BusMessage[], cursor: number): number {
-  let low = 0;
-  let high = list.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if ((list[middle]?.envelope.cursor ?? Number.POSITIVE_INFINITY) <= cursor) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }

@@ -1,9 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { BROADCAST_AUDIENCE, ResetReason } from '@operate/shared';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import type { AuthUser } from '../../auth/token.service.js';
 import { EventFanout } from './fanout.service.js';
-import { OutboxRepository, type BusMessage } from './outbox.repository.js';
+import { OlderEvents } from './older-events.js';
+import { OutboxRepository, type BusMessage, type RelayProgress } from './outbox.repository.js';
 import { SocketRoomRegistry } from '../gateway/socket-rooms.js';
 import { emitEnvelope, type OperateSocket } from '../gateway/socket-types.js';
 
@@ -25,19 +26,30 @@ const MAX_REPLAY_ROUNDS = 5;
 /**
  * Puts a socket into its rooms, replaying first what it missed since `from`. The recent tail comes from the
  * fan-out's memory of delivered events (for rooms the relay leader has sent this node since then); what is older
- * is read from the stored stream, up to what this node has delivered. The tail is read, emitted and the rooms
+ * is read from the stored stream — through a copy the resumes of a reconnect wave share (OlderEvents), so thousands
+ * of them do not each scan the same range. The tail is read, emitted and the rooms
  * joined in one synchronous step, so every later event arrives live, after the replayed ones, and none falls
  * between the two — and under a steady stream of events the resume still ends (a replay that only read the
  * database would have to chase it).
  */
 @Injectable()
-export class ReplayService {
+export class ReplayService implements OnModuleDestroy {
+  /** What a reconnect wave needs from just before memory, read once for all of it (up to twice memory's size). */
+  private readonly older: OlderEvents;
+  private progressRead: Promise<RelayProgress> | undefined;
+
   constructor(
     private readonly store: OutboxRepository,
     private readonly fanout: EventFanout,
     private readonly roomRegistry: SocketRoomRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.older = new OlderEvents((after, upTo) => store.range(after, upTo), 2 * config.replayBufferEvents);
+  }
+
+  onModuleDestroy(): void {
+    this.older.clear();
+  }
 
   /** `subscribed`: rooms of subscriptions the socket holds from its handshake, joined and replayed like its own. */
   async attach(
@@ -55,7 +67,9 @@ export class ReplayService {
     // A cursor this node delivered and still holds the events after is valid and replayable as it stands;
     // only an older (or unknown) one needs the stored stream's bounds.
     if (from > this.fanout.lastCursor || !this.fanout.holdsSince(from)) {
-      const progress = await this.store.progress();
+      let progress = await this.sharedProgress();
+      // The shared read may have started before this cursor was assigned: ask again before calling it invalid.
+      if (from > progress.assignedCursor) progress = await this.store.progress();
       if (from > progress.assignedCursor) return this.reset(socket, roomNames, ResetReason.Invalid);
       if (from < progress.prunedThrough) return this.reset(socket, roomNames, ResetReason.Pruned);
     }
@@ -74,14 +88,25 @@ export class ReplayService {
         return this.join(socket, roomNames, { kind: 'resumed', cursor, replayed: replayed + tail.length });
       }
       if (round === MAX_REPLAY_ROUNDS) return this.reset(socket, roomNames, ResetReason.TooFarBehind);
-      // Older than memory holds: read the stored stream up to what this node has delivered, then look again.
-      const upTo = this.fanout.lastCursor;
-      const missed = await this.store.range(covered, upTo, { audiences: [...audiences], limit: max - replayed + 1 });
+      // Older than memory holds: read the stored stream up to where memory starts — from the copy resumes share
+      // when it can hold the range, else this socket's rooms only — or, when memory lacks one of the rooms
+      // (routed here since), up to what this node has delivered. Then look again.
+      const floor = this.fanout.rememberedAfter;
+      const upTo = covered < floor ? floor : this.fanout.lastCursor;
+      const missed =
+        (covered < floor ? await this.older.between(covered, upTo, audiences) : undefined) ??
+        (await this.store.range(covered, upTo, { audiences: [...audiences], limit: max - replayed + 1 }));
       if (replayed + missed.length > max) return this.reset(socket, roomNames, ResetReason.TooFarBehind);
       this.emitAll(socket, missed);
       replayed += missed.length;
       covered = upTo;
     }
+  }
+
+  /** The stream's bounds; resumes that ask while a read is running share it (a reconnect wave asks thousands of times). */
+  private sharedProgress(): Promise<RelayProgress> {
+    this.progressRead ??= this.store.progress().finally(() => (this.progressRead = undefined));
+    return this.progressRead;
   }
 
   private emitAll(socket: OperateSocket, messages: readonly BusMessage[]): void {
