@@ -7,6 +7,7 @@ import { SocketAttachment } from './socket-attachment.js';
 import { SocketConnections } from './socket-connections.js';
 import { SocketHandshake } from './socket-handshake.js';
 import { SocketServerRef } from './socket-server.ref.js';
+import { coalesceFlushes } from './socket-writes.js';
 import type { OperateServer, OperateSocket } from './socket-types.js';
 
 /**
@@ -39,6 +40,7 @@ export class EventsGateway implements OnGatewayInit<OperateServer>, OnGatewayCon
 
   afterInit(server: OperateServer): void {
     server.use(this.handshake.middleware());
+    coalesceFlushes(server);
     // The bus, session revocations and handshake limits hook into the server from here (SocketServerRef.whenReady).
     this.serverRef.set(server);
   }
