@@ -4,7 +4,7 @@ import { BROADCAST_AUDIENCE, rooms } from '@operate/shared';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { Metrics } from '../../operations/metrics.service.js';
 import { HeldRooms } from './held-rooms.js';
-import { eventsBetween, firstAfter } from './older-events.js';
+import { eventsBetween, firstAfter } from './events-by-audience.js';
 import type { NodeSpan } from './node-routes.js';
 import { OutboxRepository, type BusMessage } from './outbox.repository.js';
 import { SocketServerRef } from '../gateway/socket-server.ref.js';

@@ -27,10 +27,9 @@ const MAX_REPLAY_ROUNDS = 5;
  * Puts a socket into its rooms, replaying first what it missed since `from`. The recent tail comes from the
  * fan-out's memory of delivered events (for rooms the relay leader has sent this node since then); what is older
  * is read from the stored stream — through a copy the resumes of a reconnect wave share (OlderEvents), so thousands
- * of them do not each scan the same range. The tail is read, emitted and the rooms
- * joined in one synchronous step, so every later event arrives live, after the replayed ones, and none falls
- * between the two — and under a steady stream of events the resume still ends (a replay that only read the
- * database would have to chase it).
+ * of them do not each scan the same range. The tail is read, emitted and the rooms joined in one synchronous
+ * step, so every later event arrives live, after the replayed ones, and none falls between the two — and under a
+ * steady stream of events the resume still ends (a replay that only read the database would have to chase it).
  */
 @Injectable()
 export class ReplayService implements OnModuleDestroy {
