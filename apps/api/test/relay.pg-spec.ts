@@ -7,6 +7,7 @@ import { recordingServer } from './support/recording-server.js';
 import { startRelayModule } from './support/relay-module.js';
 import { PrismaService } from '../src/prisma/prisma.service.js';
 import { EventsService } from '../src/events/events.service.js';
+import { RelayService } from '../src/events/delivery/relay.service.js';
 
 // PostgreSQL only: PGlite runs one transaction at a time, so commits there cannot overtake each other.
 describe('relay with concurrent transactions (PostgreSQL)', () => {
@@ -75,5 +76,28 @@ describe('relay with concurrent transactions (PostgreSQL)', () => {
     expect(new Set(numbers).size).toBe(40);
     const cursors = node.delivered.map((entry) => entry.envelope.cursor as number);
     expect(cursors).toEqual(Array.from({ length: 40 }, (_, index) => cursors[0]! + index));
+  });
+
+  it('lets PostgreSQL clean up row versions while a second node waits to lead', async () => {
+    const follower = await startRelayModule(database.url, recordingServer().server, { RELAY_LEADER_RETRY_MS: '5000' });
+    try {
+      // Long enough for the follower to have found the lock taken and to be waiting for it.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(moduleRef.get(RelayService).isLeader).toBe(true);
+      expect(follower.get(RelayService).isLeader).toBe(false);
+      await prisma.$executeRawUnsafe('CREATE TABLE "VacuumProbe" (value integer)');
+      await prisma.$executeRawUnsafe('INSERT INTO "VacuumProbe" VALUES (1)');
+      await prisma.$executeRawUnsafe('UPDATE "VacuumProbe" SET value = 2');
+      await prisma.$executeRawUnsafe('VACUUM "VacuumProbe"');
+      // A session waiting on the lock in a statement would hold a snapshot from before the update: the old
+      // version would stay, dead but not removable, in this table and in every other one.
+      const [row] = await prisma.$queryRawUnsafe<{ dead: bigint }[]>(
+        `SELECT n_dead_tup AS dead FROM pg_stat_user_tables WHERE relname = 'VacuumProbe'`,
+      );
+      expect(Number(row?.dead)).toBe(0);
+    } finally {
+      await prisma.$executeRawUnsafe('DROP TABLE IF EXISTS "VacuumProbe"');
+      await follower.close();
+    }
   });
 });

@@ -10,6 +10,8 @@ import { OutboxRepository, type BusMessage } from './outbox.repository.js';
 
 // Any constant works; every node must use the same one.
 const LEADER_LOCK_KEY = 7_263_524_102;
+/** How often a follower asks for the leader lock: how long a takeover waits at most once the leader's session ends. */
+const LEADER_POLL_MS = 100;
 
 /**
  * Moves committed outbox rows to the sockets. Every node runs one; the node holding a PostgreSQL session
@@ -105,33 +107,37 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   /**
-   * Waits on the leader lock on a connection of its own: PostgreSQL hands it over the moment the leader's
-   * session ends (its process died, or it stopped and closed the connection), so a follower takes over in
-   * milliseconds instead of at its next try. Stopping closes the connection, which abandons the wait.
+   * Campaigns for the leader lock on a connection of its own; a follower asks for it again every
+   * LEADER_POLL_MS, so it takes over within that once PostgreSQL ends the leader's session (its process died,
+   * or it stopped and closed the connection). Stopping ends the wait.
    */
   private async campaignForLeadership(): Promise<void> {
     let announcedFollower = false;
     while (this.running) {
       const client = new pg.Client({ connectionString: this.relayUrl });
+      let connectionLost = false;
       const lost = new Promise<void>((resolve) => {
         client.on('error', (error) => {
           this.logger.warn({ msg: 'relay connection failed', error: error.message });
           resolve();
         });
         client.on('end', () => resolve());
+      }).then(() => {
+        connectionLost = true;
       });
       try {
         await client.connect();
-        const { rows } = await client.query<{ acquired: boolean }>('SELECT pg_try_advisory_lock($1) AS acquired', [LEADER_LOCK_KEY]);
-        if (!rows[0]?.acquired) {
-          if (!announcedFollower) this.logger.log('another node leads the relay; this node waits to take over');
-          announcedFollower = true;
-          const waiting = client.query('SELECT pg_advisory_lock($1)', [LEADER_LOCK_KEY]);
-          // A stop (or a lost connection) ends the wait: closing the connection below abandons the query.
-          waiting.catch(() => undefined);
-          if ((await Promise.race([waiting.then(() => 'acquired' as const), lost, this.stopped])) !== 'acquired') continue;
+        let acquired = await this.tryLock(client);
+        if (!acquired && !announcedFollower) this.logger.log('another node leads the relay; this node waits to take over');
+        announcedFollower ||= !acquired;
+        // Not a blocking pg_advisory_lock: a statement waiting on a lock holds its snapshot while it waits, and
+        // PostgreSQL removes no row version that snapshot might see — in any table — for as long as the node
+        // follows. Between two tries the session holds none.
+        while (!acquired && this.running && !connectionLost) {
+          await Promise.race([this.pause(LEADER_POLL_MS), lost]);
+          if (this.running && !connectionLost) acquired = await this.tryLock(client);
         }
-        if (!this.running) continue;
+        if (!acquired || !this.running) continue;
         announcedFollower = false;
         await this.lead(client, lost);
       } catch (error) {
@@ -143,6 +149,11 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
       }
       if (this.running) await this.pause(this.config.relay.leaderRetryMs);
     }
+  }
+
+  private async tryLock(client: pg.Client): Promise<boolean> {
+    const { rows } = await client.query<{ acquired: boolean }>('SELECT pg_try_advisory_lock($1) AS acquired', [LEADER_LOCK_KEY]);
+    return rows[0]?.acquired === true;
   }
 
   /** Records leadership in the `operate_relay_leader` gauge and logs each change. */
@@ -166,6 +177,7 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
       if (payload === probe) this.notificationsArrive = true;
       else this.kick();
     });
+    await this.outbox.prepareLeaderSession(client);
     await client.query('LISTEN operate_outbox');
     void this.probeNotifications(probe);
     this.bus.lead();
