@@ -177,6 +177,18 @@ export class OutboxRepository {
   }
 
   /**
+   * Readies the leader's session. Its batch finds the pending rows (cursor NULL) on the (cursor, seq) index.
+   * Numbering a row leaves its old, NULL-cursor version in that index until a vacuum; a bitmap scan — the
+   * planner's pick for a few expected rows — visits each such version in the table on every batch, so a batch
+   * grew with the events numbered since the last vacuum. An ordered index scan marks them dead in the index
+   * the first time it passes and skips them after, so bitmap scans are off on this session (its statements
+   * all read by cursor, where an index scan is the plan anyway).
+   */
+  async prepareLeaderSession(session: LeaderSession): Promise<void> {
+    await session.query('SET enable_bitmapscan = off');
+  }
+
+  /**
    * The leader's batch, in one statement (one round trip, its own transaction): numbers the oldest pending
    * rows with the next cursors in insertion order and records `published` as delivered.
    */
