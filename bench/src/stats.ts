@@ -17,6 +17,12 @@ export function distribution(values: readonly number[] | Float64Array): Distribu
   return { count: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: percentile(sorted, 100) };
 }
 
+/** The middle value (the upper one of an even count); NaN for an empty sample. */
+export function median(values: readonly number[]): number {
+  const sorted = Float64Array.from(values).sort();
+  return sorted.length === 0 ? Number.NaN : (sorted[Math.floor(sorted.length / 2)] as number);
+}
+
 /** Runs `task` over `items` with at most `limit` in flight; results in item order. */
 export async function mapLimited<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
