@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import pg from 'pg';
+import { aborted, pause } from '../../common/abortable.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { Metrics } from '../../operations/metrics.service.js';
 import { DATABASE_URL } from '../../prisma/prisma.service.js';
@@ -35,9 +35,12 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
   /** The last cursor this leader published, and the last one recorded as delivered in RelayState. */
   private published = 0;
   private recorded = 0;
-  /** Resolves when stop() is called; everything the relay waits on races it, so a stop is never missed. */
-  private stopped: Promise<void> = Promise.resolve();
-  private signalStop: () => void = () => undefined;
+  /**
+   * Aborted by stop(); every wait of the relay listens to it (or to a connection's signal it aborts), so a stop is
+   * never missed. Signals and not a promise raced at each wait: each race would leave a reaction on the long-lived
+   * promise, and a follower waits ten times a second for as long as it runs.
+   */
+  private stopping = new AbortController();
 
   constructor(
     @Inject(DATABASE_URL) private readonly databaseUrl: string,
@@ -67,14 +70,14 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.stopped = new Promise((resolve) => (this.signalStop = resolve));
+    this.stopping = new AbortController();
     this.campaign = this.campaignForLeadership();
   }
 
   /** Stops after the batch in flight has been published; committed rows stay for the next leader. */
   async stop(): Promise<void> {
     this.running = false;
-    this.signalStop();
+    this.stopping.abort();
     await this.campaign;
   }
 
@@ -115,16 +118,15 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
     let announcedFollower = false;
     while (this.running) {
       const client = new pg.Client({ connectionString: this.relayUrl });
-      let connectionLost = false;
-      const lost = new Promise<void>((resolve) => {
-        client.on('error', (error) => {
-          this.logger.warn({ msg: 'relay connection failed', error: error.message });
-          resolve();
-        });
-        client.on('end', () => resolve());
-      }).then(() => {
-        connectionLost = true;
+      // Aborted when this connection fails or ends, or the relay stops: what a follower's and a leader's waits end on.
+      const session = new AbortController();
+      const endSession = () => session.abort();
+      client.on('error', (error) => {
+        this.logger.warn({ msg: 'relay connection failed', error: error.message });
+        endSession();
       });
+      client.on('end', endSession);
+      this.stopping.signal.addEventListener('abort', endSession, { once: true });
       try {
         await client.connect();
         let acquired = await this.tryLock(client);
@@ -133,21 +135,22 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
         // Not a blocking pg_advisory_lock: a statement waiting on a lock holds its snapshot while it waits, and
         // PostgreSQL removes no row version that snapshot might see — in any table — for as long as the node
         // follows. Between two tries the session holds none.
-        while (!acquired && this.running && !connectionLost) {
-          await Promise.race([this.pause(LEADER_POLL_MS), lost]);
-          if (this.running && !connectionLost) acquired = await this.tryLock(client);
+        while (!acquired && !session.signal.aborted) {
+          await pause(LEADER_POLL_MS, session.signal);
+          if (!session.signal.aborted) acquired = await this.tryLock(client);
         }
         if (!acquired || !this.running) continue;
         announcedFollower = false;
-        await this.lead(client, lost);
+        await this.lead(client, session.signal);
       } catch (error) {
         this.logger.warn({ msg: 'relay campaign failed; retrying', error: error instanceof Error ? error.message : String(error) });
       } finally {
+        this.stopping.signal.removeEventListener('abort', endSession);
         this.setLeader(false);
         this.client = undefined;
         await client.end().catch(() => undefined);
       }
-      if (this.running) await this.pause(this.config.relay.leaderRetryMs);
+      if (this.running) await pause(this.config.relay.leaderRetryMs, this.stopping.signal);
     }
   }
 
@@ -166,7 +169,8 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
     else this.logger.log('this node no longer leads the relay');
   }
 
-  private async lead(client: pg.Client, lost: Promise<void>): Promise<void> {
+  /** Leads until `session` aborts: the connection holding the lock was lost, or the relay stopped. */
+  private async lead(client: pg.Client, session: AbortSignal): Promise<void> {
     this.client = client;
     this.setLeader(true);
     this.published = 0;
@@ -187,18 +191,13 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
     const poll = setInterval(() => this.kick(), this.config.relay.pollIntervalMs);
     try {
       await this.drain();
-      // Lead until the connection is lost or the relay is stopped.
-      await Promise.race([lost, this.stopped]);
+      await aborted(session);
     } finally {
       clearInterval(poll);
       this.setLeader(false);
       await this.draining;
       this.bus.follow();
     }
-  }
-
-  private pause(ms: number): Promise<void> {
-    return Promise.race([sleep(ms), this.stopped]);
   }
 
   private drain(): Promise<void> {
