@@ -122,6 +122,19 @@ describe('the login wave', () => {
       '| Fresh connect of 5,000 clients (the login wave), embedded PGlite | 3.0 s | 7.5 s | 2.50× | ≤ 2.00× | **no** |',
     );
   });
+
+  it('judges waves taken in turns by the median of their paired ratios, not by the ratio of the medians', () => {
+    const markdown = renderMarkdown({
+      ...result([], []),
+      connect: {
+        bare: { clients: 5000, seconds: 3, rounds: [2, 3, 4] },
+        operate: { clients: 5000, seconds: 4.4, rounds: [4.4, 4, 4.8] },
+      },
+    });
+    expect(markdown).toContain(
+      '| Fresh connect of 5,000 clients (the login wave), PostgreSQL | 3.0 s (median of 2.0 / 3.0 / 4.0) | 4.4 s (median of 4.4 / 4.0 / 4.8) | 1.33× (median of 2.20× / 1.33× / 1.20×) | ≤ 1.50× | yes |',
+    );
+  });
 });
 
 describe('many clients and several nodes', () => {
