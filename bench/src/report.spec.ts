@@ -137,6 +137,40 @@ describe('the login wave', () => {
   });
 });
 
+describe("the outbox's ceiling", () => {
+  const step = (offeredPerSecond: number, p99Ms: number, sustained: boolean) => ({
+    offeredPerSecond,
+    committedPerSecond: offeredPerSecond,
+    p99Ms,
+    missing: 0,
+    failures: 0,
+    sustained,
+  });
+
+  it('names the step the climb stopped at, after a rate taken twice', () => {
+    const markdown = renderMarkdown({
+      ...result([], []),
+      relayCeiling: {
+        bare: {
+          eventsPerSecond: 12000,
+          p99Ms: 30,
+          missing: 0,
+          steps: [step(10000, 140, false), step(10000, 40, true), step(12000, 30, true)],
+        },
+        operate: {
+          eventsPerSecond: 10000,
+          p99Ms: 50,
+          missing: 0,
+          steps: [step(10000, 50, true), step(12000, 130, false), step(12000, 125, false)],
+        },
+      },
+    });
+    expect(markdown).toContain(
+      '| 12,000/s (p99 30.0 ms) | 10,000/s (p99 50.0 ms); at 12,000/s: 12,000/s committed, p99 125.0 ms, 0 missing, 0 failed | 0.83× |',
+    );
+  });
+});
+
 describe('many clients and several nodes', () => {
   const point = (server: 'bare' | 'operate', clients: number, heap: number, connect: number, storm: number) => ({
     server,

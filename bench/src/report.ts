@@ -301,7 +301,9 @@ export function renderMarkdown(result: BenchResult): string {
 function ceilingRows(ceiling: Pair<RelayCeiling> | undefined): string[] {
   if (!ceiling) return [];
   const cell = (run: RelayCeiling) => {
-    const past = run.steps.find((step) => !step.sustained);
+    // The step the climb stopped at (a rate missed on p99 alone was taken again first).
+    const last = run.steps.at(-1);
+    const past = last?.sustained === false ? last : undefined;
     const beyond = past
       ? `; at ${int(past.offeredPerSecond)}/s: ${int(past.committedPerSecond)}/s committed, p99 ${ms(past.p99Ms)}, ${int(past.missing)} missing, ${int(past.failures)} failed`
       : '';

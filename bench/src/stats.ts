@@ -36,3 +36,26 @@ export async function mapLimited<T, R>(items: readonly T[], limit: number, task:
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
+
+/**
+ * Takes each rate in turn until one is not sustained and returns every step taken. A rate missed only by something
+ * one pause can cause (`retryable`: a checkpoint or a collection lifting a short step's p99) is taken once more, and
+ * the second step decides.
+ */
+export async function climb<S>(
+  rates: readonly number[],
+  take: (rate: number) => Promise<S>,
+  judge: { sustained: (step: S) => boolean; retryable: (step: S) => boolean },
+): Promise<S[]> {
+  const steps: S[] = [];
+  for (const rate of rates) {
+    let step = await take(rate);
+    steps.push(step);
+    if (!judge.sustained(step) && judge.retryable(step)) {
+      step = await take(rate);
+      steps.push(step);
+    }
+    if (!judge.sustained(step)) break;
+  }
+  return steps;
+}
