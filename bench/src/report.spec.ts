@@ -253,4 +253,14 @@ describe('the reconnect storm', () => {
     expect(behind).toContain('| 3.00× | ≤ 1.50× | **no** |');
     expect(behind).toContain('| 0 / 0 / 1 (3,000 replayed) | | 0 / 0 / 0 | **no** |');
   });
+
+  it('judges storms taken in turns by the median of their paired ratios, each round shown', () => {
+    const markdown = renderMarkdown({
+      ...result([], []),
+      storms: { bare: { ...storm(3), rounds: [2, 3, 5] }, operate: { ...storm(4.4), rounds: [4.4, 4, 6] } },
+    });
+    expect(markdown).toContain(
+      '| Reconnect storm: last client caught up | 3.00 s (median of 2.00 / 3.00 / 5.00) | 4.40 s (median of 4.40 / 4.00 / 6.00), 5,000 of 5,000 | 1.33× (median of 2.20× / 1.33× / 1.20×) | ≤ 1.50× | yes |',
+    );
+  });
 });

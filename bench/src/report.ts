@@ -60,6 +60,8 @@ export interface StormResult {
   readonly gaps: number;
   readonly duplicates: number;
   readonly errors: readonly string[];
+  /** Each storm's last-caught-up time when several were taken (the servers in turns); the counts above are their sums. */
+  readonly rounds?: readonly number[];
 }
 
 export interface FanoutStep {
@@ -169,17 +171,40 @@ export interface BenchResult {
   readonly scale?: readonly ScalePoint[];
 }
 
-/** Operate ÷ bare of each round at one load (each round measures the two servers back to back). */
-function pairedRatios(bare: FanoutStep, operate: FanoutStep): number[] {
-  return (operate.rounds ?? []).flatMap((value, index) => {
-    const baseline = bare.rounds?.[index];
+/** Operate ÷ bare of each round, round i of one server against round i of the other (taken back to back). */
+function roundRatios(bare: readonly number[] | undefined, operate: readonly number[] | undefined): number[] {
+  return (operate ?? []).flatMap((value, index) => {
+    const baseline = bare?.[index];
     return baseline ? [value / baseline] : [];
   });
 }
 
+/** The median of the rounds' ratios when there are several; otherwise the ratio of the two figures. */
+function roundsRatio(
+  bare: { rounds?: readonly number[] },
+  operate: { rounds?: readonly number[] },
+  bareValue: number,
+  operateValue: number,
+) {
+  const ratios = roundRatios(bare.rounds, operate.rounds);
+  return ratios.length > 1 ? median(ratios) : operateValue / bareValue;
+}
+
+/** A figure with its rounds when there are several: `3.0 s (median of 2.0 / 3.0 / 4.0)`. */
+function withRounds(value: number, rounds: readonly number[] | undefined, digits: number, unit: string): string {
+  const each = rounds && rounds.length > 1 ? ` (median of ${rounds.map((round) => round.toFixed(digits)).join(' / ')})` : '';
+  return `${value.toFixed(digits)}${unit}${each}`;
+}
+
+/** A paired ratio with each round's when there are several. */
+function ratioWithRounds(value: number, bare: readonly number[] | undefined, operate: readonly number[] | undefined): string {
+  const ratios = roundRatios(bare, operate);
+  return ratios.length > 1 ? `${ratio(value)} (median of ${ratios.map(ratio).join(' / ')})` : ratio(value);
+}
+
 /** Operate ÷ bare at one load: the median of the rounds' ratios; the medians' ratio without rounds. */
 export function pairedRatio(bare: FanoutStep, operate: FanoutStep): number {
-  const ratios = pairedRatios(bare, operate);
+  const ratios = roundRatios(bare.rounds, operate.rounds);
   return ratios.length === 0 ? operate.cpuUsPerDelivery / bare.cpuUsPerDelivery : median(ratios);
 }
 
@@ -226,9 +251,13 @@ const spread = (values: readonly number[]) =>
 
 function stormRows({ bare, operate }: Partial<Pair<StormResult>>): string[] {
   if (!bare || !operate) return ['| Reconnect storm | not run | not run | | ≤ 1.50×; 0 gaps, 0 duplicates, 0 resets | |'];
-  const stormRatio = operate.caughtUpSeconds / bare.caughtUpSeconds;
+  const stormRatio = roundsRatio(bare, operate, bare.caughtUpSeconds, operate.caughtUpSeconds);
+  const caughtUp = (storm: StormResult) =>
+    storm.rounds && storm.rounds.length > 1
+      ? withRounds(storm.caughtUpSeconds, storm.rounds, 2, ' s')
+      : `${storm.caughtUpSeconds.toFixed(2)} s (${storm.medianSeconds.toFixed(2)} s)`;
   return [
-    `| Reconnect storm: last client caught up (median) | ${bare.caughtUpSeconds.toFixed(2)} s (${bare.medianSeconds.toFixed(2)} s) | ${operate.caughtUpSeconds.toFixed(2)} s (${operate.medianSeconds.toFixed(2)} s), ${int(operate.reattached)} of ${int(operate.clients)} | ${ratio(stormRatio)} | ≤ 1.50× | ${met(operate.failed === 0 && stormRatio <= 1.5)} |`,
+    `| Reconnect storm: last client caught up${bare.rounds && bare.rounds.length > 1 ? '' : ' (median)'} | ${caughtUp(bare)} | ${caughtUp(operate)}, ${int(operate.reattached)} of ${int(operate.clients)} | ${ratioWithRounds(stormRatio, bare.rounds, operate.rounds)} | ≤ 1.50× | ${met(operate.failed === 0 && stormRatio <= 1.5)} |`,
     `| Reconnect storm: gaps / duplicates / resets (events during: bare ${int(bare.eventsDuring)}, Operate ${int(operate.eventsDuring)}) | ${int(bare.gaps)} / ${int(bare.duplicates)} (no resume) | ${int(operate.gaps)} / ${int(operate.duplicates)} / ${operate.resets} (${int(operate.replayed)} replayed) | | 0 / 0 / 0 | ${met(operate.gaps === 0 && operate.duplicates === 0 && operate.resets === 0)} |`,
   ];
 }
@@ -291,7 +320,7 @@ export function renderMarkdown(result: BenchResult): string {
     const bare = fanout.bare.find((step) => step.offeredPerSecond === rate);
     const operate = fanout.operate.find((step) => step.offeredPerSecond === rate);
     lines.push(
-      `| ${int(rate)} | ${bare?.cpuUsPerDelivery.toFixed(2) ?? '—'} | ${operate?.cpuUsPerDelivery.toFixed(2) ?? '—'} | ${bare && operate ? `${ratio(pairedRatio(bare, operate))} (${spread(pairedRatios(bare, operate))})` : '—'} | ${lat(bare)} | ${lat(operate)} | ${bare ? pct(bare.serverCpuShare) : '—'} / ${operate ? pct(operate.serverCpuShare) : '—'} | ${gen(bare)} / ${gen(operate)} |`,
+      `| ${int(rate)} | ${bare?.cpuUsPerDelivery.toFixed(2) ?? '—'} | ${operate?.cpuUsPerDelivery.toFixed(2) ?? '—'} | ${bare && operate ? `${ratio(pairedRatio(bare, operate))} (${spread(roundRatios(bare.rounds, operate.rounds))})` : '—'} | ${lat(bare)} | ${lat(operate)} | ${bare ? pct(bare.serverCpuShare) : '—'} / ${operate ? pct(operate.serverCpuShare) : '—'} | ${gen(bare)} / ${gen(operate)} |`,
     );
   }
   if (result.bigOrg) lines.push('', ...bigOrgRows(result.bigOrg));
@@ -354,14 +383,9 @@ function crossNodeRows(run: CrossNodeResult | undefined): string[] {
 function connectRows(result: BenchResult): string[] {
   const row = (label: string, pair: Pair<ConnectResult> | undefined, limit: number) => {
     if (!pair) return [];
-    const ratios = (pair.operate.rounds ?? []).flatMap((seconds, index) => {
-      const baseline = pair.bare.rounds?.[index];
-      return baseline ? [seconds / baseline] : [];
-    });
-    const connectRatio = ratios.length > 1 ? median(ratios) : pair.operate.seconds / pair.bare.seconds;
-    const waves = (result: ConnectResult) =>
-      `${result.seconds.toFixed(1)} s${result.rounds && result.rounds.length > 1 ? ` (median of ${result.rounds.map((seconds) => seconds.toFixed(1)).join(' / ')})` : ''}`;
-    const ratioCell = ratios.length > 1 ? `${ratio(connectRatio)} (median of ${ratios.map(ratio).join(' / ')})` : ratio(connectRatio);
+    const connectRatio = roundsRatio(pair.bare, pair.operate, pair.bare.seconds, pair.operate.seconds);
+    const waves = (result: ConnectResult) => withRounds(result.seconds, result.rounds, 1, ' s');
+    const ratioCell = ratioWithRounds(connectRatio, pair.bare.rounds, pair.operate.rounds);
     return [
       `| Fresh connect of ${int(pair.operate.clients)} clients (the login wave), ${label} | ${waves(pair.bare)} | ${waves(pair.operate)} | ${ratioCell} | ≤ ${limit.toFixed(2)}× | ${met(connectRatio <= limit)} |`,
     ];
