@@ -818,6 +818,20 @@ async function createDatabase(adminUrl: string, name: string): Promise<string> {
   return url.toString();
 }
 
+/**
+ * Drops a scenario's databases once its servers stopped. Left behind, the ceiling's hundreds of thousands of
+ * numbered (updated) outbox rows are vacuumed while later scenarios run on the same PostgreSQL.
+ */
+async function dropDatabases(adminUrl: string, names: readonly string[]): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    for (const name of names) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } finally {
+    await admin.end();
+  }
+}
+
 async function postgresVersion(url: string): Promise<string> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -887,6 +901,7 @@ async function main(): Promise<void> {
       runs('fanout') && profiledTarget ? await scenario(profiledTarget, 'fanout', () => fanoutSteps(targets)) : { bare: [], operate: [] };
   } finally {
     await Promise.all(targets.splice(0).map(stopTarget));
+    await dropDatabases(adminUrl, ['bench_bare', 'bench_operate']);
   }
   if (runs('embedded'))
     try {
@@ -902,6 +917,7 @@ async function main(): Promise<void> {
   if (runs('bigorg')) {
     const before = await bigOrganization(await createDatabase(adminUrl, 'bench_bigorg_legacy'), 'legacy');
     bigOrg = { ...(await bigOrganization(await createDatabase(adminUrl, 'bench_bigorg'), 'rules')), before };
+    await dropDatabases(adminUrl, ['bench_bigorg_legacy', 'bench_bigorg']);
   }
 
   let scalePoints: ScalePoint[] | undefined;
@@ -920,6 +936,7 @@ async function main(): Promise<void> {
           stormSeconds: storm.caughtUpSeconds,
         });
       scalePoints.push(await scale(name, await createDatabase(adminUrl, `bench_scale_${name}`)));
+      await dropDatabases(adminUrl, [`bench_scale_${name}`]);
     }
   }
 
