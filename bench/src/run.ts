@@ -819,8 +819,8 @@ async function createDatabase(adminUrl: string, name: string): Promise<string> {
 }
 
 /**
- * Drops a scenario's databases once its servers stopped. Left behind, the ceiling's hundreds of thousands of
- * numbered (updated) outbox rows are vacuumed while later scenarios run on the same PostgreSQL.
+ * Drops a scenario's databases once its servers stopped, so later scenarios share PostgreSQL with nothing of theirs
+ * (the ceiling leaves hundreds of thousands of numbered outbox rows for its vacuum and checkpoints).
  */
 async function dropDatabases(adminUrl: string, names: readonly string[]): Promise<void> {
   const admin = new pg.Client({ connectionString: adminUrl });
