@@ -160,6 +160,21 @@ async function stopTarget(target: Target): Promise<void> {
   await Promise.all([target.generator.stop(), target.server.stop()]);
 }
 
+/** Every client of the target connects, CONNECT_CONCURRENCY at a time: seconds until the last one was attached. */
+async function loginWave(target: Target, again: boolean): Promise<number> {
+  const wave = await target.generator.call('connect', {
+    url: target.url,
+    clients: target.clients,
+    protocol: target.protocol,
+    concurrency: CONNECT_CONCURRENCY,
+    timeoutMs: ATTACH_TIMEOUT_MS,
+  });
+  const when = again ? ' again' : '';
+  if (wave.failed > 0) throw new Error(`${target.name}: ${wave.failed} clients could not connect${when}: ${wave.errors.join('; ')}`);
+  log(`${target.name}: ${wave.attached} clients attached${when} in ${(wave.totalMs / 1000).toFixed(1)} s`);
+  return wave.totalMs / 1000;
+}
+
 /** Scenario 2 is taken here: memory after gc() before and after the 5,000 idle connections. */
 async function connect(target: Target): Promise<MemoryResult> {
   const { port, clients } = await target.server.call('prepare');
@@ -167,23 +182,14 @@ async function connect(target: Target): Promise<MemoryResult> {
   target.clients = clients;
   target.members = membersOf(clients);
   const before = await target.server.call('usage', { collect: true });
-  const connected = await target.generator.call('connect', {
-    url: target.url,
-    clients,
-    protocol: target.protocol,
-    concurrency: CONNECT_CONCURRENCY,
-    timeoutMs: ATTACH_TIMEOUT_MS,
-  });
-  if (connected.failed > 0)
-    throw new Error(`${target.name}: ${connected.failed} clients could not connect: ${connected.errors.join('; ')}`);
+  const connectSeconds = await loginWave(target, false);
   await sleep(SETTLE_MS);
   const after = await target.server.call('usage', { collect: true });
-  log(`${target.name}: ${connected.attached} clients attached in ${(connected.totalMs / 1000).toFixed(1)} s`);
   return {
     connections: after.sockets,
     heapPerConnection: (after.heapUsed - before.heapUsed) / after.sockets,
     rssPerConnection: (after.rss - before.rss) / after.sockets,
-    connectSeconds: connected.totalMs / 1000,
+    connectSeconds,
   };
 }
 
@@ -196,16 +202,7 @@ async function reconnectFresh(target: Target): Promise<number> {
     await sleep(100);
   }
   await sleep(CONNECT_REST_MS);
-  const wave = await target.generator.call('connect', {
-    url: target.url,
-    clients: target.clients,
-    protocol: target.protocol,
-    concurrency: CONNECT_CONCURRENCY,
-    timeoutMs: ATTACH_TIMEOUT_MS,
-  });
-  if (wave.failed > 0) throw new Error(`${target.name}: ${wave.failed} clients could not connect again: ${wave.errors.join('; ')}`);
-  log(`${target.name}: ${wave.attached} clients attached again in ${(wave.totalMs / 1000).toFixed(1)} s`);
-  return wave.totalMs / 1000;
+  return loginWave(target, true);
 }
 
 /** The login wave of both servers, CONNECT_ROUNDS times: the first wave's time, then fresh ones, alternating the order. */
