@@ -7,7 +7,7 @@ import { SocketAttachment } from './socket-attachment.js';
 import { SocketConnections } from './socket-connections.js';
 import { SocketHandshake } from './socket-handshake.js';
 import { SocketServerRef } from './socket-server.ref.js';
-import { coalesceFlushes } from './socket-writes.js';
+import { coalesceFlushes, releaseWrites } from './socket-writes.js';
 import type { OperateServer, OperateSocket } from './socket-types.js';
 
 /**
@@ -48,11 +48,16 @@ export class EventsGateway implements OnGatewayInit<OperateServer>, OnGatewayCon
   async handleConnection(socket: OperateSocket): Promise<void> {
     // Nest's own disconnect hook is switched off (a closure and a `once` wrapper per socket): this one is shared.
     socket.on('disconnect', this.onDisconnect);
-    // Checked in the handshake too; here the place is taken, so two handshakes at once cannot both pass.
-    if (!this.connections.take(socket)) return;
-    // Listen before the first await, so no command sent right after connecting goes unanswered.
-    socket.onAny(this.onCommand);
-    await this.attachment.attach(socket);
+    try {
+      // Checked in the handshake too; here the place is taken, so two handshakes at once cannot both pass.
+      if (!this.connections.take(socket)) return;
+      // Listen before the first await, so no command sent right after connecting goes unanswered.
+      socket.onAny(this.onCommand);
+      await this.attachment.attach(socket);
+    } finally {
+      // The CONNECT ack held since the handshake, with `connected` (or the error and the disconnect) after it.
+      releaseWrites(socket.conn);
+    }
   }
 
   /** Before the server closes: tell this node's clients to reconnect (they resume elsewhere or here later). */

@@ -8,6 +8,7 @@ import { describeIssues } from '../../common/zod-issues.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { HandshakeLimits } from './handshake-limits.js';
 import { SocketConnections } from './socket-connections.js';
+import { holdWrites } from './socket-writes.js';
 import type { OperateSocket } from './socket-types.js';
 
 /** A connect_error whose message is the stable code; `data` repeats it with a human message. */
@@ -77,6 +78,8 @@ export class SocketHandshake {
     if (this.connections.isFull(socket.data.user.userId)) throw handshakeError('too_many_connections', this.connections.fullMessage());
     socket.data.requestedSubscriptions = this.requestedSubscriptions(authField(socket, 'subscriptions'));
     this.limits.authenticated(socket);
+    // Admitted: its CONNECT ack waits for `connected` (EventsGateway.handleConnection releases both together).
+    holdWrites(socket.conn);
   }
 
   /** `auth.subscriptions`: absent, or a list of at most SOCKET_MAX_SUBSCRIPTIONS valid subscriptions. */

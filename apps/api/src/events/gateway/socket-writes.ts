@@ -29,3 +29,32 @@ export function coalesceFlushes(server: Pick<Server, 'engine'>): void {
     tcp.uncork();
   });
 }
+
+/** The part of an Engine.IO connection whose writes are held: its transport's readiness and its buffer's flush. */
+interface HoldableConnection {
+  readonly transport?: { readonly name?: string; writable?: boolean };
+  flush(): void;
+}
+
+const held = new WeakSet<object>();
+
+/**
+ * Holds what is sent to a socket that has just passed the handshake — socket.io's CONNECT ack first — until
+ * `releaseWrites`: the ack, `connected` and a resume's replay then leave together, one write instead of one each.
+ * Engine.IO buffers packets while its transport is not writable and sends the buffer at its next flush. WebSocket
+ * transports only, and only one with no write in progress.
+ */
+export function holdWrites(connection: unknown): void {
+  const transport = (connection as HoldableConnection).transport;
+  if (transport?.name !== 'websocket' || transport.writable !== true) return;
+  transport.writable = false;
+  held.add(connection as object);
+}
+
+/** Sends what `holdWrites` held (once; a closed connection sends nothing). */
+export function releaseWrites(connection: unknown): void {
+  if (!held.delete(connection as object)) return;
+  const { transport } = connection as HoldableConnection;
+  if (transport) transport.writable = true;
+  (connection as HoldableConnection).flush();
+}
