@@ -208,6 +208,40 @@ describe('transactional outbox and relay', () => {
     expect(await store.progress()).toMatchObject({ assignedCursor: last, deliveredCursor: last });
   });
 
+  it('records what it delivered in the next batch while events trickle in, and by itself once idle', async () => {
+    const store = moduleRef.get(OutboxRepository);
+    const assign = store.assignBatch.bind(store);
+    const record = store.recordDelivered.bind(store);
+    let batches = 0;
+    let records = 0;
+    store.assignBatch = (...args) => {
+      batches++;
+      return assign(...args);
+    };
+    store.recordDelivered = (...args) => {
+      records++;
+      return record(...args);
+    };
+    try {
+      // Each event is relayed and the relay goes idle before the next one commits.
+      for (let index = 1; index <= 10; index++) {
+        await publish(`TRICKLE-${index}`);
+        await node.waitForCount(index);
+      }
+      const last = cursors().at(-1);
+      const deadline = Date.now() + 5_000;
+      while ((await store.progress()).deliveredCursor !== last && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect((await store.progress()).deliveredCursor).toBe(last);
+      // One statement per event (each batch recording the one before), not two; the last recorded by an idle batch.
+      expect(records).toBe(0);
+      expect(batches).toBeGreaterThanOrEqual(10);
+    } finally {
+      store.assignBatch = assign;
+      store.recordDelivered = record;
+    }
+  });
+
   it('lets a node that missed bus messages fetch the gap from the database, and drop repeats', async () => {
     for (const number of ['G-1', 'G-2', 'G-3']) await publish(number);
     await node.waitForCount(3);

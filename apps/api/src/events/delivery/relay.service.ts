@@ -12,6 +12,11 @@ import { OutboxRepository, type BusMessage } from './outbox.repository.js';
 const LEADER_LOCK_KEY = 7_263_524_102;
 /** How often a follower asks for the leader lock: how long a takeover waits at most once the leader's session ends. */
 const LEADER_POLL_MS = 100;
+/**
+ * How long a leader gone idle waits before recording its last batch as delivered in a statement of its own. The
+ * next batch records it anyway; under a steady trickle of events that batch comes first, and the statement is saved.
+ */
+const RECORD_WHEN_IDLE_MS = 100;
 
 /**
  * Moves committed outbox rows to the sockets. Every node runs one; the node holding a PostgreSQL session
@@ -35,6 +40,7 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
   /** The last cursor this leader published, and the last one recorded as delivered in RelayState. */
   private published = 0;
   private recorded = 0;
+  private recordTimer: NodeJS.Timeout | undefined;
   /**
    * Aborted by stop(); every wait of the relay listens to it (or to a connection's signal it aborts), so a stop is
    * never missed. Signals and not a promise raced at each wait: each race would leave a reaction on the long-lived
@@ -194,8 +200,12 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
       await aborted(session);
     } finally {
       clearInterval(poll);
+      clearTimeout(this.recordTimer);
+      this.recordTimer = undefined;
       this.setLeader(false);
       await this.draining;
+      // A stop leaves the session open: recorded now, what was delivered is not re-sent by the next leader.
+      await this.recordDelivered(client).catch(() => undefined);
       this.bus.follow();
     }
   }
@@ -211,7 +221,7 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
           this.drainAgain = false;
           while (this.leader && this.client && (await this.relayBatch(this.client)) === this.config.relay.batchSize);
         } while (this.drainAgain && this.leader);
-        if (this.client) await this.recordDelivered(this.client);
+        this.recordWhenIdle();
       } catch (error) {
         this.logger.error({ msg: 'relay batch failed; it will be retried', error: error instanceof Error ? error.message : String(error) });
       } finally {
@@ -243,7 +253,21 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
     if (oldest) this.metrics.relayLag.set(Math.max(0, (Date.now() - Date.parse(oldest)) / 1000));
   }
 
-  /** When the relay goes idle: record the last batch as delivered (a busy relay does it in its next batch). */
+  /**
+   * The relay went idle with its last batch not recorded as delivered: if no batch has come to record it
+   * RECORD_WHEN_IDLE_MS after its last one went idle, a drain does (its batch numbers nothing and records `published`).
+   */
+  private recordWhenIdle(): void {
+    clearTimeout(this.recordTimer);
+    this.recordTimer = undefined;
+    if (this.published <= this.recorded) return;
+    this.recordTimer = setTimeout(() => {
+      this.recordTimer = undefined;
+      if (this.published > this.recorded) this.kick();
+    }, RECORD_WHEN_IDLE_MS);
+  }
+
+  /** Records the last batch as delivered now (a leader stepping down; a busy relay does it in its next batch). */
   private async recordDelivered(client: pg.Client): Promise<void> {
     if (this.published <= this.recorded) return;
     const published = this.published;
