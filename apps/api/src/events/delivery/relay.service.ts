@@ -41,6 +41,8 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
   private published = 0;
   private recorded = 0;
   private recordTimer: NodeJS.Timeout | undefined;
+  /** When the last drain went idle (RECORD_WHEN_IDLE_MS counts from it). */
+  private idleSince = 0;
   /**
    * Aborted by stop(); every wait of the relay listens to it (or to a connection's signal it aborts), so a stop is
    * never missed. Signals and not a promise raced at each wait: each race would leave a reaction on the long-lived
@@ -256,15 +258,19 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
   /**
    * The relay went idle with its last batch not recorded as delivered: if no batch has come to record it
    * RECORD_WHEN_IDLE_MS after its last one went idle, a drain does (its batch numbers nothing and records `published`).
+   * One timer at a time, moved on when it finds a later drain: a busy relay goes idle thousands of times a second.
    */
   private recordWhenIdle(): void {
-    clearTimeout(this.recordTimer);
-    this.recordTimer = undefined;
-    if (this.published <= this.recorded) return;
-    this.recordTimer = setTimeout(() => {
+    this.idleSince = Date.now();
+    if (this.published <= this.recorded || this.recordTimer) return;
+    const check = () => {
       this.recordTimer = undefined;
-      if (this.published > this.recorded) this.kick();
-    }, RECORD_WHEN_IDLE_MS);
+      if (!this.leader || this.published <= this.recorded) return;
+      const wait = this.idleSince + RECORD_WHEN_IDLE_MS - Date.now();
+      if (wait > 0) this.recordTimer = setTimeout(check, wait);
+      else this.kick();
+    };
+    this.recordTimer = setTimeout(check, RECORD_WHEN_IDLE_MS);
   }
 
   /** Records the last batch as delivered now (a leader stepping down; a busy relay does it in its next batch). */
