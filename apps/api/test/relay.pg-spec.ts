@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TestingModule } from '@nestjs/testing';
+import pg from 'pg';
 import { InvoiceEvent } from '@operate/shared';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { invoicePayload } from './support/fixtures.js';
@@ -99,5 +100,59 @@ describe('relay with concurrent transactions (PostgreSQL)', () => {
       await prisma.$executeRawUnsafe('DROP TABLE IF EXISTS "VacuumProbe"');
       await follower.close();
     }
+  });
+});
+
+describe('waking the relay leader (PostgreSQL)', () => {
+  let database: TestDatabase;
+  let leader: TestingModule;
+  let follower: TestingModule;
+  let listener: pg.Client;
+  let organizationId: string;
+  const heard: string[] = [];
+  const leaderNode = recordingServer();
+  // A minute between polls: within a test, only a wake-up moves an event.
+  const slowPoll = { RELAY_POLL_INTERVAL_MS: '60000', RELAY_LEADER_RETRY_MS: '5000' };
+  const publishOn = (node: TestingModule, number: string) =>
+    node.get(EventsService).toOrganization(organizationId).emit(InvoiceEvent.Created, invoicePayload(organizationId, number));
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    leader = await startRelayModule(database.url, leaderNode.server, slowPoll);
+    follower = await startRelayModule(database.url, recordingServer().server, slowPoll);
+    listener = new pg.Client({ connectionString: database.url });
+    await listener.connect();
+    listener.on('notification', ({ channel }) => heard.push(channel));
+    await listener.query('LISTEN operate_outbox');
+    const prisma = leader.get(PrismaService);
+    organizationId = (await prisma.organization.create({ data: { name: 'Wake', slug: `wake-${Date.now()}` } })).id;
+  });
+
+  afterAll(async () => {
+    await listener.end();
+    await follower.close();
+    await leader.close();
+    await database.close();
+  });
+
+  it('drains commits on its own node at once, with no NOTIFY from the publishing transactions', async () => {
+    expect(leader.get(RelayService).isLeader).toBe(true);
+    expect(follower.get(RelayService).isLeader).toBe(false);
+    for (const number of ['L-1', 'L-2', 'L-3']) await publishOn(leader, number);
+    await leaderNode.waitForCount(3);
+    // A round trip on the listening session: a NOTIFY sent by those commits would have reached it before the answer.
+    await listener.query('SELECT 1');
+    expect(heard).toEqual([]);
+  });
+
+  it("is woken by another node's commits: every one of them is delivered, long before its next poll", async () => {
+    const before = leaderNode.delivered.length;
+    await Promise.all(Array.from({ length: 20 }, (_, index) => publishOn(follower, `F-${index + 1}`)));
+    await leaderNode.waitForCount(before + 20);
+    const numbers = leaderNode.delivered.slice(before).map((entry) => (entry.envelope.payload as { invoiceNumber: string }).invoiceNumber);
+    expect(numbers.sort()).toEqual(Array.from({ length: 20 }, (_, index) => `F-${index + 1}`).sort());
+    // The follower's wake-ups, one at a time: fewer than its commits when they overlap, never none.
+    expect(heard.length).toBeGreaterThan(0);
+    expect(heard.length).toBeLessThanOrEqual(20);
   });
 });

@@ -103,6 +103,9 @@ const INSERT_MANY = `
   FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(value, n)
   ORDER BY e.n`;
 
+/** The channel a follower's NOTIFY wakes the relay leader on. */
+const COMMITS_CHANNEL = 'operate_outbox';
+
 /** The relay leader's own connection: its session holds the advisory lock, so its statements run on it. */
 export type LeaderSession = Pick<pg.Client, 'query'>;
 
@@ -186,6 +189,16 @@ export class OutboxRepository {
    */
   async prepareLeaderSession(session: LeaderSession): Promise<void> {
     await session.query('SET enable_bitmapscan = off');
+  }
+
+  /** The leader hears followers' commits: each follower sends wakeRelay() after its own. */
+  async listenForCommits(session: LeaderSession): Promise<void> {
+    await session.query(`LISTEN ${COMMITS_CHANNEL}`);
+  }
+
+  /** Wakes the relay leader, whichever node it is on (it drains on hearing it). */
+  async wakeRelay(): Promise<void> {
+    await this.prisma.rows(`SELECT pg_notify('${COMMITS_CHANNEL}', '')`, []);
   }
 
   /**

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import pg from 'pg';
 import { aborted, pause } from '../../common/abortable.js';
@@ -35,8 +34,9 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
   private campaign: Promise<void> | undefined;
   private draining: Promise<void> | undefined;
   private drainAgain = false;
-  /** Whether this leader's LISTEN connection was seen to receive a NOTIFY sent from another connection. */
-  private notificationsArrive = false;
+  /** A follower's wake-up of the leader in flight, and whether a commit came after it was sent. */
+  private waking: Promise<void> | undefined;
+  private wakeAgain = false;
   /** The last cursor this leader published, and the last one recorded as delivered in RelayState. */
   private published = 0;
   private recorded = 0;
@@ -90,29 +90,43 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   /**
-   * An outbox row was committed on this node. Where the commit's NOTIFY is seen to reach the leader (real
-   * PostgreSQL), it wakes the relay, and waking it here too would mostly add a batch that finds nothing —
-   * under load that was a wasted round trip per event. Until a probe proved notifications arrive (and on a
-   * database where they do not), the relay is woken here.
+   * An outbox row was committed on this node. The leader drains at once; a follower tells the leader with a
+   * NOTIFY of its own. The outbox's insert sends none: a NOTIFY in the committing transaction takes a lock that
+   * every notifying commit in the cluster waits for, until its WAL is flushed, so commits that publish would
+   * queue one by one behind each other's flush.
    */
   committed(): void {
-    if (!this.notificationsArrive) this.kick();
+    if (this.leader) this.kick();
+    else this.wakeLeader();
   }
 
-  /** Sends a NOTIFY from another connection; the listener marks notifications as working when it arrives. */
-  private async probeNotifications(probe: string): Promise<void> {
-    const client = new pg.Client({ connectionString: this.relayUrl });
-    try {
-      await client.connect();
-      await client.query('SELECT pg_notify($1, $2)', ['operate_outbox', probe]);
-    } catch (error) {
-      this.logger.warn({ msg: 'could not probe NOTIFY; the relay is woken after each local commit', error: String(error) });
-    } finally {
-      await client.end().catch(() => undefined);
+  /**
+   * One NOTIFY at a time from this node, and one more after it when a commit came meanwhile: the leader's batch
+   * after the last NOTIFY arrived sees every commit made before it was sent, so none is left to the poll.
+   */
+  private wakeLeader(): void {
+    if (this.waking) {
+      this.wakeAgain = true;
+      return;
     }
+    this.waking = (async () => {
+      try {
+        do {
+          this.wakeAgain = false;
+          await this.outbox.wakeRelay();
+        } while (this.wakeAgain && !this.leader);
+      } catch (error) {
+        this.logger.warn({
+          msg: 'could not wake the relay leader; it polls',
+          error: error instanceof Error ? error.message : String(error),
+        });
+      } finally {
+        this.waking = undefined;
+      }
+    })();
   }
 
-  /** Something was committed: publish it now if this node leads (other nodes hear it via NOTIFY/poll). */
+  /** Something was committed: publish it now if this node leads. */
   kick(): void {
     if (this.leader && this.ready) void this.drain();
   }
@@ -183,15 +197,9 @@ export class RelayService implements OnApplicationBootstrap, BeforeApplicationSh
     this.setLeader(true);
     this.published = 0;
     this.recorded = 0;
-    this.notificationsArrive = false;
-    const probe = randomUUID();
-    client.on('notification', ({ payload }) => {
-      if (payload === probe) this.notificationsArrive = true;
-      else this.kick();
-    });
+    client.on('notification', () => this.kick());
     await this.outbox.prepareLeaderSession(client);
-    await client.query('LISTEN operate_outbox');
-    void this.probeNotifications(probe);
+    await this.outbox.listenForCommits(client);
     this.bus.lead();
     await this.redeliverUnconfirmed(client);
     // Commits woke nothing until now (the session was busy re-sending); the drain below takes what they wrote.
