@@ -2,7 +2,8 @@
 # Starts a throw-away PostgreSQL 15 and Redis on loopback, runs the given command with
 # OPERATE_TEST_POSTGRES_URL and OPERATE_TEST_REDIS_URL pointing at them, then stops both.
 # Installs Debian's postgresql, redis-server, nginx and chromium first when they are missing (needs root;
-# OPERATE_WITHOUT_BROWSER=1 leaves chromium out).
+# OPERATE_WITHOUT_BROWSER=1 leaves chromium out). PostgreSQL runs with fsync=off for speed;
+# OPERATE_TEST_PG_FSYNC=on keeps its default durability (every commit waits for its WAL flush).
 set -euo pipefail
 
 pg_bin() {
@@ -52,7 +53,7 @@ trap cleanup EXIT
 
 "${RUN_AS[@]}" "$PG_BIN/initdb" -D "$WORK/data" -A trust -U postgres >/dev/null
 "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w \
-  -o "-c listen_addresses=127.0.0.1 -p $PORT -k $WORK -c fsync=off -c max_connections=200" start >/dev/null
+  -o "-c listen_addresses=127.0.0.1 -p $PORT -k $WORK -c fsync=${OPERATE_TEST_PG_FSYNC:-off} -c max_connections=200" start >/dev/null
 echo "test-postgres: PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT"
 redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --daemonize yes \
   --pidfile "$WORK/redis.pid" --dir "$WORK" --logfile "$WORK/redis.log"
