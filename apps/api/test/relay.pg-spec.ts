@@ -119,6 +119,12 @@ describe('waking the relay leader (PostgreSQL)', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     leader = await startRelayModule(database.url, leaderNode.server, slowPoll);
+    // The follower starts once the lock is taken: started together, either could win it.
+    const deadline = Date.now() + 10_000;
+    while (!leader.get(RelayService).isLeader) {
+      if (Date.now() > deadline) throw new Error('the first relay did not take the leader lock');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     follower = await startRelayModule(database.url, recordingServer().server, slowPoll);
     listener = new pg.Client({ connectionString: database.url });
     await listener.connect();
