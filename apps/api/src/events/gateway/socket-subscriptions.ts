@@ -48,6 +48,8 @@ export class SocketSubscriptions implements OnModuleInit {
 
   /** Checks the subscriptions a reconnecting socket asks for; the granted rooms are then joined with its own. */
   async check(user: AuthUser, requested: readonly Subscription[]): Promise<{ granted: Subscription[]; refused: SubscriptionRefusal[] }> {
+    // Most handshakes ask for none: nothing to group or to ask (a login wave is thousands of them).
+    if (requested.length === 0) return { granted: [], refused: [] };
     const unique = [...new Map(requested.map((subscription) => [subscriptionRoom(subscription), subscription])).values()];
     const allowed = await this.allowed(user, unique);
     return {
