@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../src/generated/prisma/client.js';
-import { PrismaService } from '../src/prisma/prisma.service.js';
+import { PrismaService, statement } from '../src/prisma/prisma.service.js';
 import { ApiProcess } from './support/api-process.js';
 import { TEST_ACCESS_SECRET, TEST_REFRESH_SECRET, testConfig } from './support/config.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
@@ -91,6 +91,23 @@ describe('limits across nodes, and database timeouts (PostgreSQL + Redis)', () =
       expect(await prisma.rows<{ one: number }>('SELECT 1 AS one', [])).toEqual([{ one: 1 }]);
     } finally {
       await prisma.onApplicationShutdown();
+    }
+  });
+
+  it('prepares a hot statement once per pooled connection, and never past a transaction-mode pooler', async () => {
+    const probe = statement('operate_spec_probe', 'SELECT $1::int + 1 AS n');
+    const direct = new PrismaService(database.url, testConfig(database.url, { DATABASE_POOL_SIZE: '1' }));
+    // RELAY_DATABASE_URL set: DATABASE_URL is taken to go through PgBouncer in transaction mode.
+    const pooled = new PrismaService(database.url, testConfig(database.url, { DATABASE_POOL_SIZE: '1', RELAY_DATABASE_URL: database.url }));
+    try {
+      for (const prisma of [direct, pooled])
+        for (const n of [1, 2, 3]) expect(await prisma.rows<{ n: number }>(probe, [n])).toEqual([{ n: n + 1 }]);
+      // One connection each: the same session the probe ran on.
+      const prepared = (prisma: PrismaService) => prisma.rows<{ name: string }>('SELECT name FROM pg_prepared_statements', []);
+      expect(await prepared(direct)).toEqual([{ name: 'operate_spec_probe' }]);
+      expect(await prepared(pooled)).toEqual([]);
+    } finally {
+      await Promise.all([direct.onApplicationShutdown(), pooled.onApplicationShutdown()]);
     }
   });
 });

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { batchedLookup, isUuid, LOOKUP_INTERVAL_MS } from '../common/batched-lookup.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { PlatformRole, Role, SessionEndReason } from '../generated/prisma/enums.js';
-import { PrismaService } from '../prisma/prisma.service.js';
+import { PrismaService, statement } from '../prisma/prisma.service.js';
 import { SessionRevocations } from './session-revocations.js';
 import { InvalidTokenError, TokenService, type AuthUser, type RefreshClaims, type TokenPair } from './token.service.js';
 
@@ -54,6 +54,13 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * it is revoked; refresh tokens name a generation and rotate on every use, and a refresh token presented
  * after it was rotated is taken as stolen — the whole session is revoked (OAuth 2.0 Security BCP).
  */
+const SESSION_STATES = statement(
+  'operate_session_states',
+  `SELECT s.id, s."userId", u."organizationId", u.active, u.role::text AS role,
+     u."platformRole"::text AS "platformRole", s."revokedAt" IS NOT NULL AS revoked
+   FROM "Session" s JOIN "User" u ON u.id = s."userId" WHERE s.id = ANY($1::uuid[])`,
+);
+
 @Injectable()
 export class SessionService implements OnApplicationBootstrap, OnApplicationShutdown {
   private pruneTimer: NodeJS.Timeout | undefined;
@@ -61,12 +68,7 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
   /** Every socket handshake and HTTP request asks this; a reconnect storm is answered a few hundred at a time. */
   private readonly states = batchedLookup<string, SessionState>(
     async (ids) => {
-      const rows = await this.prisma.rows<SessionState & { id: string }>(
-        `SELECT s.id, s."userId", u."organizationId", u.active, u.role::text AS role,
-         u."platformRole"::text AS "platformRole", s."revokedAt" IS NOT NULL AS revoked
-       FROM "Session" s JOIN "User" u ON u.id = s."userId" WHERE s.id = ANY($1::uuid[])`,
-        [ids],
-      );
+      const rows = await this.prisma.rows<SessionState & { id: string }>(SESSION_STATES, [ids]);
       return new Map(rows.map((row) => [row.id, row]));
     },
     { validKey: isUuid, minIntervalMs: LOOKUP_INTERVAL_MS },

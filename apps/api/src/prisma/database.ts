@@ -14,6 +14,14 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
+/** The embedded servers this process serves, by URL: every connection to one shares PGlite's single session. */
+const embeddedUrls = new Set<string>();
+
+/** Whether `url` is an embedded server of this process's (whose connections share one session). */
+export function isEmbeddedUrl(url: string): boolean {
+  return embeddedUrls.has(url);
+}
+
 /** Connections the embedded server accepts; more than the app's pool so scripts and psql fit beside it. */
 const EMBEDDED_MAX_CONNECTIONS = 32;
 /**
@@ -36,11 +44,14 @@ export async function startEmbeddedPostgres(pglite: PGlite, options: { idleInTra
     rmSync(directory, { recursive: true, force: true });
     throw error;
   }
+  // node-postgres reads a directory in `host` as the unix socket's (and the port as its name).
+  const url = `postgresql://postgres@localhost:5432/postgres?host=${encodeURIComponent(directory)}`;
+  embeddedUrls.add(url);
   return {
-    // node-postgres reads a directory in `host` as the unix socket's (and the port as its name).
-    url: `postgresql://postgres@localhost:5432/postgres?host=${encodeURIComponent(directory)}`,
+    url,
     kind: 'embedded',
     async close() {
+      embeddedUrls.delete(url);
       await server.stop();
       await pglite.close();
       rmSync(directory, { recursive: true, force: true });

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown, type 
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { isEmbeddedUrl } from './database.js';
 import { Prisma, PrismaClient } from '../generated/prisma/client.js';
 
 /** Injection token for the PostgreSQL connection string the app uses (embedded or real). */
@@ -17,6 +18,17 @@ export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 type AfterCommit = () => void | Promise<void>;
 
+/**
+ * A statement run on every handshake, event or relay batch. On PostgreSQL it is sent by name, so a connection
+ * parses and plans it once rather than on every call; written once, as a module constant.
+ */
+export interface Statement {
+  readonly name: string;
+  readonly text: string;
+}
+
+export const statement = (name: string, text: string): Statement => ({ name, text });
+
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(PrismaService.name);
@@ -26,6 +38,12 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
   /** Background work's own connection and client: a saturated request pool cannot starve the overdue sweep. */
   private readonly backgroundPool: pg.Pool;
   private readonly background: PrismaClient;
+  /**
+   * Whether a Statement goes by name: on PostgreSQL. Not on the embedded database, whose connections share one
+   * session (a second would prepare a name the first already has), nor when RELAY_DATABASE_URL is set: DATABASE_URL
+   * then goes through a transaction-mode pooler, whose server connections change between statements.
+   */
+  private readonly named: boolean;
 
   constructor(@Inject(DATABASE_URL) url: string, @Optional() @Inject(APP_CONFIG) config?: AppConfig) {
     const timeouts = config?.database.timeouts;
@@ -41,6 +59,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
     const pool = poolOf(config?.database.poolSize ?? 10);
     super({ adapter: new PrismaPg(pool), transactionOptions });
     this.pool = pool;
+    this.named = !isEmbeddedUrl(url) && config?.relay.databaseUrl === undefined;
     this.backgroundPool = poolOf(1);
     this.background = new PrismaClient({ adapter: new PrismaPg(this.backgroundPool), transactionOptions });
     // An idle connection the server drops must not take the process with it; the next query reconnects.
@@ -51,10 +70,13 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
   /**
    * One parameterised read straight through the driver, outside any transaction, for the few lookups on
    * every socket handshake: Prisma's client runtime costs several times the CPU of the query itself there.
-   * Values come back as node-postgres parses them (uuid and text as strings, bigint as a string).
+   * Values come back as node-postgres parses them (uuid and text as strings, bigint as a string). A Statement
+   * goes by name where that is safe (see `named`).
    */
-  async rows<T>(text: string, values: readonly unknown[]): Promise<T[]> {
-    const result = await this.pool.query<T & pg.QueryResultRow>(text, [...values]);
+  async rows<T>(query: string | Statement, values: readonly unknown[]): Promise<T[]> {
+    const text = typeof query === 'string' ? query : query.text;
+    const name = typeof query === 'string' || !this.named ? undefined : query.name;
+    const result = await this.pool.query<T & pg.QueryResultRow>({ name, text, values: [...values] });
     return result.rows;
   }
 

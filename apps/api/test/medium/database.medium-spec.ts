@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { startEmbeddedPostgres, type OpenDatabase } from '../../src/prisma/database.js';
+import { PrismaService, statement } from '../../src/prisma/prisma.service.js';
+import { testConfig } from '../support/config.js';
 
 const IDLE_MS = 300;
 /** The unprivileged `nobody` account, as which a child process tries the socket (only root can switch to it). */
@@ -87,5 +89,18 @@ describe('the embedded database', () => {
     }
     await client.query('COMMIT');
     await client.end();
+  });
+
+  it('sends hot statements unnamed: its connections share one session, where a second would prepare the name again', async () => {
+    const prisma = new PrismaService(database.url, testConfig(database.url, { DATABASE_POOL_SIZE: '4' }));
+    const probe = statement('operate_spec_probe', 'SELECT $1::int + 1 AS n');
+    try {
+      // Several at once, so the pool opens several connections.
+      const answers = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map((n) => prisma.rows<{ n: number }>(probe, [n])));
+      expect(answers).toEqual([2, 3, 4, 5, 6, 7, 8, 9].map((n) => [{ n }]));
+      expect(await prisma.rows('SELECT name FROM pg_prepared_statements', [])).toEqual([]);
+    } finally {
+      await prisma.onApplicationShutdown();
+    }
   });
 });

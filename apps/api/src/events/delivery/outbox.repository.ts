@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EventEnvelope, EventName } from '@operate/shared';
 import type pg from 'pg';
-import { PrismaService, type Tx } from '../../prisma/prisma.service.js';
+import { PrismaService, statement, type Tx } from '../../prisma/prisma.service.js';
 
 /** What the relay leader sends the nodes holding its rooms: the event and the audiences (rooms, or *) it is for. */
 export interface BusMessage {
@@ -52,7 +52,8 @@ const COLUMNS = 'id, type, audiences, payload, "occurredAt", cursor';
 
 /**
  * $1: batch size; $2: the last cursor already published (recorded as delivered). Locks RelayState, numbers
- * the oldest pending rows after its assignedCursor, advances it, and returns the rows in cursor order.
+ * the oldest pending rows after its assignedCursor, advances it, and returns the rows in cursor order. Sent
+ * unnamed: a prepared statement would soon run one generic plan, chosen without knowing the LIMIT.
  */
 const ASSIGN_BATCH = `
   WITH state AS (
@@ -93,15 +94,21 @@ const PRUNE = `
   )
   SELECT count(*) AS count FROM removed`;
 
-const INSERT = `INSERT INTO "EventOutbox" (id, type, audiences, payload, "occurredAt") VALUES ($1::uuid, $2, $3::text[], $4::jsonb, $5)`;
+const INSERT = statement(
+  'operate_outbox_insert',
+  `INSERT INTO "EventOutbox" (id, type, audiences, payload, "occurredAt") VALUES ($1::uuid, $2, $3::text[], $4::jsonb, $5)`,
+);
 
 /** Several events in one statement, `seq` in the given order ($1: a JSON array of entries). */
-const INSERT_MANY = `
+const INSERT_MANY = statement(
+  'operate_outbox_insert_many',
+  `
   INSERT INTO "EventOutbox" (id, type, audiences, payload, "occurredAt")
   SELECT (e.value->>'id')::uuid, e.value->>'type', ARRAY(SELECT jsonb_array_elements_text(e.value->'audiences')),
          e.value->'payload', (e.value->>'occurredAt')::timestamptz
   FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(value, n)
-  ORDER BY e.n`;
+  ORDER BY e.n`,
+);
 
 /** The channel a follower's NOTIFY wakes the relay leader on. */
 const COMMITS_CHANNEL = 'operate_outbox';
@@ -140,7 +147,7 @@ export class OutboxRepository {
       return;
     }
     const json = JSON.stringify(entries);
-    if (tx) await tx.$executeRawUnsafe(INSERT_MANY, json);
+    if (tx) await tx.$executeRawUnsafe(INSERT_MANY.text, json);
     else await this.prisma.rows(INSERT_MANY, [json]);
   }
 

@@ -4,7 +4,7 @@ import type { AuthUser } from '../../auth/token.service.js';
 import { batchedLookup, isUuid, LOOKUP_INTERVAL_MS } from '../../common/batched-lookup.js';
 import { ApiError, conflict, forbidden, notFound } from '../../common/http-errors.js';
 import { EventsService } from '../../events/events.service.js';
-import { PrismaService, type Tx } from '../../prisma/prisma.service.js';
+import { PrismaService, statement, type Tx } from '../../prisma/prisma.service.js';
 import type { AddFamilyMemberDto } from './dto/shop.dto.js';
 
 type FamilyRoleName = 'OWNER' | 'SPENDER' | 'VIEWER';
@@ -18,15 +18,17 @@ export interface FamilyView {
   readonly members: { readonly userId: string; readonly name: string; readonly role: 'OWNER' | 'SPENDER' | 'VIEWER' }[];
 }
 
+const MEMBERSHIPS = statement(
+  'operate_family_memberships',
+  'SELECT "userId", "familyId" FROM "FamilyMember" WHERE "userId" = ANY($1::uuid[])',
+);
+
 @Injectable()
 export class FamiliesService {
   /** Asked at every socket handshake: batched like the account check. */
   private readonly memberships = batchedLookup<string, string[]>(
     async (userIds) => {
-      const rows = await this.prisma.rows<{ userId: string; familyId: string }>(
-        'SELECT "userId", "familyId" FROM "FamilyMember" WHERE "userId" = ANY($1::uuid[])',
-        [userIds],
-      );
+      const rows = await this.prisma.rows<{ userId: string; familyId: string }>(MEMBERSHIPS, [userIds]);
       const byUser = new Map<string, string[]>();
       for (const { userId, familyId } of rows) byUser.set(userId, [...(byUser.get(userId) ?? []), familyId]);
       return byUser;
