@@ -49,11 +49,7 @@ const MAX_USER_AGENT = 512;
 export const SESSION_HISTORY_DAYS = 30;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/**
- * Server-side sessions: one row per signed-in device. Access tokens name their session and are refused once
- * it is revoked; refresh tokens name a generation and rotate on every use, and a refresh token presented
- * after it was rotated is taken as stolen — the whole session is revoked (OAuth 2.0 Security BCP).
- */
+/** A session and its user as every handshake and request checks them (see `current`). */
 const SESSION_STATES = statement(
   'operate_session_states',
   `SELECT s.id, s."userId", u."organizationId", u.active, u.role::text AS role,
@@ -61,6 +57,11 @@ const SESSION_STATES = statement(
    FROM "Session" s JOIN "User" u ON u.id = s."userId" WHERE s.id = ANY($1::uuid[])`,
 );
 
+/**
+ * Server-side sessions: one row per signed-in device. Access tokens name their session and are refused once
+ * it is revoked; refresh tokens name a generation and rotate on every use, and a refresh token presented
+ * after it was rotated is taken as stolen — the whole session is revoked (OAuth 2.0 Security BCP).
+ */
 @Injectable()
 export class SessionService implements OnApplicationBootstrap, OnApplicationShutdown {
   private pruneTimer: NodeJS.Timeout | undefined;

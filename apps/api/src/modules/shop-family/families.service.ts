@@ -18,6 +18,7 @@ export interface FamilyView {
   readonly members: { readonly userId: string; readonly name: string; readonly role: 'OWNER' | 'SPENDER' | 'VIEWER' }[];
 }
 
+/** The families each of several users belongs to: asked at every socket handshake. */
 const MEMBERSHIPS = statement(
   'operate_family_memberships',
   'SELECT "userId", "familyId" FROM "FamilyMember" WHERE "userId" = ANY($1::uuid[])',
