@@ -19,7 +19,7 @@ export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 type AfterCommit = () => void | Promise<void>;
 
 /**
- * A statement run on every handshake, event or relay batch. On PostgreSQL it is sent by name, so a connection
+ * A statement run on every handshake or event. On PostgreSQL it is sent by name, so a connection
  * parses and plans it once rather than on every call; written once, as a module constant.
  */
 export interface Statement {
