@@ -14,12 +14,53 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
-/** The embedded servers this process serves, by URL: every connection to one shares PGlite's single session. */
-const embeddedUrls = new Set<string>();
+/**
+ * Prepared statements in a session that every connection shares (PGlite's one session). node-postgres prepares a
+ * name once per connection, so here a connection's names carry the number of the slot it holds: two connections
+ * never prepare the same name. A slot is taken when a connection opens and freed when it leaves its pool; the next
+ * connection to take it first deallocates what the one before prepared, so the session holds at most one copy of a
+ * statement per open connection.
+ */
+export class SharedSessionStatements {
+  private readonly slots = new WeakMap<pg.ClientBase, number>();
+  private readonly free: number[] = [];
+  private opened = 0;
+  /** By slot: the names prepared through it, deallocated when the slot is taken again. */
+  private readonly prepared: Set<string>[] = [];
 
-/** Whether `url` is an embedded server of this process's (whose connections share one session). */
-export function isEmbeddedUrl(url: string): boolean {
-  return embeddedUrls.has(url);
+  /** Numbers every connection `pool` opens, and frees its number when it leaves. */
+  attach(pool: pg.Pool): void {
+    pool.on('connect', (client) => this.take(client));
+    pool.on('remove', (client) => {
+      const slot = this.slots.get(client);
+      if (slot !== undefined) this.free.push(slot);
+    });
+  }
+
+  /** The name `statement` goes by on `client` (a connection of an attached pool). */
+  nameOn(client: pg.ClientBase, statement: string): string {
+    const slot = this.slots.get(client);
+    if (slot === undefined) throw new Error('SharedSessionStatements: a connection of a pool that was not attached');
+    const name = `${statement}_${slot}`;
+    this.prepared[slot]?.add(name);
+    return name;
+  }
+
+  private take(client: pg.ClientBase): void {
+    const slot = this.free.pop() ?? this.opened++;
+    this.slots.set(client, slot);
+    // Queued before anything the pool hands this connection to; a name never prepared is no harm.
+    for (const name of this.prepared[slot] ?? []) void client.query(`DEALLOCATE "${name}"`).catch(() => undefined);
+    this.prepared[slot] = new Set();
+  }
+}
+
+/** The embedded servers this process serves, by URL: every connection to one shares PGlite's single session. */
+const embeddedSessions = new Map<string, SharedSessionStatements>();
+
+/** The statements of an embedded server of this process's (whose connections share one session); else undefined. */
+export function embeddedSession(url: string): SharedSessionStatements | undefined {
+  return embeddedSessions.get(url);
 }
 
 /** Connections the embedded server accepts; more than the app's pool so scripts and psql fit beside it. */
@@ -46,12 +87,12 @@ export async function startEmbeddedPostgres(pglite: PGlite, options: { idleInTra
   }
   // node-postgres reads a directory in `host` as the unix socket's (and the port as its name).
   const url = `postgresql://postgres@localhost:5432/postgres?host=${encodeURIComponent(directory)}`;
-  embeddedUrls.add(url);
+  embeddedSessions.set(url, new SharedSessionStatements());
   return {
     url,
     kind: 'embedded',
     async close() {
-      embeddedUrls.delete(url);
+      embeddedSessions.delete(url);
       await server.stop();
       await pglite.close();
       rmSync(directory, { recursive: true, force: true });

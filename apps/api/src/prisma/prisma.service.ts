@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown, type 
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { isEmbeddedUrl } from './database.js';
+import { embeddedSession, type SharedSessionStatements } from './database.js';
 import { Prisma, PrismaClient } from '../generated/prisma/client.js';
 
 /** Injection token for the PostgreSQL connection string the app uses (embedded or real). */
@@ -19,8 +19,8 @@ export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 type AfterCommit = () => void | Promise<void>;
 
 /**
- * A statement run on every handshake or event. On PostgreSQL it is sent by name, so a connection
- * parses and plans it once rather than on every call; written once, as a module constant.
+ * A statement run on every handshake or event. It is sent by name, so a connection parses and plans it once
+ * rather than on every call; written once, as a module constant.
  */
 export interface Statement {
   readonly name: string;
@@ -39,11 +39,12 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
   private readonly backgroundPool: pg.Pool;
   private readonly background: PrismaClient;
   /**
-   * Whether a Statement goes by name: on PostgreSQL. Not on the embedded database, whose connections share one
-   * session (a second would prepare a name the first already has), nor when RELAY_DATABASE_URL is set: DATABASE_URL
-   * then goes through a transaction-mode pooler, whose server connections change between statements.
+   * Whether a Statement goes by name: not when RELAY_DATABASE_URL is set, since DATABASE_URL then goes through a
+   * transaction-mode pooler, whose server connections change between statements.
    */
   private readonly named: boolean;
+  /** The embedded database's: its connections share one session, so each prepares names of its own. */
+  private readonly shared: SharedSessionStatements | undefined;
 
   constructor(@Inject(DATABASE_URL) url: string, @Optional() @Inject(APP_CONFIG) config?: AppConfig) {
     const timeouts = config?.database.timeouts;
@@ -59,7 +60,9 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
     const pool = poolOf(config?.database.poolSize ?? 10);
     super({ adapter: new PrismaPg(pool), transactionOptions });
     this.pool = pool;
-    this.named = !isEmbeddedUrl(url) && config?.relay.databaseUrl === undefined;
+    this.named = config?.relay.databaseUrl === undefined;
+    this.shared = embeddedSession(url);
+    this.shared?.attach(pool);
     this.backgroundPool = poolOf(1);
     this.background = new PrismaClient({ adapter: new PrismaPg(this.backgroundPool), transactionOptions });
     // An idle connection the server drops must not take the process with it; the next query reconnects.
@@ -71,13 +74,36 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
    * One parameterised read straight through the driver, outside any transaction, for the few lookups on
    * every socket handshake: Prisma's client runtime costs several times the CPU of the query itself there.
    * Values come back as node-postgres parses them (uuid and text as strings, bigint as a string). A Statement
-   * goes by name where that is safe (see `named`).
+   * goes by name where that is safe (see `named`), on the embedded database by a name of its connection's.
    */
   async rows<T>(query: string | Statement, values: readonly unknown[]): Promise<T[]> {
-    const text = typeof query === 'string' ? query : query.text;
-    const name = typeof query === 'string' || !this.named ? undefined : query.name;
-    const result = await this.pool.query<T & pg.QueryResultRow>({ name, text, values: [...values] });
-    return result.rows;
+    if (typeof query === 'string' || !this.named) {
+      const text = typeof query === 'string' ? query : query.text;
+      return (await this.pool.query<T & pg.QueryResultRow>({ text, values: [...values] })).rows;
+    }
+    if (!this.shared)
+      return (await this.pool.query<T & pg.QueryResultRow>({ name: query.name, text: query.text, values: [...values] })).rows;
+    return this.byConnectionName<T>(this.shared, query, values);
+  }
+
+  /** `rows` on a shared session: the statement goes by its connection's name for it. */
+  private async byConnectionName<T>(shared: SharedSessionStatements, query: Statement, values: readonly unknown[]): Promise<T[]> {
+    const client = await this.pool.connect();
+    let failure: Error | undefined;
+    // As the pool's own query does: a connection lost while checked out must not take the process with it.
+    const lost = (error: Error) => (failure ??= error);
+    client.once('error', lost);
+    try {
+      const name = shared.nameOn(client, query.name);
+      return (await client.query<T & pg.QueryResultRow>({ name, text: query.text, values: [...values] })).rows;
+    } catch (error) {
+      failure ??= error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      client.removeListener('error', lost);
+      // And a connection that failed a statement is not handed out again.
+      client.release(failure);
+    }
   }
 
   /**

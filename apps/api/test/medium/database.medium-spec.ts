@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { startEmbeddedPostgres, type OpenDatabase } from '../../src/prisma/database.js';
+import { embeddedSession, startEmbeddedPostgres, type OpenDatabase } from '../../src/prisma/database.js';
 import { PrismaService, statement } from '../../src/prisma/prisma.service.js';
 import { testConfig } from '../support/config.js';
 
@@ -91,16 +91,53 @@ describe('the embedded database', () => {
     await client.end();
   });
 
-  it('sends hot statements unnamed: its connections share one session, where a second would prepare the name again', async () => {
-    const prisma = new PrismaService(database.url, testConfig(database.url, { DATABASE_POOL_SIZE: '4' }));
+  it('prepares a hot statement once per connection: its connections share one session, so each names its own', async () => {
+    const pools = [1, 2].map(() => new PrismaService(database.url, testConfig(database.url, { DATABASE_POOL_SIZE: '4' })));
     const probe = statement('operate_spec_probe', 'SELECT $1::int + 1 AS n');
+    const prepared = async () =>
+      (await pools[0]!.rows<{ name: string }>("SELECT name FROM pg_prepared_statements WHERE name LIKE 'operate_spec_probe%'", [])).map(
+        ({ name }) => name,
+      );
+    // Several at once through both services, so each pool opens several connections.
+    const wave = () => Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map((n) => pools[n % 2]!.rows<{ n: number }>(probe, [n])));
     try {
-      // Several at once, so the pool opens several connections.
-      const answers = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map((n) => prisma.rows<{ n: number }>(probe, [n])));
-      expect(answers).toEqual([2, 3, 4, 5, 6, 7, 8, 9].map((n) => [{ n }]));
-      expect(await prisma.rows('SELECT name FROM pg_prepared_statements', [])).toEqual([]);
+      expect(await wave()).toEqual([2, 3, 4, 5, 6, 7, 8, 9].map((n) => [{ n }]));
+      // Four connections a service, one name each.
+      const names = await prepared();
+      expect(names).toHaveLength(8);
+      expect(new Set(names).size).toBe(8);
     } finally {
-      await prisma.onApplicationShutdown();
+      await Promise.all(pools.map((prisma) => prisma.onApplicationShutdown()));
+    }
+  });
+
+  it('deallocates the statements of a connection that left when another takes its place', async () => {
+    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    const session = embeddedSession(database.url)!;
+    session.attach(pool);
+    const probe = async () => {
+      const client = await pool.connect();
+      try {
+        return (await client.query<{ n: number }>({ name: session.nameOn(client, 'operate_spec_reused'), text: 'SELECT 41 + 1 AS n' }))
+          .rows;
+      } finally {
+        client.release(true);
+      }
+    };
+    const removed = () => new Promise((resolve) => pool.once('remove', resolve));
+    try {
+      for (let round = 0; round < 3; round++) {
+        const gone = removed();
+        // A fresh connection each round, taking the slot the one before left: without the deallocation, "already exists".
+        expect(await probe()).toEqual([{ n: 42 }]);
+        await gone;
+      }
+      const client = await connect();
+      const { rows } = await client.query("SELECT name FROM pg_prepared_statements WHERE name LIKE 'operate_spec_reused%'");
+      await client.end();
+      expect(rows).toHaveLength(1);
+    } finally {
+      await pool.end();
     }
   });
 });
