@@ -102,6 +102,24 @@ describe('several API nodes (PostgreSQL + Redis)', () => {
     expect((await routed()) - before).toBe(1);
   });
 
+  it('keeps a node with none of the rooms up to date by a watermark an interval: it never reads the stream meanwhile', async () => {
+    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url }) });
+    const fresh = await seedTenants(prisma);
+    await prisma.$disconnect();
+    const onNode1 = await connect(url1, fresh.a2);
+    const repaired = () => metricAt(url2, 'operate_events_repaired_total', { found: 'behind' });
+    const before = await repaired();
+    const token = await login(url1, fresh.a1);
+    // A steady stream over several of node 2's checks (one each RELAY_POLL_INTERVAL_MS, 500 ms), none of it for node 2.
+    let last = await createInvoiceAt(url1, token, 'Steady');
+    for (const until = Date.now() + 3_000; Date.now() < until;) last = await createInvoiceAt(url1, token, 'Steady');
+    await onNode1.waitFor(InvoiceEvent.Created, (e) => e.payload.invoiceId === last.invoiceId, 30_000);
+    // Two more checks: what the stream's end owed node 2 is due at them.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Every check found node 2 had heard what the leader had sent by then: no read to repair a watermark late.
+    expect((await repaired()) - before).toBe(0);
+  });
+
   it("routes a family's events to a member's node from the moment a membership change adds them there", async () => {
     const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: database.url }) });
     const fresh = await seedTenants(prisma);

@@ -60,7 +60,7 @@ export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
-  /** How often the leader looks for idle nodes owed a watermark (and a follower sweeps): well inside the follower's check. */
+  /** How often the leader looks for nodes owed a watermark (and a follower sweeps). */
   private get tickMs(): number {
     return Math.max(10, Math.floor(this.config.relay.pollIntervalMs / 4));
   }
@@ -97,7 +97,8 @@ export class EventBus implements OnApplicationBootstrap, OnModuleDestroy {
     this.fanout.held.sweep();
     if (this.leading) {
       this.table.expire(now, HEARTBEAT_MS * 10);
-      this.sendSpans(this.table.take(now, this.tickMs));
+      // A node sent nothing for a poll interval gets a watermark: within the two intervals its check allows.
+      this.sendSpans(this.table.take(now, this.config.relay.pollIntervalMs));
       return;
     }
     if (++this.ticks % Math.ceil(HEARTBEAT_MS / this.tickMs) === 0) this.fanout.held.heartbeat();

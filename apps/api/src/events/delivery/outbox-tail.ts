@@ -16,7 +16,8 @@ const TAIL_BATCH = 1_000;
  * over and anything read twice is dropped by cursor. While Redis is up, a lost message is seen at the next one
  * (a gap) — but not if it was the last of a burst (sent while this node was resubscribing, or over a connection
  * that silently stopped). So at the same interval the follower compares what it heard with what the leader had
- * recorded as delivered one interval earlier, and reads what never arrived.
+ * recorded as delivered two intervals earlier, and reads what never arrived. Two, so that the leader need send an
+ * idle node a watermark (a span with no events) only once an interval.
  */
 @Injectable()
 export class OutboxTail implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -24,8 +25,10 @@ export class OutboxTail implements OnApplicationBootstrap, OnApplicationShutdown
   private timer: NodeJS.Timeout | undefined;
   private reading = false;
   private tailing = false;
-  /** What the leader had recorded as delivered at the previous check: by now this node should have heard it. */
+  /** What the leader had recorded as delivered at the check before the previous one: by now this node has heard it. */
   private expected = 0;
+  /** … and at the previous check: expected at the next. */
+  private expectedNext = 0;
 
   constructor(
     private readonly redis: RedisLink,
@@ -79,7 +82,7 @@ export class OutboxTail implements OnApplicationBootstrap, OnApplicationShutdown
     try {
       if (needed) await this.readAhead();
       else if (this.redis.configured && !this.relay.isLeader) await this.checkHeard();
-      else this.expected = 0;
+      else this.expected = this.expectedNext = 0;
     } catch (error) {
       this.logger.warn({ msg: 'could not read the outbox; trying again', error: error instanceof Error ? error.message : String(error) });
     } finally {
@@ -89,17 +92,18 @@ export class OutboxTail implements OnApplicationBootstrap, OnApplicationShutdown
 
   /** Redis away: everything the leader numbered, without waiting for it to reach this node. */
   private async readAhead(): Promise<void> {
-    this.expected = 0;
+    this.expected = this.expectedNext = 0;
     const { assignedCursor } = await this.outbox.progress();
     const after = this.fanout.lastCursor;
     if (assignedCursor > after) this.fanout.receive(await this.outbox.range(after, assignedCursor, { limit: TAIL_BATCH }));
   }
 
-  /** Redis up: what the leader had sent one interval ago and this node still has not heard, from the database. */
+  /** Redis up: what the leader had sent two intervals ago and this node still has not heard, from the database. */
   private async checkHeard(): Promise<void> {
     const { deliveredCursor } = await this.outbox.progress();
     const expected = this.expected;
-    this.expected = deliveredCursor;
+    this.expected = this.expectedNext;
+    this.expectedNext = deliveredCursor;
     const heard = this.fanout.heardCursor;
     if (expected <= heard) return;
     const missed = await this.outbox.range(heard, expected, { limit: TAIL_BATCH });
