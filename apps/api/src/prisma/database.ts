@@ -19,7 +19,7 @@ export interface OpenDatabase {
  * name once per connection, so here a connection's names carry the number of the slot it holds: two connections
  * never prepare the same name. A slot is taken when a connection opens and freed when it leaves its pool; the next
  * connection to take it first deallocates what the one before prepared, so the session holds at most one copy of a
- * statement per open connection.
+ * statement per slot — no more than the most connections ever open at once.
  */
 export class SharedSessionStatements {
   private readonly slots = new WeakMap<pg.ClientBase, number>();
