@@ -25,8 +25,8 @@ export class SharedSessionStatements {
   private readonly slots = new WeakMap<pg.ClientBase, number>();
   private readonly free: number[] = [];
   private opened = 0;
-  /** By slot: the names prepared through it, deallocated when the slot is taken again. */
-  private readonly prepared: Set<string>[] = [];
+  /** By slot: each statement's name through it, deallocated when the slot is taken again. */
+  private readonly prepared: Map<string, string>[] = [];
 
   /** Numbers every connection `pool` opens, and frees its number when it leaves. */
   attach(pool: pg.Pool): void {
@@ -40,9 +40,10 @@ export class SharedSessionStatements {
   /** The name `statement` goes by on `client` (a connection of an attached pool). */
   nameOn(client: pg.ClientBase, statement: string): string {
     const slot = this.slots.get(client);
-    if (slot === undefined) throw new Error('SharedSessionStatements: a connection of a pool that was not attached');
-    const name = `${statement}_${slot}`;
-    this.prepared[slot]?.add(name);
+    const names = slot === undefined ? undefined : this.prepared[slot];
+    if (slot === undefined || !names) throw new Error('SharedSessionStatements: a connection of a pool that was not attached');
+    let name = names.get(statement);
+    if (name === undefined) names.set(statement, (name = `${statement}_${slot}`));
     return name;
   }
 
@@ -50,8 +51,8 @@ export class SharedSessionStatements {
     const slot = this.free.pop() ?? this.opened++;
     this.slots.set(client, slot);
     // Queued before anything the pool hands this connection to; a name never prepared is no harm.
-    for (const name of this.prepared[slot] ?? []) void client.query(`DEALLOCATE "${name}"`).catch(() => undefined);
-    this.prepared[slot] = new Set();
+    for (const name of this.prepared[slot]?.values() ?? []) void client.query(`DEALLOCATE "${name}"`).catch(() => undefined);
+    this.prepared[slot] = new Map();
   }
 }
 
