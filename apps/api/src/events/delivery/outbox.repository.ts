@@ -187,8 +187,8 @@ export class OutboxRepository {
   }
 
   /**
-   * Readies the leader's session. Its batch finds the pending rows (cursor NULL) on the (cursor, seq) index.
-   * Numbering a row leaves its old, NULL-cursor version in that index until a vacuum; a bitmap scan — the
+   * Readies the leader's session. Its batch finds the pending rows (cursor NULL) on their partial index, in seq
+   * order. Numbering a row leaves its old, pending version in that index until a vacuum; a bitmap scan — the
    * planner's pick for a few expected rows — visits each such version in the table on every batch, so a batch
    * grew with the events numbered since the last vacuum. An ordered index scan marks them dead in the index
    * the first time it passes and skips them after, so bitmap scans are off on this session (its statements
