@@ -18,15 +18,17 @@ export interface OpenDatabase {
  * Prepared statements in a session that every connection shares (PGlite's one session). node-postgres prepares a
  * name once per connection, so here a connection's names carry the number of the slot it holds: two connections
  * never prepare the same name. A slot is taken when a connection opens and freed when it leaves its pool; the next
- * connection to take it first deallocates what the one before prepared, so the session holds at most one copy of a
- * statement per slot — no more than the most connections ever open at once.
+ * connection to take it deallocates what the ones before prepared ahead of its own first one, so the session holds
+ * at most one copy of a statement per slot — no more than the most connections ever open at once.
  */
 export class SharedSessionStatements {
   private readonly slots = new WeakMap<pg.ClientBase, number>();
   private readonly free: number[] = [];
   private opened = 0;
-  /** By slot: each statement's name through it, deallocated when the slot is taken again. */
+  /** By slot: each statement's name through it, deallocated by the next connection to take the slot. */
   private readonly prepared: Map<string, string>[] = [];
+  /** By slot: names the connections before the current one prepared, not yet deallocated. */
+  private readonly stale: (string[] | undefined)[] = [];
 
   /** Numbers every connection `pool` opens, and frees its number when it leaves. */
   attach(pool: pg.Pool): void {
@@ -37,11 +39,20 @@ export class SharedSessionStatements {
     });
   }
 
-  /** The name `statement` goes by on `client` (a connection of an attached pool). */
-  nameOn(client: pg.ClientBase, statement: string): string {
+  /**
+   * The name `statement` goes by on `client` (a connection of an attached pool, checked out), once what the
+   * connection before it in its slot prepared is deallocated.
+   */
+  async nameOn(client: pg.ClientBase, statement: string): Promise<string> {
     const slot = this.slots.get(client);
     const names = slot === undefined ? undefined : this.prepared[slot];
     if (slot === undefined || !names) throw new Error('SharedSessionStatements: a connection of a pool that was not attached');
+    const stale = this.stale[slot];
+    if (stale) {
+      // A name never prepared is no harm.
+      for (const name of stale) await client.query(`DEALLOCATE "${name}"`).catch(() => undefined);
+      this.stale[slot] = undefined;
+    }
     let name = names.get(statement);
     if (name === undefined) names.set(statement, (name = `${statement}_${slot}`));
     return name;
@@ -50,8 +61,9 @@ export class SharedSessionStatements {
   private take(client: pg.ClientBase): void {
     const slot = this.free.pop() ?? this.opened++;
     this.slots.set(client, slot);
-    // Queued before anything the pool hands this connection to; a name never prepared is no harm.
-    for (const name of this.prepared[slot]?.values() ?? []) void client.query(`DEALLOCATE "${name}"`).catch(() => undefined);
+    // Deallocated at the connection's first named statement, not here: the pool may be handing it out already.
+    const before = [...new Set([...(this.prepared[slot]?.values() ?? []), ...(this.stale[slot] ?? [])])];
+    this.stale[slot] = before.length > 0 ? before : undefined;
     this.prepared[slot] = new Map();
   }
 }

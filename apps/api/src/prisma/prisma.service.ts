@@ -94,7 +94,7 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
     const lost = (error: Error) => (failure ??= error);
     client.once('error', lost);
     try {
-      const name = shared.nameOn(client, query.name);
+      const name = await shared.nameOn(client, query.name);
       return (await client.query<T & pg.QueryResultRow>({ name, text: query.text, values: [...values] })).rows;
     } catch (error) {
       failure ??= error instanceof Error ? error : new Error(String(error));
