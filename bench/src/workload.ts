@@ -90,7 +90,10 @@ export interface Commit {
 }
 
 export interface LoadResult {
+  /** Every write committed, the ones that finished in the drain after the load stopped included. */
   readonly commits: Commit[];
+  /** Writes committed while the load was offered: past the rate writes keep up with, the rest queue for the drain. */
+  readonly committedWhileOffered: number;
   readonly failures: number;
   readonly firstFailure: string | undefined;
   readonly maxInFlight: number;
@@ -157,10 +160,12 @@ export class CommitLoad {
   async stop(): Promise<LoadResult> {
     this.pacer?.stop();
     this.pacer = undefined;
+    const committedWhileOffered = this.commits.length;
     const deadline = Date.now() + DRAIN_TIMEOUT_MS;
     while (this.inFlight > 0 && Date.now() < deadline) await sleep(10);
     return {
       commits: this.commits,
+      committedWhileOffered,
       failures: this.failures + this.inFlight,
       firstFailure:
         this.firstFailure ?? (this.inFlight > 0 ? `${this.inFlight} writes still pending after ${DRAIN_TIMEOUT_MS} ms` : undefined),
