@@ -44,8 +44,8 @@ const STORM_STEADY_MS = 2_000;
 /** Storms per server, the servers in turns (the order alternating): one storm's time swings with the machine. */
 const STORM_ROUNDS = 3;
 const FANOUT_RATES = [1_000, 2_000, 4_000, 6_000, 8_000];
-/** The outbox's ceiling: commit rates offered in turn, each for CEILING_STEP_MS. */
-const CEILING_RATES = [2_000, 4_000, 6_000, 8_000, 10_000, 12_000, 14_000, 16_000, 20_000, 24_000];
+/** The outbox's ceiling: commit rates offered in turn, each for CEILING_STEP_MS; finer where both servers stop here. */
+const CEILING_RATES = [1_000, 1_500, 2_000, 2_500, 3_000, 3_500, 4_000, 5_000, 6_000, 8_000, 10_000, 12_000, 16_000, 20_000];
 const CEILING_STEP_MS = 5_000;
 const FANOUT_WARMUP_MS = 2_000;
 const FANOUT_STEP_MS = 4_000;
