@@ -25,10 +25,10 @@ export class SharedSessionStatements {
   private readonly slots = new WeakMap<pg.ClientBase, number>();
   private readonly free: number[] = [];
   private opened = 0;
-  /** By slot: each statement's name through it, deallocated by the next connection to take the slot. */
+  /** By slot: each statement's name prepared through it since the slot's names were last deallocated. */
   private readonly prepared: Map<string, string>[] = [];
-  /** By slot: names the connections before the current one prepared, not yet deallocated. */
-  private readonly stale: (string[] | undefined)[] = [];
+  /** By slot: taken by a connection that has not yet deallocated what the ones before it prepared. */
+  private readonly reused: boolean[] = [];
 
   /** Numbers every connection `pool` opens, and frees its number when it leaves. */
   attach(pool: pg.Pool): void {
@@ -47,11 +47,11 @@ export class SharedSessionStatements {
     const slot = this.slots.get(client);
     const names = slot === undefined ? undefined : this.prepared[slot];
     if (slot === undefined || !names) throw new Error('SharedSessionStatements: a connection of a pool that was not attached');
-    const stale = this.stale[slot];
-    if (stale) {
+    if (this.reused[slot]) {
       // A name never prepared is no harm.
-      for (const name of stale) await client.query(`DEALLOCATE "${name}"`).catch(() => undefined);
-      this.stale[slot] = undefined;
+      for (const name of names.values()) await client.query(`DEALLOCATE "${name}"`).catch(() => undefined);
+      names.clear();
+      this.reused[slot] = false;
     }
     let name = names.get(statement);
     if (name === undefined) names.set(statement, (name = `${statement}_${slot}`));
@@ -62,9 +62,8 @@ export class SharedSessionStatements {
     const slot = this.free.pop() ?? this.opened++;
     this.slots.set(client, slot);
     // Deallocated at the connection's first named statement, not here: the pool may be handing it out already.
-    const before = [...new Set([...(this.prepared[slot]?.values() ?? []), ...(this.stale[slot] ?? [])])];
-    this.stale[slot] = before.length > 0 ? before : undefined;
-    this.prepared[slot] = new Map();
+    if (this.prepared[slot]?.size) this.reused[slot] = true;
+    else this.prepared[slot] = new Map();
   }
 }
 
