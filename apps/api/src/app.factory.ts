@@ -15,7 +15,7 @@ import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { InputGuardPipe } from './common/input-guard.js';
 import { createValidationPipe } from './common/validation.js';
 import { Metrics } from './operations/metrics.service.js';
-import { RedisLink, type Pingable, type PubSub } from './operations/redis-link.js';
+import { RedisLink, reportUnawaitedFailures, type Pingable, type PubSub } from './operations/redis-link.js';
 import { ApiDocument } from './operations/api-docs.controller.js';
 import { apiVersion, buildOpenApi } from './operations/openapi.js';
 
@@ -32,6 +32,31 @@ export class RedisUnavailableError extends Error {
 
 const REDIS_CONNECT_TIMEOUT_MS = 5_000;
 const REDIS_CLOSE_MS = 1_000;
+const ADAPTER_FAILURE_LOG_MS = 5_000;
+
+/**
+ * Logs the adapter's commands lost with the Redis connection: the first at once, then at most one line per
+ * ADAPTER_FAILURE_LOG_MS saying how many more (a reset loses every command in flight at once).
+ */
+function adapterFailureReport(logger: Logger): (command: string, error: unknown) => void {
+  let quietUntil = 0;
+  let more = 0;
+  return (command, error) => {
+    const now = Date.now();
+    if (now < quietUntil) {
+      more++;
+      return;
+    }
+    logger.warn({
+      msg: 'a socket adapter command was lost with the Redis connection',
+      command,
+      error: error instanceof Error ? error.message : String(error),
+      lostSinceLastLine: more,
+    });
+    more = 0;
+    quietUntil = now + ADAPTER_FAILURE_LOG_MS;
+  };
+}
 
 class OperateIoAdapter extends IoAdapter {
   private redisAdapter: ReturnType<typeof createAdapter> | undefined;
@@ -79,13 +104,18 @@ class OperateIoAdapter extends IoAdapter {
     } finally {
       clearTimeout(timer);
     }
-    this.redisAdapter = createAdapter(pub, sub, { key: `${this.config.redisKeyPrefix}:socket.io` });
-    this.connections = [pub, sub];
+    // The relay's own channels await every command and handle its failure (before the adapter's wrapping).
+    const [publish, subscribe, unsubscribe] = [pub.publish.bind(pub), sub.subscribe.bind(sub), sub.unsubscribe.bind(sub)];
     this.pubSub = {
-      publish: (channel, message) => pub.publish(channel, message),
-      subscribe: (channel, listener) => sub.subscribe(channel, listener),
-      unsubscribe: (channel) => sub.unsubscribe(channel),
+      publish: (channel, message) => publish(channel, message),
+      subscribe: (channel, listener) => subscribe(channel, listener),
+      unsubscribe: (channel) => unsubscribe(channel),
     };
+    const report = adapterFailureReport(logger);
+    this.redisAdapter = createAdapter(reportUnawaitedFailures(pub, report), reportUnawaitedFailures(sub, report), {
+      key: `${this.config.redisKeyPrefix}:socket.io`,
+    });
+    this.connections = [pub, sub];
   }
 
   override createIOServer(port: number, options?: ServerOptions) {

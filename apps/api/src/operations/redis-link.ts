@@ -42,3 +42,26 @@ export class RedisLink {
     return this.clients.length > 0 && this.clients.every((client) => client.isReady);
   }
 }
+
+/** The commands socket.io's Redis adapter sends without waiting for their answer. */
+const UNAWAITED_ADAPTER_COMMANDS = ['publish', 'subscribe', 'unsubscribe', 'pSubscribe', 'pUnsubscribe'] as const;
+
+/**
+ * Prepares a client for socket.io's Redis adapter, which publishes (and subscribes) without waiting for the
+ * answer: a command lost with the connection (Redis killed, a reset) would reject with nobody listening, and
+ * Node ends a process on an unhandled rejection. Each such command's promise gets a listener that reports the
+ * failure; the promise itself is returned unchanged, so whoever does await it still sees the error.
+ */
+export function reportUnawaitedFailures<T extends object>(client: T, report: (command: string, error: unknown) => void): T {
+  const methods = client as unknown as Record<string, unknown>;
+  for (const command of UNAWAITED_ADAPTER_COMMANDS) {
+    const original = methods[command];
+    if (typeof original !== 'function') continue;
+    methods[command] = (...args: unknown[]): unknown => {
+      const result: unknown = Reflect.apply(original, client, args);
+      if (result instanceof Promise) result.catch((error: unknown) => report(command, error));
+      return result;
+    };
+  }
+  return client;
+}

@@ -8,7 +8,10 @@ import { PresenceService } from './presence.service.js';
 export class PresenceController {
   constructor(private readonly presence: PresenceService) {}
 
-  /** Who in the caller's organization is online now, on any node (a person with two tabs once). */
+  /**
+   * Who in the caller's organization is online now, on any node (a person with two tabs once); 503
+   * `presence_unavailable` while Redis is away.
+   */
   @Get()
   online(@CurrentUser() user: AuthUser): Promise<PresenceView> {
     return this.presence.list(user.organizationId);

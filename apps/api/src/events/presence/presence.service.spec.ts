@@ -2,6 +2,7 @@ import { describe, expect, it, jest } from '@jest/globals';
 import { PresenceEvent } from '@operate/shared';
 import type { AuthUser } from '../../auth/token.service.js';
 import { loadConfig } from '../../config/config.js';
+import type { RedisLink } from '../../operations/redis-link.js';
 import type { EventsService } from '../events.service.js';
 import { PresenceService } from './presence.service.js';
 import { SocketServerRef } from '../gateway/socket-server.ref.js';
@@ -21,11 +22,17 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 40));
  * One node's PresenceService over a fake cluster: `cluster` is every socket of the person on any node (what
  * the adapter's fetchSockets answers), `here` the ids held by this node.
  */
-function node() {
+function node(redis: Pick<RedisLink, 'configured' | 'ready'> = { configured: false, ready: false }) {
   const cluster: { id: string; handshake: { issued: number } }[] = [];
   const here = new Set<string>();
+  const asked = { times: 0, failWith: undefined as Error | undefined };
   const server = {
-    in: () => ({ fetchSockets: () => Promise.resolve([...cluster]) }),
+    in: () => ({
+      fetchSockets: () => {
+        asked.times++;
+        return asked.failWith ? Promise.reject(asked.failWith) : Promise.resolve([...cluster]);
+      },
+    }),
     sockets: { sockets: { has: (id: string) => here.has(id) } },
   } as unknown as OperateServer;
   const ref = new SocketServerRef();
@@ -37,16 +44,37 @@ function node() {
     PRESENCE_SETTLE_MS: '5',
     PRESENCE_OFFLINE_GRACE_MS: '10',
   });
-  const presence = new PresenceService(ref, events as unknown as EventsService, config);
+  const presence = new PresenceService(ref, events as unknown as EventsService, config, redis as RedisLink);
   const announced = () =>
     events
       .payloadsOf(PresenceEvent.Changed)
       .flatMap((payload) => payload.changes)
       .map((change) => change.online);
-  return { cluster, here, presence, events, announced };
+  return { cluster, here, asked, presence, events, announced };
 }
 
 describe(PresenceService.name, () => {
+  it('answers who is online at once with a coded 503 while Redis is away, without asking the other nodes', async () => {
+    const { presence, asked } = node({ configured: true, ready: false });
+    await expect(presence.list(person.organizationId)).rejects.toMatchObject({
+      status: 503,
+      response: { code: 'presence_unavailable', message: expect.stringContaining('Redis is reconnecting') },
+    });
+    expect(asked.times).toBe(0);
+  });
+
+  it('turns a question lost between the nodes into a coded 503', async () => {
+    const { presence, asked, cluster } = node({ configured: true, ready: true });
+    cluster.push({ id: 's1', handshake: { issued: 1 }, data: { user: person } } as (typeof cluster)[number]);
+    asked.failWith = new Error('Socket closed unexpectedly');
+    await expect(presence.list(person.organizationId)).rejects.toMatchObject({
+      status: 503,
+      response: { code: 'presence_unavailable', message: expect.stringContaining('Socket closed unexpectedly') },
+    });
+    asked.failWith = undefined;
+    await expect(presence.list(person.organizationId)).resolves.toEqual({ online: [{ userId: person.userId, connections: 1 }] });
+  });
+
   it('announces a person once however many sockets they open, and offline after the last has gone for the grace', async () => {
     const { cluster, here, presence, announced } = node();
     for (const id of ['s1', 's2']) {

@@ -1,7 +1,9 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { PresenceEvent, rooms, scope, type EventPayload, type PresenceView } from '@operate/shared';
 import type { AuthUser } from '../../auth/token.service.js';
+import { ApiError } from '../../common/http-errors.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
+import { RedisLink } from '../../operations/redis-link.js';
 import { EventsService } from '../events.service.js';
 import { SocketServerRef } from '../gateway/socket-server.ref.js';
 
@@ -10,6 +12,9 @@ const RETRY_MS = 1_000;
 const MAX_CHANGES_PER_EVENT = 500;
 
 type Change = EventPayload<typeof PresenceEvent.Changed>['changes'][number];
+
+const unavailable = (why: string) =>
+  new ApiError(HttpStatus.SERVICE_UNAVAILABLE, 'presence_unavailable', `Who is online cannot be asked of every node now: ${why}`);
 
 /**
  * Who is online, per organization, across every node. The truth is the sockets themselves (asked through
@@ -36,6 +41,7 @@ export class PresenceService implements OnModuleDestroy {
     private readonly serverRef: SocketServerRef,
     private readonly events: EventsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly redis: RedisLink,
   ) {}
 
   /** A socket of `user` joined on this node. */
@@ -52,11 +58,21 @@ export class PresenceService implements OnModuleDestroy {
     this.schedule(user, this.config.presence.offlineGraceMs);
   }
 
-  /** The organization's people with at least one socket on any node, with how many. */
+  /**
+   * The organization's people with at least one socket on any node, with how many. While the other nodes cannot
+   * be asked (Redis away, or their answers lost with it): 503 `presence_unavailable` — this node's sockets alone
+   * would be a wrong answer, and waiting for the adapter's timeout a slow one.
+   */
   async list(organizationId: string): Promise<PresenceView> {
     const server = this.serverRef.get();
     if (!server) return { online: [] };
-    const sockets = await server.in(rooms.organization(organizationId)).fetchSockets();
+    if (this.redis.configured && !this.redis.ready) throw unavailable('Redis is reconnecting');
+    let sockets: Awaited<ReturnType<ReturnType<typeof server.in>['fetchSockets']>>;
+    try {
+      sockets = await server.in(rooms.organization(organizationId)).fetchSockets();
+    } catch (error) {
+      throw unavailable(error instanceof Error && error.message ? error.message : 'the other nodes did not answer');
+    }
     const counts = new Map<string, number>();
     for (const socket of sockets) {
       const userId = socket.data.user.userId;
