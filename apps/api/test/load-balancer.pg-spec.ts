@@ -120,6 +120,7 @@ describe('behind nginx (deploy/nginx/operate.conf)', () => {
   it('a node killed behind the proxy: its clients come back through the proxy and resume with no gap', async () => {
     const token = await loginAt(url2, tenants.a2);
     const received = new Map<RealtimeClient, string[]>();
+    const history = new Map<RealtimeClient, string[]>();
     const clients = await spread(2, async (address) => {
       const client = new RealtimeClient({
         url: proxy.url,
@@ -130,6 +131,11 @@ describe('behind nginx (deploy/nginx/operate.conf)', () => {
       realtime.push(client);
       received.set(client, []);
       client.subscribe(InvoiceEvent.Created, (payload) => received.get(client)!.push(payload.invoiceId));
+      const story: string[] = [];
+      history.set(client, story);
+      client.onStatus((status) => story.push(status));
+      client.onResync((reason) => story.push(`resync ${reason}`));
+      client.onProblem((problem) => story.push(`problem ${problem.code}: ${problem.message}`));
       const live = new Promise<void>((resolve) => client.onStatus((status) => status === 'live' && resolve()));
       client.start();
       await live;
@@ -146,6 +152,22 @@ describe('behind nginx (deploy/nginx/operate.conf)', () => {
     const deadline = Date.now() + 60_000;
     const done = () => clients.every(({ client }) => received.get(client)!.includes(ids.at(-1)!));
     while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    if (!done()) {
+      // What a rare failure needs to be understood: where each client stands, and what the survivors saw.
+      const standing = clients.map(({ client, node }) => ({
+        node,
+        status: client.status,
+        cursor: client.lastCursor,
+        received: received.get(client)!.length,
+        history: history.get(client),
+      }));
+      throw new Error(
+        `not every client caught up within 60 s: ${JSON.stringify(standing)}\n--- node 2 log (last 60 lines):\n${node2.output
+          .split('\n')
+          .slice(-60)
+          .join('\n')}\n--- nginx error log:\n${proxy.errorLog().slice(-4000)}`,
+      );
+    }
     for (const { client, node } of clients) {
       const mine = received.get(client)!.filter((id) => ids.includes(id));
       // Every event once, in commit order — the killed node's clients included (node 1: reconnected and resumed).

@@ -65,6 +65,11 @@ http { access_log off; ${temp} include ${dir}/operate.conf; }
     }
   }
 
+  /** nginx's error log so far (upstreams it gave up on, and why): for a failing spec to show. */
+  errorLog(): string {
+    return readLog(this.dir);
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode === null) {
       const exited = new Promise((resolve) => this.child.once('exit', resolve));
