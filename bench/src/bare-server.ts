@@ -83,8 +83,8 @@ const clients: ClientSpec[] = organizations.flatMap((organizationId) =>
   }),
 );
 
-function emitInvoice(invoiceId: string, organizationId: string, sequence: number): void {
-  const at = new Date();
+/** `at`: when the event was offered (the fan-out's tick, or the write's return); its latency runs from there. */
+function emitInvoice(invoiceId: string, organizationId: string, sequence: number, at = new Date()): void {
   io.to(rooms.organization(organizationId)).emit(InvoiceEvent.Created, {
     ...invoicePayload(invoiceId, organizationId, sequence, at),
     occurredAt: at.toISOString(),
@@ -114,8 +114,8 @@ export const api = {
   async fanout({ rate, durationMs }) {
     const emitted = await pace(
       rate,
-      (count) => {
-        for (let i = 0; i < count; i++) emitInvoice(randomUUID(), cycle.take(), ++sequence);
+      (count, offeredAt) => {
+        for (let i = 0; i < count; i++) emitInvoice(randomUUID(), cycle.take(), ++sequence, offeredAt);
       },
       durationMs,
     ).done;

@@ -168,12 +168,11 @@ const serviceLoad = new CommitLoad(organizations, async (organizationId) => {
 let running: CommitLoad | undefined;
 
 /** Scenario 1's events enter where the relay hands committed events to this node: the bus, with real cursors. */
-function fanoutBatch(count: number): void {
+function fanoutBatch(count: number, at: Date): void {
   let cursor = fanout.lastCursor;
   const messages: BusMessage[] = [];
   for (let i = 0; i < count; i++) {
     const organizationId = cycle.take();
-    const at = new Date();
     const envelope: EventEnvelope<typeof InvoiceEvent.Created> = {
       id: randomUUID(),
       type: InvoiceEvent.Created,

@@ -9,10 +9,12 @@ export interface Pacer {
 const TICK_MS = 5;
 
 /**
- * Sends `rate` items per second in small ticks (`send(count)`), catching up on ticks the event loop was
- * late for, so the offered load is the same whatever the server under test does with it.
+ * Sends `rate` items per second in small ticks (`send(count, offeredAt)`), catching up on ticks the event loop
+ * was late for, so the offered load is the same whatever the server under test does with it. `offeredAt` is when
+ * the tick's items were offered, taken before any of them is sent: a latency measured from it includes the wait
+ * behind the items sent before in the same tick, whichever server sends them.
  */
-export function pace(rate: number, send: (count: number) => void, durationMs = Number.POSITIVE_INFINITY): Pacer {
+export function pace(rate: number, send: (count: number, offeredAt: Date) => void, durationMs = Number.POSITIVE_INFINITY): Pacer {
   const start = performance.now();
   let sent = 0;
   let finish: (count: number) => void = () => undefined;
@@ -22,7 +24,7 @@ export function pace(rate: number, send: (count: number) => void, durationMs = N
     const due = Math.floor((rate * elapsed) / 1000) - sent;
     if (due > 0) {
       sent += due;
-      send(due);
+      send(due, new Date());
     }
     if (elapsed >= durationMs) stop();
   };
