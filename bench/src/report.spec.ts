@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { pairedRatio, pooledCpuPerDelivery, renderMarkdown, type BenchResult, type FanoutStep } from './report.js';
+import { fanoutTail, pairedRatio, pooledCpuPerDelivery, renderMarkdown, type BenchResult, type FanoutStep } from './report.js';
 
 function step(offeredPerSecond: number, rounds: number[], roundDeliveries: number[], sustained = true): FanoutStep {
   const sorted = [...rounds].sort((a, b) => a - b);
@@ -48,6 +48,38 @@ describe(pooledCpuPerDelivery.name, () => {
   it('is all CPU over all deliveries of every round, each round weighed by its deliveries', () => {
     // (10 × 100 + 20 × 300 + 40 × 600) / 1,000 deliveries
     expect(pooledCpuPerDelivery([step(1000, [10, 20], [100, 300]), step(2000, [40], [600])])).toBeCloseTo(31, 10);
+  });
+});
+
+/** A load with this p99, sustained when it is within 100 ms (as the bench decides). */
+function tailStep(offeredPerSecond: number, p99: number): FanoutStep {
+  return { ...step(offeredPerSecond, [30], [1000], p99 <= 100), latencyMs: { count: 1000, p50: 1, p99, max: p99 } };
+}
+
+describe(fanoutTail.name, () => {
+  it('is met when Operate sustains as high a load as bare, within 2 × bare’s p99 + 5 ms wherever both sustain', () => {
+    const bare = [tailStep(4000, 27.9), tailStep(6000, 63.1), tailStep(8000, 159.7)];
+    expect(fanoutTail({ bare, operate: [tailStep(4000, 13.9), tailStep(6000, 69.0), tailStep(8000, 264.4)] })).toEqual({
+      bare: 6000,
+      operate: 6000,
+      late: [],
+      met: true,
+    });
+  });
+
+  it('is not met by a lower highest load, nor by a p99 past twice bare’s plus 5 ms at a load both sustain', () => {
+    const bare = [tailStep(4000, 10), tailStep(6000, 35.7)];
+    expect(fanoutTail({ bare, operate: [tailStep(4000, 10), tailStep(6000, 120)] })).toMatchObject({ operate: 4000, met: false });
+    // 2 × 10 + 5 = 25 and 2 × 35.7 + 5 = 76.4 ms
+    expect(fanoutTail({ bare, operate: [tailStep(4000, 26), tailStep(6000, 92)] })).toEqual({
+      bare: 6000,
+      operate: 6000,
+      late: [4000, 6000],
+      met: false,
+    });
+    expect(renderMarkdown(result(bare, [tailStep(4000, 26), tailStep(6000, 92)]))).toContain(
+      "| Highest fan-out rate with p99 ≤ 100 ms (events/s; × 5 deliveries) | 6,000 | 6,000 (p99 past 2 × bare's + 5 ms at 4,000, 6,000/s) | | ≥ bare's; p99 ≤ 2 × bare's + 5 ms at each load both sustain | **no** |",
+    );
   });
 });
 

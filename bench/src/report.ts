@@ -241,6 +241,31 @@ function highestSustained(steps: readonly FanoutStep[]): number {
   return Math.max(0, ...steps.filter((step) => step.sustained).map((step) => step.offeredPerSecond));
 }
 
+/** Operate's p99 may be at most twice bare's plus this, at every load both sustain. */
+const FANOUT_P99_SLACK_MS = 5;
+
+/**
+ * The fan-out's tail: Operate sustains (p99 ≤ 100 ms) as high a load as bare, and at every load both sustain its
+ * p99 is at most 2 × bare's + FANOUT_P99_SLACK_MS. `late`: the loads where it is not.
+ */
+export function fanoutTail(fanout: BenchResult['fanout']): { bare: number; operate: number; late: number[]; met: boolean } {
+  const bare = highestSustained(fanout.bare);
+  const operate = highestSustained(fanout.operate);
+  const late = fanout.operate
+    .filter((step) => {
+      const other = fanout.bare.find((each) => each.offeredPerSecond === step.offeredPerSecond);
+      return other?.sustained && step.sustained && step.latencyMs.p99 > 2 * other.latencyMs.p99 + FANOUT_P99_SLACK_MS;
+    })
+    .map((step) => step.offeredPerSecond);
+  return { bare, operate, late, met: operate >= bare && late.length === 0 };
+}
+
+function fanoutTailRow(fanout: BenchResult['fanout']): string {
+  const tail = fanoutTail(fanout);
+  const late = tail.late.length > 0 ? ` (p99 past 2 × bare's + ${FANOUT_P99_SLACK_MS} ms at ${tail.late.map(int).join(', ')}/s)` : '';
+  return `| Highest fan-out rate with p99 ≤ 100 ms (events/s; × 5 deliveries) | ${int(tail.bare)} | ${int(tail.operate)}${late} | | ≥ bare's; p99 ≤ 2 × bare's + ${FANOUT_P99_SLACK_MS} ms at each load both sustain | ${met(tail.met)} |`;
+}
+
 export const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 const int = (value: number) => Math.round(value).toLocaleString('en-US');
@@ -305,7 +330,7 @@ export function renderMarkdown(result: BenchResult): string {
     ...ceilingRows(result.relayCeiling),
     ...scaleRows(result.scale),
     ...crossNodeRows(result.crossNode),
-    `| Highest fan-out rate with p99 ≤ 100 ms (events/s; × 5 deliveries) | ${int(highestSustained(fanout.bare))} | ${int(highestSustained(fanout.operate))} | | reported | |`,
+    fanoutTailRow(fanout),
     '',
     "Fan-out steps (scenario 1): server CPU per delivered event (median of the rounds; the ratio is the median of the rounds' paired ratios, with the lowest and highest), latency from emit to client, generator CPU (flagged ⚠ above 90% of its core).",
     '',
