@@ -67,12 +67,12 @@ export class PresenceService implements OnModuleDestroy {
     const server = this.serverRef.get();
     if (!server) return { online: [] };
     if (this.redis.configured && !this.redis.ready) throw unavailable('Redis is reconnecting');
-    let sockets: Awaited<ReturnType<ReturnType<typeof server.in>['fetchSockets']>>;
-    try {
-      sockets = await server.in(rooms.organization(organizationId)).fetchSockets();
-    } catch (error) {
-      throw unavailable(error instanceof Error && error.message ? error.message : 'the other nodes did not answer');
-    }
+    const sockets = await server
+      .in(rooms.organization(organizationId))
+      .fetchSockets()
+      .catch((error: unknown) => {
+        throw unavailable(error instanceof Error && error.message ? error.message : 'the other nodes did not answer');
+      });
     const counts = new Map<string, number>();
     for (const socket of sockets) {
       const userId = socket.data.user.userId;
