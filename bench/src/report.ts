@@ -332,7 +332,7 @@ export function renderMarkdown(result: BenchResult): string {
     ...crossNodeRows(result.crossNode),
     fanoutTailRow(fanout),
     '',
-    "Fan-out steps (scenario 1): server CPU per delivered event (median of the rounds; the ratio is the median of the rounds' paired ratios, with the lowest and highest), latency from emit to client, generator CPU (flagged ⚠ above 90% of its core).",
+    "Fan-out steps (scenario 1): server CPU per delivered event (median of the rounds; the ratio is the median of the rounds' paired ratios, with the lowest and highest), latency from the tick that offered each event to each client, generator CPU (flagged ⚠ above 90% of its core).",
     '',
     '| Offered events/s | bare µs/delivery | Operate µs/delivery | Ratio | bare p50 / p99 | Operate p50 / p99 | Server CPU bare / Operate | Generator CPU bare / Operate |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
