@@ -34,9 +34,11 @@ export const api = {
   async connect(params: { url: string; clients: ClientSpec[]; protocol: Protocol; concurrency: number; timeoutMs: number }) {
     target = params.url;
     clients = params.clients.map((spec, index) => new BenchClient(index, spec, params.protocol, counters));
+    const cpu = process.cpuUsage();
     const started = now();
     const result = await openAll(params.timeoutMs, params.concurrency, started);
-    return { ...result, totalMs: now() - started, errors: counters.errors.slice(0, 5) };
+    const used = process.cpuUsage(cpu);
+    return { ...result, totalMs: now() - started, cpuUs: used.user + used.system, errors: counters.errors.slice(0, 5) };
   },
   deliveries: () => counters.deliveries,
   measureStart() {

@@ -22,7 +22,7 @@ function step(offeredPerSecond: number, rounds: number[], roundDeliveries: numbe
   };
 }
 
-const memory = { connections: 5000, heapPerConnection: 8000, rssPerConnection: 10000, connectSeconds: 5 };
+const memory = { connections: 5000, heapPerConnection: 8000, rssPerConnection: 10000, connectSeconds: 5, connectCpuSeconds: 4.8 };
 
 function result(bare: FanoutStep[], operate: FanoutStep[], calibration = false): BenchResult {
   return {
@@ -165,6 +165,19 @@ describe('the login wave', () => {
     });
     expect(markdown).toContain(
       '| Fresh connect of 5,000 clients (the login wave), PostgreSQL | 3.0 s (median of 2.0 / 3.0 / 4.0) | 4.4 s (median of 4.4 / 4.0 / 4.8) | 1.33× (median of 2.20× / 1.33× / 1.20×) | ≤ 1.50× | yes |',
+    );
+  });
+
+  it("shows each server's median CPU over its waves beside their times", () => {
+    const markdown = renderMarkdown({
+      ...result([], []),
+      connect: {
+        bare: { clients: 5000, seconds: 2, rounds: [2, 1.8, 2.4], serverCpuRounds: [2.6, 2.1, 1.7] },
+        operate: { clients: 5000, seconds: 3, rounds: [3, 2.8, 3.5], serverCpuRounds: [3.6, 3.2, 2.7] },
+      },
+    });
+    expect(markdown).toContain(
+      '| 2.0 s (median of 2.0 / 1.8 / 2.4); server CPU 2.1 s | 3.0 s (median of 3.0 / 2.8 / 3.5); server CPU 3.2 s | 1.50× (median of 1.50× / 1.56× / 1.46×) |',
     );
   });
 });

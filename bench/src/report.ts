@@ -6,6 +6,8 @@ export interface MemoryResult {
   readonly heapPerConnection: number;
   readonly rssPerConnection: number;
   readonly connectSeconds: number;
+  /** The server's CPU during that wave (user and system, every thread). */
+  readonly connectCpuSeconds: number;
 }
 
 /** A fresh connect of every client (the morning login wave). */
@@ -15,6 +17,8 @@ export interface ConnectResult {
   readonly seconds: number;
   /** Each wave's time, the two servers' waves taken in turns: round i of one is paired with round i of the other. */
   readonly rounds?: readonly number[];
+  /** The server's CPU during each of those waves, in seconds: the wave is bound by it, and it varies less. */
+  readonly serverCpuRounds?: readonly number[];
 }
 
 export interface CommitResult {
@@ -409,7 +413,8 @@ function connectRows(result: BenchResult): string[] {
   const row = (label: string, pair: Pair<ConnectResult> | undefined, limit: number) => {
     if (!pair) return [];
     const connectRatio = roundsRatio(pair.bare, pair.operate, pair.bare.seconds, pair.operate.seconds);
-    const waves = (result: ConnectResult) => withRounds(result.seconds, result.rounds, 1, ' s');
+    const cpu = (rounds: readonly number[] | undefined) => (rounds?.length ? `; server CPU ${median(rounds).toFixed(1)} s` : '');
+    const waves = (result: ConnectResult) => `${withRounds(result.seconds, result.rounds, 1, ' s')}${cpu(result.serverCpuRounds)}`;
     const ratioCell = ratioWithRounds(connectRatio, pair.bare.rounds, pair.operate.rounds);
     return [
       `| Fresh connect of ${int(pair.operate.clients)} clients (the login wave), ${label} | ${waves(pair.bare)} | ${waves(pair.operate)} | ${ratioCell} | ≤ ${limit.toFixed(2)}× | ${met(connectRatio <= limit)} |`,

@@ -59,7 +59,7 @@ const SETTLE_MS = 3_000;
  * memory measurement) and fresh waves after every client left. Between waves a server rests longer than Operate's
  * presence grace (10 s by default), so each wave finds everyone offline, as a morning's does.
  */
-const CONNECT_ROUNDS = 3;
+const CONNECT_ROUNDS = 5;
 const CONNECT_REST_MS = 12_000;
 /**
  * The big organization: its dashboards in BIG_ORG_PROCESSES generator processes, opening BIG_ORG_WAVE at a time.
@@ -160,8 +160,15 @@ async function stopTarget(target: Target): Promise<void> {
   await Promise.all([target.generator.stop(), target.server.stop()]);
 }
 
-/** Every client of the target connects, CONNECT_CONCURRENCY at a time: seconds until the last one was attached. */
-async function loginWave(target: Target, again: boolean): Promise<number> {
+/** One login wave: seconds until the last client was attached, and the server's CPU meanwhile. */
+interface Wave {
+  readonly seconds: number;
+  readonly serverCpuSeconds: number;
+}
+
+/** Every client of the target connects, CONNECT_CONCURRENCY at a time. */
+async function loginWave(target: Target, again: boolean): Promise<Wave> {
+  const before = await target.server.call('usage', { collect: false });
   const wave = await target.generator.call('connect', {
     url: target.url,
     clients: target.clients,
@@ -171,8 +178,13 @@ async function loginWave(target: Target, again: boolean): Promise<number> {
   });
   const when = again ? ' again' : '';
   if (wave.failed > 0) throw new Error(`${target.name}: ${wave.failed} clients could not connect${when}: ${wave.errors.join('; ')}`);
-  log(`${target.name}: ${wave.attached} clients attached${when} in ${(wave.totalMs / 1000).toFixed(1)} s`);
-  return wave.totalMs / 1000;
+  const after = await target.server.call('usage', { collect: false });
+  log(
+    `${target.name}: ${wave.attached} clients attached${when} in ${(wave.totalMs / 1000).toFixed(1)} s ` +
+      `(CPU: server ${((after.cpuUs - before.cpuUs) / 1e6).toFixed(2)} s, of which GC ${((after.gcMs - before.gcMs) / 1000).toFixed(2)} s, ` +
+      `generator ${(wave.cpuUs / 1e6).toFixed(2)} s)`,
+  );
+  return { seconds: wave.totalMs / 1000, serverCpuSeconds: (after.cpuUs - before.cpuUs) / 1e6 };
 }
 
 /** Scenario 2 is taken here: memory after gc() before and after the 5,000 idle connections. */
@@ -182,19 +194,20 @@ async function connect(target: Target): Promise<MemoryResult> {
   target.clients = clients;
   target.members = membersOf(clients);
   const before = await target.server.call('usage', { collect: true });
-  const connectSeconds = await loginWave(target, false);
+  const wave = await loginWave(target, false);
   await sleep(SETTLE_MS);
   const after = await target.server.call('usage', { collect: true });
   return {
     connections: after.sockets,
     heapPerConnection: (after.heapUsed - before.heapUsed) / after.sockets,
     rssPerConnection: (after.rss - before.rss) / after.sockets,
-    connectSeconds,
+    connectSeconds: wave.seconds,
+    connectCpuSeconds: wave.serverCpuSeconds,
   };
 }
 
 /** Every client leaves; once the server has no socket and has rested, all of them connect again. */
-async function reconnectFresh(target: Target): Promise<number> {
+async function reconnectFresh(target: Target): Promise<Wave> {
   await target.generator.call('close');
   const deadline = Date.now() + ATTACH_TIMEOUT_MS;
   while ((await target.server.call('usage', { collect: false })).sockets > 0) {
@@ -207,13 +220,15 @@ async function reconnectFresh(target: Target): Promise<number> {
 
 /** The login wave of both servers, CONNECT_ROUNDS times: the first wave's time, then fresh ones, alternating the order. */
 async function loginWaves(targets: readonly Target[], memory: Record<Name, MemoryResult>): Promise<Record<Name, ConnectResult>> {
-  const rounds: Record<Name, number[]> = { bare: [memory.bare.connectSeconds], operate: [memory.operate.connectSeconds] };
+  const first = (name: Name): Wave => ({ seconds: memory[name].connectSeconds, serverCpuSeconds: memory[name].connectCpuSeconds });
+  const rounds: Record<Name, Wave[]> = { bare: [first('bare')], operate: [first('operate')] };
   for (let round = 1; round < CONNECT_ROUNDS; round++)
     for (const target of round % 2 === 1 ? [...targets].reverse() : targets) rounds[target.name].push(await reconnectFresh(target));
   const result = (name: Name): ConnectResult => ({
     clients: memory[name].connections,
-    seconds: median(rounds[name]),
-    rounds: rounds[name],
+    seconds: median(rounds[name].map((wave) => wave.seconds)),
+    rounds: rounds[name].map((wave) => wave.seconds),
+    serverCpuRounds: rounds[name].map((wave) => wave.serverCpuSeconds),
   });
   return { bare: result('bare'), operate: result('operate') };
 }
@@ -798,7 +813,11 @@ async function crossNode(databaseUrl: string, redisUrl: string): Promise<CrossNo
 }
 
 /** A fresh connect (the login wave): how many clients and how long until the last one was attached. */
-const connected = (memory: MemoryResult): ConnectResult => ({ clients: memory.connections, seconds: memory.connectSeconds });
+const connected = (memory: MemoryResult): ConnectResult => ({
+  clients: memory.connections,
+  seconds: memory.connectSeconds,
+  serverCpuRounds: [memory.connectCpuSeconds],
+});
 
 const int = (value: number) => Math.round(value).toLocaleString('en-US');
 
@@ -870,7 +889,7 @@ async function main(): Promise<void> {
   const commits: Record<Name, CommitResult[]> = { bare: [], operate: [] };
   const storms = {} as Partial<Record<Name, StormResult>>;
   let fanout: Record<Name, FanoutStep[]>;
-  const embeddedConnect: Partial<Record<Name, ConnectResult>> = {};
+  let embeddedConnect: Record<Name, ConnectResult> | undefined;
   const ceiling: Partial<Record<Name, RelayCeiling>> = {};
   let connectWaves: Record<Name, ConnectResult> | undefined;
   try {
@@ -904,7 +923,9 @@ async function main(): Promise<void> {
   if (runs('embedded'))
     try {
       for (const name of ['bare', 'operate'] as const) targets.push(await startTarget(name, undefined));
-      for (const target of targets) embeddedConnect[target.name] = connected(await connect(target));
+      const embeddedMemory = {} as Record<Name, MemoryResult>;
+      for (const target of targets) embeddedMemory[target.name] = await scenario(target, 'connect-embedded', () => connect(target));
+      embeddedConnect = await loginWaves(targets, embeddedMemory);
       for (const target of targets)
         commits[target.name].push(await scenario(target, 'embedded', () => commitToClient(target, 'embedded PGlite')));
     } finally {
@@ -950,9 +971,7 @@ async function main(): Promise<void> {
     seconds: (Date.now() - started) / 1000,
     memory,
     connect: connectWaves ?? { bare: connected(memory.bare), operate: connected(memory.operate) },
-    ...(embeddedConnect.bare && embeddedConnect.operate
-      ? { connectEmbedded: { bare: embeddedConnect.bare, operate: embeddedConnect.operate } }
-      : {}),
+    ...(embeddedConnect ? { connectEmbedded: embeddedConnect } : {}),
     commits,
     ...(ceiling.bare && ceiling.operate ? { relayCeiling: { bare: ceiling.bare, operate: ceiling.operate } } : {}),
     storms,
