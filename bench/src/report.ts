@@ -17,7 +17,7 @@ export interface ConnectResult {
   readonly seconds: number;
   /** Each wave's time, the two servers' waves taken in turns: round i of one is paired with round i of the other. */
   readonly rounds?: readonly number[];
-  /** The server's CPU during each of those waves, in seconds: the wave is bound by it, and it varies less. */
+  /** The server's CPU during each of those waves, in seconds: close to the wave's time when the server bounds it. */
   readonly serverCpuRounds?: readonly number[];
 }
 

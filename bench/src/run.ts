@@ -179,12 +179,13 @@ async function loginWave(target: Target, again: boolean): Promise<Wave> {
   const when = again ? ' again' : '';
   if (wave.failed > 0) throw new Error(`${target.name}: ${wave.failed} clients could not connect${when}: ${wave.errors.join('; ')}`);
   const after = await target.server.call('usage', { collect: false });
+  const serverCpuSeconds = (after.cpuUs - before.cpuUs) / 1e6;
   log(
     `${target.name}: ${wave.attached} clients attached${when} in ${(wave.totalMs / 1000).toFixed(1)} s ` +
-      `(CPU: server ${((after.cpuUs - before.cpuUs) / 1e6).toFixed(2)} s, of which GC ${((after.gcMs - before.gcMs) / 1000).toFixed(2)} s, ` +
+      `(CPU: server ${serverCpuSeconds.toFixed(2)} s, of which GC ${((after.gcMs - before.gcMs) / 1000).toFixed(2)} s, ` +
       `generator ${(wave.cpuUs / 1e6).toFixed(2)} s)`,
   );
-  return { seconds: wave.totalMs / 1000, serverCpuSeconds: (after.cpuUs - before.cpuUs) / 1e6 };
+  return { seconds: wave.totalMs / 1000, serverCpuSeconds };
 }
 
 /** Scenario 2 is taken here: memory after gc() before and after the 5,000 idle connections. */
