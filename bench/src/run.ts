@@ -813,13 +813,6 @@ async function crossNode(databaseUrl: string, redisUrl: string): Promise<CrossNo
   }
 }
 
-/** A fresh connect (the login wave): how many clients and how long until the last one was attached. */
-const connected = (memory: MemoryResult): ConnectResult => ({
-  clients: memory.connections,
-  seconds: memory.connectSeconds,
-  serverCpuRounds: [memory.connectCpuSeconds],
-});
-
 const int = (value: number) => Math.round(value).toLocaleString('en-US');
 
 async function createDatabase(adminUrl: string, name: string): Promise<string> {
@@ -892,7 +885,7 @@ async function main(): Promise<void> {
   let fanout: Record<Name, FanoutStep[]>;
   let embeddedConnect: Record<Name, ConnectResult> | undefined;
   const ceiling: Partial<Record<Name, RelayCeiling>> = {};
-  let connectWaves: Record<Name, ConnectResult> | undefined;
+  let connectWaves: Record<Name, ConnectResult>;
   try {
     for (const name of ['bare', 'operate'] as const) targets.push(await startTarget(name, await createDatabase(adminUrl, `bench_${name}`)));
     for (const target of targets) memory[target.name] = await scenario(target, 'connect', () => connect(target));
@@ -971,7 +964,7 @@ async function main(): Promise<void> {
     environment,
     seconds: (Date.now() - started) / 1000,
     memory,
-    connect: connectWaves ?? { bare: connected(memory.bare), operate: connected(memory.operate) },
+    connect: connectWaves,
     ...(embeddedConnect ? { connectEmbedded: embeddedConnect } : {}),
     commits,
     ...(ceiling.bare && ceiling.operate ? { relayCeiling: { bare: ceiling.bare, operate: ceiling.operate } } : {}),
