@@ -272,6 +272,26 @@ describe('many clients and several nodes', () => {
       'commit on B → client on A, p50 / p99 at 1,000/s | — | 8.5 ms / 42.0 ms (1,000/s committed, 0 missing) | | p99 ≤ 50 ms, 0 missing | yes |',
     );
   });
+
+  it("shows node A's full collections beside the cross-node latency they make the tail of", () => {
+    const crossNode = {
+      nodes: 2,
+      clients: 5000,
+      idleNodeCpuUsPerEvent: 1.5,
+      localEvents: 30_000,
+      p50Ms: 2.1,
+      p99Ms: 55.3,
+      offeredPerSecond: 1000,
+      committedPerSecond: 1000,
+      missing: 0,
+      duplicates: 0,
+      leaderFullGcs: 2,
+      leaderGcPauseMs: 61.4,
+    };
+    expect(renderMarkdown({ ...result([], []), crossNode })).toContain(
+      '| 2.1 ms / 55.3 ms (1,000/s committed, 0 missing; node A meanwhile 2 full collections, 61 ms in collector pauses) | | p99 ≤ 50 ms, 0 missing | **no** |',
+    );
+  });
 });
 
 describe('the reconnect storm', () => {

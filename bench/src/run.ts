@@ -784,9 +784,13 @@ async function crossNode(databaseUrl: string, redisUrl: string): Promise<CrossNo
     const warmup = await nodeB.call('stopLoad');
     await collectReceipts(target, warmup.commits.length * USERS_PER_ORGANIZATION);
     await generator.call('record', { on: true });
+    const leaderBefore = await nodeA.call('usage', { collect: false });
     await nodeB.call('startLoadFor', { rate: CROSS_NODE_RATE, organizations: await nodeA.call('organizations') });
     await sleep(CROSS_NODE_MS);
     const remote = await nodeB.call('stopLoad');
+    const leaderAfter = await nodeA.call('usage', { collect: false });
+    const leaderFullGcs = leaderAfter.majorGcs - leaderBefore.majorGcs;
+    const leaderGcPauseMs = leaderAfter.gcMs - leaderBefore.gcMs;
     const checked = audit(target, remote, await collectReceipts(target, remote.commits.length * USERS_PER_ORGANIZATION));
     const latency = distribution(checked.latencies);
     const result: CrossNodeResult = {
@@ -801,9 +805,11 @@ async function crossNode(databaseUrl: string, redisUrl: string): Promise<CrossNo
       committedPerSecond: remote.committedWhileOffered / (CROSS_NODE_MS / 1000),
       missing: checked.missing + remote.failures,
       duplicates: checked.duplicates,
+      leaderFullGcs,
+      leaderGcPauseMs,
     };
     log(
-      `cross-node: node B ${idleNodeCpuUsPerEvent.toFixed(2)} µs per event of node A's (median of ${perWindow.map((each) => each.toFixed(2)).join(' / ')} over ${int(localEvents)} events; B at rest ${restShares.map((share) => `${share.toFixed(1)}%`).join(' / ')} of a core); commit on B → client on A p50 ${latency.p50.toFixed(1)} / p99 ${latency.p99.toFixed(1)} ms, ${checked.missing} missing, ${remote.failures} failed`,
+      `cross-node: node B ${idleNodeCpuUsPerEvent.toFixed(2)} µs per event of node A's (median of ${perWindow.map((each) => each.toFixed(2)).join(' / ')} over ${int(localEvents)} events; B at rest ${restShares.map((share) => `${share.toFixed(1)}%`).join(' / ')} of a core); commit on B → client on A p50 ${latency.p50.toFixed(1)} / p99 ${latency.p99.toFixed(1)} ms, ${checked.missing} missing, ${remote.failures} failed; node A meanwhile ${leaderFullGcs} full collections, ${leaderGcPauseMs.toFixed(0)} ms in collector pauses`,
     );
     return result;
   } finally {
