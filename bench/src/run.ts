@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { NODE_OPTIONS } from '@operate/api/config/config.js';
 import pg from 'pg';
 import type { api as DashboardsApi, CacheMode } from './dashboards.js';
 import type { api as GeneratorApi, Protocol, Receipt } from './generator.js';
@@ -138,7 +139,9 @@ function spawnServer<A extends Api<A>>(
   env: NodeJS.ProcessEnv,
 ): Promise<Remote<A>> {
   return spawnBenchProcess<A>(label, entry(file), {
-    execArgv: ['--expose-gc'],
+    // Both servers run with the Node.js options an API node is deployed with (.env.example): the ratios compare
+    // servers, not V8 settings.
+    execArgv: ['--expose-gc', ...NODE_OPTIONS.split(' ')],
     env: { ...process.env, ...env },
     callTimeoutMs: CALL_TIMEOUT_MS,
   });
