@@ -247,22 +247,23 @@ describe('many clients and several nodes', () => {
     );
   });
 
+  const crossNode = {
+    nodes: 2,
+    clients: 5000,
+    idleNodeCpuUsPerEvent: 1.5,
+    localEvents: 30_000,
+    p50Ms: 8.5,
+    p99Ms: 42,
+    offeredPerSecond: 1000,
+    committedPerSecond: 1000,
+    missing: 0,
+    duplicates: 0,
+  };
+
   it('judges the idle node and the cross-node latency', () => {
     const markdown = renderMarkdown({
       ...result([], []),
-      crossNode: {
-        nodes: 2,
-        clients: 5000,
-        idleNodeCpuUsPerEvent: 1.5,
-        idleNodeCpuUsPerWindow: [0, 31.2, 1.5],
-        localEvents: 30_000,
-        p50Ms: 8.5,
-        p99Ms: 42,
-        offeredPerSecond: 1000,
-        committedPerSecond: 1000,
-        missing: 0,
-        duplicates: 0,
-      },
+      crossNode: { ...crossNode, idleNodeCpuUsPerWindow: [0, 31.2, 1.5] },
     });
     // The median window is judged: one window with a collection of B's own in it does not decide.
     expect(markdown).toContain(
@@ -274,21 +275,8 @@ describe('many clients and several nodes', () => {
   });
 
   it("shows node A's full collections beside the cross-node latency they make the tail of", () => {
-    const crossNode = {
-      nodes: 2,
-      clients: 5000,
-      idleNodeCpuUsPerEvent: 1.5,
-      localEvents: 30_000,
-      p50Ms: 2.1,
-      p99Ms: 55.3,
-      offeredPerSecond: 1000,
-      committedPerSecond: 1000,
-      missing: 0,
-      duplicates: 0,
-      leaderFullGcs: 2,
-      leaderGcPauseMs: 61.4,
-    };
-    expect(renderMarkdown({ ...result([], []), crossNode })).toContain(
+    const run = { ...crossNode, p50Ms: 2.1, p99Ms: 55.3, leaderFullGcs: 2, leaderGcPauseMs: 61.4 };
+    expect(renderMarkdown({ ...result([], []), crossNode: run })).toContain(
       '| 2.1 ms / 55.3 ms (1,000/s committed, 0 missing; node A meanwhile 2 full collections, 61 ms in collector pauses) | | p99 ≤ 50 ms, 0 missing | **no** |',
     );
   });
