@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Creates .env from .env.example on first run, filling every empty *_SECRET with a fresh random value;
-// on later runs adds secrets that a newer .env.example introduced (e.g. PAYMENT_WEBHOOK_SECRET).
+// on later runs adds secrets that a newer .env.example introduced (e.g. PAYMENT_WEBHOOK_SECRET) and its
+// NODE_OPTIONS line (Node.js options, which `--env-file` applies only if the file has them).
 // With --built it first checks the API has been built, and says so instead of a raw MODULE_NOT_FOUND.
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,11 +22,12 @@ if (!existsSync(target)) {
   process.stdout.write('Created .env with fresh secrets (edit it to use PostgreSQL: DATABASE_URL)\n');
 } else {
   const current = readFileSync(target, 'utf8');
-  const missing = [...example.matchAll(/^([A-Z_]+_SECRET)=$/gm)]
-    .map((match) => match[1])
-    .filter((name) => !new RegExp(`^${name}=`, 'm').test(current));
+  const has = (name) => new RegExp(`^${name}=`, 'm').test(current);
+  const secrets = [...example.matchAll(/^([A-Z_]+_SECRET)=$/gm)].map((match) => `${match[1]}=${fresh()}`);
+  const options = example.match(/^NODE_OPTIONS=.*$/m) ?? [];
+  const missing = [...secrets, ...options].filter((line) => !has(line.slice(0, line.indexOf('='))));
   if (missing.length > 0) {
-    writeFileSync(target, `${current.replace(/\n?$/, '\n')}${missing.map((name) => `${name}=${fresh()}`).join('\n')}\n`);
-    process.stdout.write(`Added ${missing.join(', ')} to .env\n`);
+    writeFileSync(target, `${current.replace(/\n?$/, '\n')}${missing.join('\n')}\n`);
+    process.stdout.write(`Added ${missing.map((line) => line.slice(0, line.indexOf('='))).join(', ')} to .env\n`);
   }
 }

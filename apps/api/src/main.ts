@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { createApp, createLogger, RedisUnavailableError } from './app.factory.js';
-import { ConfigError, loadConfig } from './config/config.js';
+import { ConfigError, loadConfig, nodeOptionsWarning } from './config/config.js';
 import { DatabaseUnavailableError, openDatabase } from './prisma/database.js';
 import { MigrationError, pendingMigrations } from './prisma/migrator.js';
 import { DEMO_PASSWORD, demoUsers } from './cli/demo-data.js';
@@ -12,6 +12,8 @@ import { Lifecycle } from './operations/lifecycle.js';
 async function bootstrap(): Promise<void> {
   const config = loadConfig(process.env);
   const logger = new Logger('Bootstrap');
+  const warning = nodeOptionsWarning(process.env);
+  if (warning) logger.warn(warning);
   const database = await openDatabase(config.database);
   const pending = await pendingMigrations(database.url);
   if (pending.length > 0) {

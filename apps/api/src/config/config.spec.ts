@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { ConfigError, loadConfig, loadDatabaseConfig, NODE_OPTIONS } from './config.js';
+import { ConfigError, loadConfig, loadDatabaseConfig, NODE_OPTIONS, nodeOptionsWarning } from './config.js';
 
 const secrets = { JWT_ACCESS_SECRET: 'a'.repeat(32), JWT_REFRESH_SECRET: 'r'.repeat(32) };
 
@@ -88,5 +88,30 @@ describe('NODE_OPTIONS in .env.example', () => {
     writeFileSync(envFile, `${line}\n`);
     // 64 MB semi-spaces instead of 16 MB: three of them (two semi-spaces and the young large-object space) more.
     expect(availableHeap(envFile) - availableHeap()).toBeGreaterThan(3 * 48 * 1024 * 1024 * 0.9);
+  });
+
+  it('is added to a .env made before the line existed, and kept when the file has one', () => {
+    // ensure-env runs before every start: a checkout's .env gains the line the way it gains a new secret.
+    const root = mkdtempSync(join(tmpdir(), 'operate-root-'));
+    mkdirSync(join(root, 'scripts'));
+    copyFileSync(new URL('../../../../scripts/ensure-env.mjs', import.meta.url), join(root, 'scripts/ensure-env.mjs'));
+    copyFileSync(new URL('../../../../.env.example', import.meta.url), join(root, '.env.example'));
+    const ensure = () => execFileSync(process.execPath, [join(root, 'scripts/ensure-env.mjs')], { encoding: 'utf8' });
+    const old = `PORT=3001\nJWT_ACCESS_SECRET=${'a'.repeat(32)}\nJWT_REFRESH_SECRET=${'r'.repeat(32)}\n`;
+    writeFileSync(join(root, '.env'), old);
+    expect(ensure()).toMatch(/^Added .*NODE_OPTIONS to \.env/);
+    const updated = readFileSync(join(root, '.env'), 'utf8');
+    expect(updated.startsWith(old)).toBe(true);
+    expect(updated.split('\n')).toContain(`NODE_OPTIONS=${NODE_OPTIONS}`);
+    writeFileSync(join(root, '.env'), `${old}NODE_OPTIONS=--max-semi-space-size=32\n`);
+    expect(ensure()).not.toMatch(/NODE_OPTIONS/);
+    expect(readFileSync(join(root, '.env'), 'utf8')).toMatch(/^NODE_OPTIONS=--max-semi-space-size=32$/m);
+  });
+
+  it('is missed out loud by a node started without it', () => {
+    expect(nodeOptionsWarning({})).toMatch(/^NODE_OPTIONS sets no --max-semi-space-size: .*Add NODE_OPTIONS=--max-semi-space-size=64 /);
+    expect(nodeOptionsWarning({ NODE_OPTIONS: '--max-old-space-size=4096' })).toMatch(/^NODE_OPTIONS sets no/);
+    expect(nodeOptionsWarning({ NODE_OPTIONS })).toBeUndefined();
+    expect(nodeOptionsWarning({ NODE_OPTIONS: `--max-old-space-size=4096 ${NODE_OPTIONS}` })).toBeUndefined();
   });
 });

@@ -453,5 +453,14 @@ export function loadConfig(env: Env): AppConfig {
   return toAppConfig(parse(appSchema, env));
 }
 
+/**
+ * What a node started without the settings file's NODE_OPTIONS line should tell its operator (a file made before the
+ * line existed, a unit that does not pass `--env-file`); undefined when the young generation is set.
+ */
+export function nodeOptionsWarning(env: Env): string | undefined {
+  if (/(^|\s)--max-semi-space-size=/.test(env.NODE_OPTIONS ?? '')) return undefined;
+  return `NODE_OPTIONS sets no --max-semi-space-size: this node runs with V8's 16 MB young generation, and its full collections will hold its sockets for tens of ms at a time under load. Add NODE_OPTIONS=${NODE_OPTIONS} to its settings file (docs/operations.md).`;
+}
+
 /** Injection token for the validated AppConfig. */
 export const APP_CONFIG = Symbol('APP_CONFIG');
