@@ -19,6 +19,7 @@ import { EventsService } from '@operate/api/events/events.service.js';
 import type { BusMessage } from '@operate/api/events/delivery/outbox.repository.js';
 import { SocketServerRef } from '@operate/api/events/gateway/socket-server.ref.js';
 import { InvoicesService } from '@operate/api/modules/finance/invoices.service.js';
+import { Metrics } from '@operate/api/operations/metrics.service.js';
 import { openDatabase } from '@operate/api/prisma/database.js';
 import { applyMigrations } from '@operate/api/prisma/migrator.js';
 import { PrismaService } from '@operate/api/prisma/prisma.service.js';
@@ -73,6 +74,7 @@ const events = app.get(EventsService, { strict: false });
 const fanout = app.get(EventFanout, { strict: false });
 const serverRef = app.get(SocketServerRef, { strict: false });
 const relay = app.get(RelayService, { strict: false });
+const metrics = app.get(Metrics, { strict: false });
 
 interface Member {
   readonly id: string;
@@ -220,6 +222,8 @@ interface OperateOnlyServer {
   startLoadFor(params: { rate: number; organizations: string[] }): void;
   /** Whether this node leads the relay. */
   leads(): boolean;
+  /** Events this node has been sent by the relay leader or read from the database to fill a gap, as `/metrics` counts them. */
+  eventsHeard(): Promise<number>;
   bigOrganization(params: { size: number }): Promise<{ port: number; specs: DashboardSpec[] }>;
   bigOrganizationInvoices(params: { count: number; rate: number }): Promise<LoadResult>;
 }
@@ -267,6 +271,12 @@ export const api = {
     running.start(rate);
   },
   leads: () => relay.isLeader,
+  async eventsHeard() {
+    let total = 0;
+    for (const name of ['operate_events_routed_total', 'operate_events_repaired_total'])
+      for (const { value } of (await metrics.registry.getSingleMetric(name)?.get())?.values ?? []) total += value;
+    return total;
+  },
   startLoad({ rate, kind }) {
     running = kind === 'event' ? eventLoad : serviceLoad;
     running.start(rate);

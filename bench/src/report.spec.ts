@@ -267,10 +267,23 @@ describe('many clients and several nodes', () => {
     });
     // The median window is judged: one window with a collection of B's own in it does not decide.
     expect(markdown).toContain(
-      "node B's CPU per event of A's | — | 1.50 µs (median of 0.00 / 31.20 / 1.50; 30,000 events) | | ≤ 2 µs | yes |",
+      "node B's CPU per event of A's | — | 1.50 µs (median of 0.00 / 31.20 / 1.50; 30,000 events) | | ≤ 2 µs, none sent to B | yes |",
     );
     expect(markdown).toContain(
       'commit on B → client on A, p50 / p99 at 1,000/s | — | 8.5 ms / 42.0 ms (1,000/s committed, 0 missing) | | p99 ≤ 50 ms, 0 missing | yes |',
+    );
+  });
+
+  it('fails the idle node that was sent events of rooms it does not hold, whatever its CPU read', () => {
+    const run = { ...crossNode, localPerSecond: 2000, idleNodeEventsHeard: 0 };
+    expect(renderMarkdown({ ...result([], []), crossNode: run })).toContain(
+      '| 1.50 µs (30,000 events at 2,000/s, 0 of them sent to node B) | | ≤ 2 µs, none sent to B | yes |',
+    );
+    expect(renderMarkdown({ ...result([], []), crossNode: { ...run, idleNodeFullGcs: 1 } })).toContain(
+      "| 1.50 µs (30,000 events at 2,000/s, 0 of them sent to node B; 1 full collection of B's own, its round left out) |",
+    );
+    expect(renderMarkdown({ ...result([], []), crossNode: { ...run, idleNodeEventsHeard: 12 } })).toContain(
+      '| 1.50 µs (30,000 events at 2,000/s, 12 of them sent to node B) | | ≤ 2 µs, none sent to B | **no** |',
     );
   });
 

@@ -81,9 +81,13 @@ const SCALE_GENERATORS = 4;
 const SCALE_CALL_TIMEOUT_MS = 300_000;
 /** Two nodes on Redis: the commit rate, and how long node B's CPU is taken at rest and under node A's events. */
 const CROSS_NODE_RATE = 1_000;
+/** Node A's commit rate while node B's CPU is taken: B's CPU at rest varies by ~1.5 ms a second between windows. */
+const CROSS_NODE_IDLE_RATE = 2_000;
 const CROSS_NODE_MS = 10_000;
 const CROSS_NODE_SETTLE_MS = 1_000;
 const CROSS_NODE_LOAD_WINDOWS = 3;
+/** Rounds (a load window and the rest window after it) at most, when B's own full collections spoil some. */
+const CROSS_NODE_MAX_ROUNDS = 6;
 const CROSS_NODE_WARMUP_MS = 1_000;
 const LEADER_WAIT_MS = 10_000;
 const BIG_ORG_WAVE = 100;
@@ -732,23 +736,23 @@ async function crossNode(databaseUrl: string, redisUrl: string): Promise<CrossNo
 
     // B's CPU per event of A's: windows alternate between B at rest and B while A commits events for its own
     // sockets; each load window is set against the mean of the rest windows either side of it, and the median of
-    // those is reported. B at rest is not steady (an occasional full collection, its own timers): one such window
-    // moves a single comparison by tens of µs per event. Each window starts from a collected heap once the
-    // collector's helper threads are done with it — their sweeping after a forced collection is the process's CPU.
+    // those is reported. B's heap is collected once before them (a collection before each window left its helper
+    // threads sweeping into the next one whenever A kept the machine busy). A comparison in which B ran a full
+    // collection of its own is not taken and another round is run instead: B is sent none of A's events, and such a
+    // collection (V8's memory reducer shrinking the heap of an idle process, 100–500 ms of CPU, mostly its helper
+    // threads, about a minute after start) moves one comparison by tens of µs per event.
     const window = async <T>(work: () => Promise<T>) => {
-      await nodeB.call('usage', { collect: true });
-      await sleep(CROSS_NODE_SETTLE_MS);
       const start = await nodeB.call('usage', { collect: false });
       const from = performance.now();
       const result = await work();
       const end = await nodeB.call('usage', { collect: false });
-      return { cpuUs: end.cpuUs - start.cpuUs, ms: performance.now() - from, result };
+      return { cpuUs: end.cpuUs - start.cpuUs, ms: performance.now() - from, fullGcs: end.majorGcs - start.majorGcs, result };
     };
     const atRest = () => window(() => sleep(CROSS_NODE_MS));
     const whileALoads = () =>
       window(async () => {
         await generator.call('record', { on: true });
-        await nodeA.call('startLoad', { rate: CROSS_NODE_RATE, kind: 'event' });
+        await nodeA.call('startLoad', { rate: CROSS_NODE_IDLE_RATE, kind: 'event' });
         await sleep(CROSS_NODE_MS);
         const local = await nodeA.call('stopLoad');
         // Until node A's clients have every event, node B has been sent every one too.
@@ -760,9 +764,13 @@ async function crossNode(databaseUrl: string, redisUrl: string): Promise<CrossNo
     const profiled = profiledServer === 'nodeB' && profiledScenario === 'crossnode';
     const perWindow: number[] = [];
     let localEvents = 0;
+    let idleNodeFullGcs = 0;
+    const heardBefore = await nodeB.call('eventsHeard');
+    await nodeB.call('usage', { collect: true });
+    await sleep(CROSS_NODE_SETTLE_MS);
     let before = await atRest();
     const restShares: number[] = [before.cpuUs / before.ms / 10];
-    for (let round = 0; round < CROSS_NODE_LOAD_WINDOWS; round++) {
+    for (let round = 0; perWindow.length < CROSS_NODE_LOAD_WINDOWS && round < CROSS_NODE_MAX_ROUNDS; round++) {
       if (profiled) await nodeB.call('profileStart');
       const loaded = await whileALoads();
       if (profiled) {
@@ -773,12 +781,17 @@ async function crossNode(databaseUrl: string, redisUrl: string): Promise<CrossNo
       }
       const after = await atRest();
       restShares.push(after.cpuUs / after.ms / 10);
-      const restUsPerMs = (before.cpuUs + after.cpuUs) / (before.ms + after.ms);
-      perWindow.push(Math.max(0, loaded.cpuUs - restUsPerMs * loaded.ms) / Math.max(1, loaded.result));
+      idleNodeFullGcs += loaded.fullGcs + after.fullGcs + (round === 0 ? before.fullGcs : 0);
+      if (before.fullGcs + loaded.fullGcs + after.fullGcs === 0) {
+        const restUsPerMs = (before.cpuUs + after.cpuUs) / (before.ms + after.ms);
+        perWindow.push(Math.max(0, loaded.cpuUs - restUsPerMs * loaded.ms) / Math.max(1, loaded.result));
+      }
       localEvents += loaded.result;
       before = after;
     }
+    if (perWindow.length === 0) throw new Error(`cross-node: node B ran a full collection of its own in every round (${idleNodeFullGcs})`);
     const idleNodeCpuUsPerEvent = median(perWindow);
+    const idleNodeEventsHeard = (await nodeB.call('eventsHeard')) - heardBefore;
 
     // B's pool opens its connections as the load starts: a second of commits first, so the timed window is B's
     // steady state (A's own commits above ran on a pool its seeding had opened).
@@ -802,6 +815,9 @@ async function crossNode(databaseUrl: string, redisUrl: string): Promise<CrossNo
       idleNodeCpuUsPerEvent,
       idleNodeCpuUsPerWindow: perWindow,
       localEvents,
+      idleNodeFullGcs,
+      localPerSecond: CROSS_NODE_IDLE_RATE,
+      idleNodeEventsHeard,
       p50Ms: latency.p50,
       p99Ms: latency.p99,
       offeredPerSecond: CROSS_NODE_RATE,
@@ -812,7 +828,7 @@ async function crossNode(databaseUrl: string, redisUrl: string): Promise<CrossNo
       leaderGcPauseMs,
     };
     log(
-      `cross-node: node B ${idleNodeCpuUsPerEvent.toFixed(2)} µs per event of node A's (median of ${perWindow.map((each) => each.toFixed(2)).join(' / ')} over ${int(localEvents)} events; B at rest ${restShares.map((share) => `${share.toFixed(1)}%`).join(' / ')} of a core); commit on B → client on A p50 ${latency.p50.toFixed(1)} / p99 ${latency.p99.toFixed(1)} ms, ${checked.missing} missing, ${remote.failures} failed; node A meanwhile ${leaderFullGcs} full collections, ${leaderGcPauseMs.toFixed(0)} ms in collector pauses`,
+      `cross-node: node B ${idleNodeCpuUsPerEvent.toFixed(2)} µs per event of node A's (median of ${perWindow.map((each) => each.toFixed(2)).join(' / ')} over ${int(localEvents)} events at ${int(CROSS_NODE_IDLE_RATE)}/s, ${int(idleNodeEventsHeard)} of them sent to B; ${idleNodeFullGcs} full collections of B's own, their rounds left out; B at rest ${restShares.map((share) => `${share.toFixed(1)}%`).join(' / ')} of a core); commit on B → client on A p50 ${latency.p50.toFixed(1)} / p99 ${latency.p99.toFixed(1)} ms, ${checked.missing} missing, ${remote.failures} failed; node A meanwhile ${leaderFullGcs} full collections, ${leaderGcPauseMs.toFixed(0)} ms in collector pauses`,
     );
     return result;
   } finally {
