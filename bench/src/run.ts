@@ -81,8 +81,6 @@ const SCALE_GENERATORS = 4;
 const SCALE_CALL_TIMEOUT_MS = 300_000;
 /** Two nodes on Redis: the commit rate, and how long node B's CPU is taken at rest and under node A's events. */
 const CROSS_NODE_RATE = 1_000;
-/** Node A's commit rate while node B's CPU is taken: B's CPU at rest varies by ~1.5 ms a second between windows. */
-const CROSS_NODE_IDLE_RATE = 2_000;
 const CROSS_NODE_MS = 10_000;
 const CROSS_NODE_SETTLE_MS = 1_000;
 const CROSS_NODE_LOAD_WINDOWS = 3;
@@ -736,11 +734,10 @@ async function crossNode(databaseUrl: string, redisUrl: string): Promise<CrossNo
 
     // B's CPU per event of A's: windows alternate between B at rest and B while A commits events for its own
     // sockets; each load window is set against the mean of the rest windows either side of it, and the median of
-    // those is reported. B's heap is collected once before them (a collection before each window left its helper
-    // threads sweeping into the next one whenever A kept the machine busy). A comparison in which B ran a full
-    // collection of its own is not taken and another round is run instead: B is sent none of A's events, and such a
-    // collection (V8's memory reducer shrinking the heap of an idle process, 100–500 ms of CPU, mostly its helper
-    // threads, about a minute after start) moves one comparison by tens of µs per event.
+    // those is reported. B's heap is collected once, before them. A comparison in which B ran a full collection of
+    // its own is not taken and another round is run instead: B is sent none of A's events, and an idle node's full
+    // collection (one comes about a minute after start, mostly on its helper threads) moves a single comparison by
+    // tens of µs per event.
     const window = async <T>(work: () => Promise<T>) => {
       const start = await nodeB.call('usage', { collect: false });
       const from = performance.now();
@@ -752,7 +749,7 @@ async function crossNode(databaseUrl: string, redisUrl: string): Promise<CrossNo
     const whileALoads = () =>
       window(async () => {
         await generator.call('record', { on: true });
-        await nodeA.call('startLoad', { rate: CROSS_NODE_IDLE_RATE, kind: 'event' });
+        await nodeA.call('startLoad', { rate: CROSS_NODE_RATE, kind: 'event' });
         await sleep(CROSS_NODE_MS);
         const local = await nodeA.call('stopLoad');
         // Until node A's clients have every event, node B has been sent every one too.
@@ -816,7 +813,7 @@ async function crossNode(databaseUrl: string, redisUrl: string): Promise<CrossNo
       idleNodeCpuUsPerWindow: perWindow,
       localEvents,
       idleNodeFullGcs,
-      localPerSecond: CROSS_NODE_IDLE_RATE,
+      localPerSecond: CROSS_NODE_RATE,
       idleNodeEventsHeard,
       p50Ms: latency.p50,
       p99Ms: latency.p99,
@@ -828,7 +825,7 @@ async function crossNode(databaseUrl: string, redisUrl: string): Promise<CrossNo
       leaderGcPauseMs,
     };
     log(
-      `cross-node: node B ${idleNodeCpuUsPerEvent.toFixed(2)} µs per event of node A's (median of ${perWindow.map((each) => each.toFixed(2)).join(' / ')} over ${int(localEvents)} events at ${int(CROSS_NODE_IDLE_RATE)}/s, ${int(idleNodeEventsHeard)} of them sent to B; ${idleNodeFullGcs} full collections of B's own, their rounds left out; B at rest ${restShares.map((share) => `${share.toFixed(1)}%`).join(' / ')} of a core); commit on B → client on A p50 ${latency.p50.toFixed(1)} / p99 ${latency.p99.toFixed(1)} ms, ${checked.missing} missing, ${remote.failures} failed; node A meanwhile ${leaderFullGcs} full collections, ${leaderGcPauseMs.toFixed(0)} ms in collector pauses`,
+      `cross-node: node B ${idleNodeCpuUsPerEvent.toFixed(2)} µs per event of node A's (median of ${perWindow.map((each) => each.toFixed(2)).join(' / ')} over ${int(localEvents)} events at ${int(CROSS_NODE_RATE)}/s, ${int(idleNodeEventsHeard)} of them sent to B; ${idleNodeFullGcs} full collections of B's own, their rounds left out; B at rest ${restShares.map((share) => `${share.toFixed(1)}%`).join(' / ')} of a core); commit on B → client on A p50 ${latency.p50.toFixed(1)} / p99 ${latency.p99.toFixed(1)} ms, ${checked.missing} missing, ${remote.failures} failed; node A meanwhile ${leaderFullGcs} full collections, ${leaderGcPauseMs.toFixed(0)} ms in collector pauses`,
     );
     return result;
   } finally {
