@@ -738,8 +738,8 @@ async function crossNode(databaseUrl: string, redisUrl: string): Promise<CrossNo
     // sockets; each load window is set against the mean of the rest windows either side of it, and the median of
     // those is reported. B's heap is collected once, before them. A comparison in which B ran a full collection of
     // its own is not taken and another round is run instead: B is sent none of A's events, and an idle node's full
-    // collection (one comes about a minute after start, mostly on its helper threads) moves a single comparison by
-    // tens of µs per event.
+    // collection (V8's memory reducer, about a minute after start, mostly on its helper threads) moves a single
+    // comparison by tens of µs per event.
     const window = async <T>(work: () => Promise<T>) => {
       const start = await nodeB.call('usage', { collect: false });
       const from = performance.now();
