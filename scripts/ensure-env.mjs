@@ -22,12 +22,13 @@ if (!existsSync(target)) {
   process.stdout.write('Created .env with fresh secrets (edit it to use PostgreSQL: DATABASE_URL)\n');
 } else {
   const current = readFileSync(target, 'utf8');
-  const has = (name) => new RegExp(`^${name}=`, 'm').test(current);
-  const secrets = [...example.matchAll(/^([A-Z_]+_SECRET)=$/gm)].map((match) => `${match[1]}=${fresh()}`);
-  const options = example.match(/^NODE_OPTIONS=.*$/m) ?? [];
-  const missing = [...secrets, ...options].filter((line) => !has(line.slice(0, line.indexOf('='))));
+  // [name, value] of each line the file lacks: a fresh value for a secret, the example's own for NODE_OPTIONS.
+  const missing = [
+    ...[...example.matchAll(/^([A-Z_]+_SECRET)=$/gm)].map((match) => [match[1], fresh()]),
+    ...[...example.matchAll(/^(NODE_OPTIONS)=(.*)$/gm)].map((match) => [match[1], match[2]]),
+  ].filter(([name]) => !new RegExp(`^${name}=`, 'm').test(current));
   if (missing.length > 0) {
-    writeFileSync(target, `${current.replace(/\n?$/, '\n')}${missing.join('\n')}\n`);
-    process.stdout.write(`Added ${missing.map((line) => line.slice(0, line.indexOf('='))).join(', ')} to .env\n`);
+    writeFileSync(target, `${current.replace(/\n?$/, '\n')}${missing.map(([name, value]) => `${name}=${value}`).join('\n')}\n`);
+    process.stdout.write(`Added ${missing.map(([name]) => name).join(', ')} to .env\n`);
   }
 }
