@@ -6,6 +6,7 @@ import { startApp, type RunningApp } from './support/app.js';
 import { makeSeller, seedUser, TEST_PASSWORD } from './support/fixtures.js';
 import { requestFrom, type PlainResponse } from './support/remote.js';
 import { RecordingClient } from './support/socket-client.js';
+import { SocketServerRef } from '../src/events/gateway/socket-server.ref.js';
 
 const codeOf = (response: PlainResponse) => (response.body as { code?: string } | undefined)?.code;
 
@@ -84,6 +85,22 @@ describe('abuse limits (e2e)', () => {
     expect((await open()).status).toBe(200);
     expect((await open()).status).toBe(403);
     for (const socket of sockets) socket.close();
+  });
+
+  it('lets a connection’s upgrade request go once its socket is in; the handshake keeps what handlers read', async () => {
+    const { accessToken } = (await signInFrom('127.0.0.14', ctx.tenants.a1.email)).body as { accessToken: string };
+    const client = await RecordingClient.connect(ctx.url, accessToken, {}, '127.0.0.14');
+    const server = ctx.app.get(SocketServerRef).get();
+    const [socket] = [...(server?.sockets.sockets.values() ?? [])].filter((each) => each.handshake.address === '127.0.0.14');
+    expect(socket?.conn.request).toBeNull();
+    expect(socket?.handshake.headers.host).toBe(new URL(ctx.url).host);
+    // The socket is served on.
+    await ctx
+      .as(accessToken)
+      .post('/invoices', { customerName: 'Served on', total: '10.00', currency: 'EUR', dueAt: '2030-01-01T00:00:00Z' })
+      .expect(201);
+    await client.waitFor('invoice.created', (envelope) => envelope.payload.customerName === 'Served on');
+    client.close();
   });
 
   it('checks a handshake’s 50 subscriptions in one query', async () => {

@@ -94,7 +94,7 @@ function setup(options: { registerPing?: boolean } = {}) {
     local: { emit: (event: string) => announced.push(event) > 0 },
     // No socket of the user is in a room yet: the handshaking one has not joined.
     sockets: { adapter: { rooms: new Map() }, sockets: new Map() },
-    engine: { opts: {}, on: () => undefined },
+    engine: { opts: {}, on: () => undefined, use: () => undefined },
   } as unknown as OperateServer);
   return {
     gateway,
