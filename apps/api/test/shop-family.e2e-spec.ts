@@ -220,6 +220,31 @@ describe('shop and family wallet (e2e)', () => {
     expect(retired.payload.updatedItems[0]?.active).toBe(false);
   });
 
+  it("reads a socket's families in the statement that checks its session: no query of their own", async () => {
+    const sent: string[] = [];
+    const rows = ctx.prisma.rows.bind(ctx.prisma);
+    ctx.prisma.rows = (query, values) => {
+      sent.push(typeof query === 'string' ? query : query.text);
+      return rows(query, values);
+    };
+    try {
+      const again = await ctx.connect(ctx.tenants.b1);
+      again.close();
+    } finally {
+      ctx.prisma.rows = rows;
+    }
+    const reading = sent.filter((text) => text.includes('"FamilyMember"') || text.includes('"Session"'));
+    expect(reading).toHaveLength(1);
+    expect(reading[0]).toMatch(/FROM "Session"[\s\S]*ANY\(\$1::uuid\[\]\)/);
+    expect(reading[0]).toContain('"FamilyMember"');
+    // And the rooms it read are joined: b1 (organization B) hears organization A's family.
+    const back = await ctx.connect(ctx.tenants.b1);
+    await ctx.prisma.family.update({ where: { id: family.familyId }, data: { balance: { increment: 100 } } });
+    await buy(tokens.b1, { itemId: family.itemId, payWith: 'family', familyId: family.familyId }).expect(201);
+    expect((await back.waitFor(FamilyEvent.ShopPurchase)).payload.familyId).toBe(family.familyId);
+    back.close();
+  });
+
   it('replays family events to a member who was away', async () => {
     const away = await ctx.connect(ctx.tenants.a1);
     const from = away.lastCursor();

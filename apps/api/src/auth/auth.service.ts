@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../prisma/prisma.service.js';
 import { notFound, unauthorized } from '../common/http-errors.js';
 import { verifyPassword } from './password.js';
-import { SessionService, type Device } from './session.service.js';
+import { SessionService, type CallerWithColumns, type Device, type UserColumn } from './session.service.js';
 import { TokenService, type AuthUser, type TokenPair } from './token.service.js';
 
 // Compared against when the email is unknown, so a miss costs the same time as a wrong password.
@@ -19,6 +19,15 @@ export class AuthService {
   /** An access token → the caller as the database has it now (session live, active, current role); for HTTP and sockets alike. */
   async authenticate(token: unknown): Promise<AuthUser> {
     return this.current(await this.tokens.verifyAccess(token));
+  }
+
+  /**
+   * `authenticate` that reads `columns` of the caller's user in the session check's own statement (see
+   * `SessionService.withColumns`); the socket handshake reads its rooms so. Make it once.
+   */
+  authenticatorWith(columns: readonly UserColumn[]): (token: unknown) => Promise<CallerWithColumns> {
+    const current = this.sessions.withColumns(columns);
+    return async (token) => current(await this.tokens.verifyAccess(token));
   }
 
   /** Verified claims → the caller now: a revoked session or a deactivated user is refused before the token expires. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { batchedLookup, isUuid, LOOKUP_INTERVAL_MS } from '../common/batched-lookup.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -50,12 +51,40 @@ export const SESSION_HISTORY_DAYS = 30;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** A session and its user as every handshake and request checks them (see `current`). */
-const SESSION_STATES = statement(
-  'operate_session_states',
-  `SELECT s.id, s."userId", u."organizationId", u.active, u.role::text AS role,
-     u."platformRole"::text AS "platformRole", s."revokedAt" IS NOT NULL AS revoked
-   FROM "Session" s JOIN "User" u ON u.id = s."userId" WHERE s.id = ANY($1::uuid[])`,
-);
+const SESSION_STATE_COLUMNS = `s.id, s."userId", u."organizationId", u.active, u.role::text AS role,
+     u."platformRole"::text AS "platformRole", s."revokedAt" IS NOT NULL AS revoked`;
+const SESSIONS_ASKED_FOR = `FROM "Session" s JOIN "User" u ON u.id = s."userId" WHERE s.id = ANY($1::uuid[])`;
+const SESSION_STATES = statement('operate_session_states', `SELECT ${SESSION_STATE_COLUMNS} ${SESSIONS_ASKED_FOR}`);
+
+/**
+ * A list read about the caller's user in the session check's own statement: SQL of type text[], given the SQL
+ * that names the user's id (for example `ARRAY(SELECT "familyId"::text FROM "FamilyMember" WHERE "userId" = ${userId})`).
+ */
+export type UserColumn = (userId: string) => string;
+
+/** The caller as the database has it now, and the lists read with it (one per column, in order). */
+export interface CallerWithColumns {
+  readonly caller: AuthUser;
+  readonly columns: readonly (readonly string[])[];
+}
+
+/** Verified claims and their session's row → the caller now, or why the token is refused. */
+function callerNow(claims: AuthUser, state: SessionState | undefined): AuthUser {
+  if (!state || state.userId !== claims.userId || state.organizationId !== claims.organizationId)
+    throw new InvalidTokenError('unauthorized');
+  if (state.revoked) throw new InvalidTokenError('session_revoked');
+  if (!state.active) throw new InvalidTokenError('unauthorized', 'The account is not active');
+  // The roles are read fresh so a demotion takes effect before the token expires. Written out, not spread:
+  // V8 gives each object a spread makes here a hidden class of its own, which every socket would keep.
+  return {
+    userId: claims.userId,
+    organizationId: claims.organizationId,
+    role: state.role,
+    platformRole: state.platformRole,
+    sessionId: claims.sessionId,
+    expiresAt: claims.expiresAt,
+  };
+}
 
 /**
  * Server-side sessions: one row per signed-in device. Access tokens name their session and are refused once
@@ -102,20 +131,29 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
 
   /** Verified access-token claims → the caller as the database has it now (session live, user active, current role). */
   async current(claims: AuthUser): Promise<AuthUser> {
-    const state = await this.states.load(claims.sessionId);
-    if (!state || state.userId !== claims.userId || state.organizationId !== claims.organizationId)
-      throw new InvalidTokenError('unauthorized');
-    if (state.revoked) throw new InvalidTokenError('session_revoked');
-    if (!state.active) throw new InvalidTokenError('unauthorized', 'The account is not active');
-    // The roles are read fresh so a demotion takes effect before the token expires. Written out, not spread:
-    // V8 gives each object a spread makes here a hidden class of its own, which every socket would keep.
-    return {
-      userId: claims.userId,
-      organizationId: claims.organizationId,
-      role: state.role,
-      platformRole: state.platformRole,
-      sessionId: claims.sessionId,
-      expiresAt: claims.expiresAt,
+    return callerNow(claims, await this.states.load(claims.sessionId));
+  }
+
+  /**
+   * `current` that also reads `columns` of the caller's user in the same statement, batched like it: the socket
+   * handshake reads the rooms its user belongs in this way, one statement per batch instead of one per list.
+   * Make it once (each has its own statement and batches).
+   */
+  withColumns(columns: readonly UserColumn[]): (claims: AuthUser) => Promise<CallerWithColumns> {
+    const extra = columns.map((column, index) => `, ${column('u.id')} AS c${index}`).join('');
+    const text = `SELECT ${SESSION_STATE_COLUMNS}${extra} ${SESSIONS_ASKED_FOR}`;
+    // Named by its text: apps that register different columns never share a prepared name.
+    const read = statement(`operate_session_states_${createHash('sha256').update(text).digest('hex').slice(0, 12)}`, text);
+    const states = batchedLookup<string, SessionState & Record<`c${number}`, string[] | null>>(
+      async (ids) => {
+        const rows = await this.prisma.rows<SessionState & { id: string } & Record<`c${number}`, string[] | null>>(read, [ids]);
+        return new Map(rows.map((row) => [row.id, row]));
+      },
+      { validKey: isUuid, minIntervalMs: LOOKUP_INTERVAL_MS },
+    );
+    return async (claims) => {
+      const state = await states.load(claims.sessionId);
+      return { caller: callerNow(claims, state), columns: columns.map((_, index) => state?.[`c${index}`] ?? []) };
     };
   }
 

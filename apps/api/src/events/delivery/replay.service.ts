@@ -50,14 +50,17 @@ export class ReplayService implements OnModuleDestroy {
     this.older.clear();
   }
 
-  /** `subscribed`: rooms of subscriptions the socket holds from its handshake, joined and replayed like its own. */
+  /**
+   * `besides`: rooms joined and replayed with the user's own — those read with the handshake's session and those of
+   * the subscriptions it holds from its handshake.
+   */
   async attach(
     socket: OperateSocket,
     user: AuthUser,
     from: number | 'invalid' | undefined,
-    subscribed: readonly string[] = [],
+    besides: readonly string[] = [],
   ): Promise<Attachment> {
-    const roomNames = [...new Set([...(await this.roomRegistry.roomsFor(user)), ...subscribed])];
+    const roomNames = [...new Set([...(await this.roomRegistry.roomsFor(user)), ...besides])];
     // With several nodes: once the relay leader sends this node every event of these rooms.
     await this.fanout.held.route([...roomNames, BROADCAST_AUDIENCE]);
     if (from === undefined) return this.join(socket, roomNames, { kind: 'live', cursor: this.fanout.lastCursor });

@@ -78,7 +78,13 @@ function setup(options: { registerPing?: boolean } = {}) {
   const dispatcher = new CommandDispatcher(registry, config);
   const gateway = new EventsGateway(
     serverRef,
-    new SocketHandshake(auth, new HandshakeLimits(new RateLimits(config, new RedisLink()), config, serverRef), connections, config),
+    new SocketHandshake(
+      auth,
+      new HandshakeLimits(new RateLimits(config, new RedisLink()), config, serverRef),
+      connections,
+      new SocketRoomRegistry(),
+      config,
+    ),
     connections,
     dispatcher,
     new SocketAttachment(expiry, new SocketSubscriptions(fanout, config, registry), replay, socketSessions, metrics, presence),

@@ -40,10 +40,11 @@ export class SocketAttachment {
     let subscriptions;
     try {
       subscriptions = await this.subscriptions.check(user, socket.data.requestedSubscriptions ?? []);
-      const subscribed = subscriptions.granted.map(subscriptionRoom);
-      attachment = await this.replay.attach(socket, user, parseCursor(authField(socket, 'cursor')), subscribed);
+      const besides = [...(socket.data.handshakeRooms ?? []), ...subscriptions.granted.map(subscriptionRoom)];
+      attachment = await this.replay.attach(socket, user, parseCursor(authField(socket, 'cursor')), besides);
       this.subscriptions.hold(socket, subscriptions.granted);
       socket.data.requestedSubscriptions = undefined;
+      socket.data.handshakeRooms = undefined;
     } catch (error) {
       this.logger.error({
         msg: 'could not attach socket',

@@ -3,11 +3,13 @@ import { subscription, type ErrorCode } from '@operate/shared';
 import type { ExtendedError } from 'socket.io';
 import { z } from 'zod';
 import { AuthService } from '../../auth/auth.service.js';
+import type { CallerWithColumns } from '../../auth/session.service.js';
 import { InvalidTokenError } from '../../auth/token.service.js';
 import { describeIssues } from '../../common/zod-issues.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { HandshakeLimits } from './handshake-limits.js';
 import { SocketConnections } from './socket-connections.js';
+import { SocketRoomRegistry } from './socket-rooms.js';
 import { holdWrites } from './socket-writes.js';
 import type { OperateSocket } from './socket-types.js';
 
@@ -28,17 +30,20 @@ const handshakeSubscriptions = z.array(subscription);
 
 /**
  * The socket.io middleware every connection passes before it exists: the address's handshake rate, the
- * access token and its session (one batched query), the user's per-node cap and the shape of
- * `auth.subscriptions`. A refusal is a connect_error whose message is its code.
+ * access token and its session with the rooms read beside it (one batched query), the user's per-node cap and the
+ * shape of `auth.subscriptions`. A refusal is a connect_error whose message is its code.
  */
 @Injectable()
 export class SocketHandshake {
   private closing = false;
+  /** Made at the first handshake, once every module has registered its room columns. */
+  private authenticateWithRooms: ((token: unknown) => Promise<CallerWithColumns>) | undefined;
 
   constructor(
     private readonly auth: AuthService,
     private readonly limits: HandshakeLimits,
     private readonly connections: SocketConnections,
+    private readonly rooms: SocketRoomRegistry,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -67,8 +72,11 @@ export class SocketHandshake {
       throw handshakeError('rate_limited', `Too many connections from this address; try again in ${admitted.retryAfterSeconds} s`);
     const token = authField(socket, 'token');
     if (token === undefined) throw handshakeError('unauthorized', 'Send an access token in the handshake: io(url, { auth: { token } })');
+    this.authenticateWithRooms ??= this.auth.authenticatorWith(this.rooms.columns());
     try {
-      socket.data.user = await this.auth.authenticate(token);
+      const { caller, columns } = await this.authenticateWithRooms(token);
+      socket.data.user = caller;
+      socket.data.handshakeRooms = this.rooms.columnRooms(columns);
     } catch (error) {
       if (error instanceof InvalidTokenError) throw handshakeError(error.code, error.message);
       throw error;

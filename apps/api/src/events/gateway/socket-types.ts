@@ -8,6 +8,8 @@ export interface SocketData {
   user: AuthUser;
   /** What the handshake asked to subscribe to (`auth.subscriptions`), checked at connect. */
   requestedSubscriptions?: Subscription[] | undefined;
+  /** Rooms read with the handshake's session (`SocketRoomRegistry.registerColumn`), until the socket joins them. */
+  handshakeRooms?: string[] | undefined;
   /** Subscriptions held, by room. */
   subscriptions?: Map<string, Subscription>;
   /** The socket's message rate allowance, made at its first message (idle sockets carry none). */

@@ -1,10 +1,10 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { FamilyChange, FamilyEvent, scope } from '@operate/shared';
+import type { UserColumn } from '../../auth/session.service.js';
 import type { AuthUser } from '../../auth/token.service.js';
-import { batchedLookup, isUuid, LOOKUP_INTERVAL_MS } from '../../common/batched-lookup.js';
 import { ApiError, conflict, forbidden, notFound } from '../../common/http-errors.js';
 import { EventsService } from '../../events/events.service.js';
-import { PrismaService, statement, type Tx } from '../../prisma/prisma.service.js';
+import { PrismaService, type Tx } from '../../prisma/prisma.service.js';
 import type { AddFamilyMemberDto } from './dto/shop.dto.js';
 
 type FamilyRoleName = 'OWNER' | 'SPENDER' | 'VIEWER';
@@ -18,25 +18,11 @@ export interface FamilyView {
   readonly members: { readonly userId: string; readonly name: string; readonly role: 'OWNER' | 'SPENDER' | 'VIEWER' }[];
 }
 
-/** The families each of several users belongs to: asked at every socket handshake. */
-const MEMBERSHIPS = statement(
-  'operate_family_memberships',
-  'SELECT "userId", "familyId" FROM "FamilyMember" WHERE "userId" = ANY($1::uuid[])',
-);
+/** The families a user belongs to, as a list SQL reads beside the session at every socket handshake. */
+export const familyIdsOf: UserColumn = (userId) => `ARRAY(SELECT "familyId"::text FROM "FamilyMember" WHERE "userId" = ${userId})`;
 
 @Injectable()
 export class FamiliesService {
-  /** Asked at every socket handshake: batched like the account check. */
-  private readonly memberships = batchedLookup<string, string[]>(
-    async (userIds) => {
-      const rows = await this.prisma.rows<{ userId: string; familyId: string }>(MEMBERSHIPS, [userIds]);
-      const byUser = new Map<string, string[]>();
-      for (const { userId, familyId } of rows) byUser.set(userId, [...(byUser.get(userId) ?? []), familyId]);
-      return byUser;
-    },
-    { validKey: isUuid, minIntervalMs: LOOKUP_INTERVAL_MS },
-  );
-
   constructor(
     private readonly prisma: PrismaService,
     private readonly events: EventsService,
@@ -175,10 +161,5 @@ export class FamiliesService {
       canSpend: role !== 'VIEWER',
       members: family.members.map((member) => ({ userId: member.userId, name: member.user.name, role: member.role })),
     }));
-  }
-
-  /** Family ids the user belongs to (for their socket rooms). */
-  async familyIdsOf(userId: string): Promise<string[]> {
-    return (await this.memberships.load(userId)) ?? [];
   }
 }
