@@ -54,7 +54,6 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const SESSION_STATE_COLUMNS = `s.id, s."userId", u."organizationId", u.active, u.role::text AS role,
      u."platformRole"::text AS "platformRole", s."revokedAt" IS NOT NULL AS revoked`;
 const SESSIONS_ASKED_FOR = `FROM "Session" s JOIN "User" u ON u.id = s."userId" WHERE s.id = ANY($1::uuid[])`;
-const SESSION_STATES = statement('operate_session_states', `SELECT ${SESSION_STATE_COLUMNS} ${SESSIONS_ASKED_FOR}`);
 
 /**
  * A list read about the caller's user in the session check's own statement: SQL of type text[], given the SQL
@@ -95,14 +94,8 @@ function callerNow(claims: AuthUser, state: SessionState | undefined): AuthUser 
 export class SessionService implements OnApplicationBootstrap, OnApplicationShutdown {
   private pruneTimer: NodeJS.Timeout | undefined;
 
-  /** Every socket handshake and HTTP request asks this; a reconnect storm is answered a few hundred at a time. */
-  private readonly states = batchedLookup<string, SessionState>(
-    async (ids) => {
-      const rows = await this.prisma.rows<SessionState & { id: string }>(SESSION_STATES, [ids]);
-      return new Map(rows.map((row) => [row.id, row]));
-    },
-    { validKey: isUuid, minIntervalMs: LOOKUP_INTERVAL_MS },
-  );
+  /** Every HTTP request asks this (a socket handshake asks its own, with its rooms); a burst is answered in few queries. */
+  private readonly states = this.withColumns([]);
 
   constructor(
     private readonly prisma: PrismaService,
@@ -131,7 +124,7 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
 
   /** Verified access-token claims → the caller as the database has it now (session live, user active, current role). */
   async current(claims: AuthUser): Promise<AuthUser> {
-    return callerNow(claims, await this.states.load(claims.sessionId));
+    return (await this.states(claims)).caller;
   }
 
   /**
@@ -140,20 +133,19 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
    * Make it once (each has its own statement and batches).
    */
   withColumns(columns: readonly UserColumn[]): (claims: AuthUser) => Promise<CallerWithColumns> {
-    const extra = columns.map((column, index) => `, ${column('u.id')} AS c${index}`).join('');
+    const names = columns.map((_, index): `c${number}` => `c${index}`);
+    const extra = columns.map((column, index) => `, ${column('u.id')} AS ${names[index]}`).join('');
     const text = `SELECT ${SESSION_STATE_COLUMNS}${extra} ${SESSIONS_ASKED_FOR}`;
     // Named by its text: apps that register different columns never share a prepared name.
     const read = statement(`operate_session_states_${createHash('sha256').update(text).digest('hex').slice(0, 12)}`, text);
-    const states = batchedLookup<string, SessionState & Record<`c${number}`, string[] | null>>(
-      async (ids) => {
-        const rows = await this.prisma.rows<SessionState & { id: string } & Record<`c${number}`, string[] | null>>(read, [ids]);
-        return new Map(rows.map((row) => [row.id, row]));
-      },
+    type Row = SessionState & { readonly id: string } & Partial<Readonly<Record<`c${number}`, string[] | null>>>;
+    const states = batchedLookup<string, Row>(
+      async (ids) => new Map((await this.prisma.rows<Row>(read, [ids])).map((row) => [row.id, row])),
       { validKey: isUuid, minIntervalMs: LOOKUP_INTERVAL_MS },
     );
     return async (claims) => {
       const state = await states.load(claims.sessionId);
-      return { caller: callerNow(claims, state), columns: columns.map((_, index) => state?.[`c${index}`] ?? []) };
+      return { caller: callerNow(claims, state), columns: names.map((name) => state?.[name] ?? []) };
     };
   }
 
