@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../prisma/prisma.service.js';
+import { HANDSHAKE_LOOKUP_INTERVAL_MS } from '../common/batched-lookup.js';
 import { notFound, unauthorized } from '../common/http-errors.js';
 import { verifyPassword } from './password.js';
 import { SessionService, type CallerWithColumns, type Device, type UserColumn } from './session.service.js';
@@ -23,10 +24,11 @@ export class AuthService {
 
   /**
    * `authenticate` that reads `columns` of the caller's user in the session check's own statement (see
-   * `SessionService.withColumns`); the socket handshake reads its rooms so. Make it once.
+   * `SessionService.withColumns`), batched as a handshake's (HANDSHAKE_LOOKUP_INTERVAL_MS); the socket handshake
+   * reads its rooms so. Make it once.
    */
   authenticatorWith(columns: readonly UserColumn[]): (token: unknown) => Promise<CallerWithColumns> {
-    const current = this.sessions.withColumns(columns);
+    const current = this.sessions.withColumns(columns, HANDSHAKE_LOOKUP_INTERVAL_MS);
     return async (token) => current(await this.tokens.verifyAccess(token));
   }
 

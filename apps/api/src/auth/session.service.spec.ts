@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
+import { HANDSHAKE_LOOKUP_INTERVAL_MS } from '../common/batched-lookup.js';
 import { loadConfig } from '../config/config.js';
 import type { PrismaService, Statement } from '../prisma/prisma.service.js';
+import { AuthService } from './auth.service.js';
 import { SessionRevocations } from './session-revocations.js';
 import { SessionService } from './session.service.js';
 import { InvalidTokenError, type AuthUser, type TokenService } from './token.service.js';
@@ -21,10 +23,10 @@ const claims = (person: { userId: string; sessionId: string }): AuthUser => ({
 
 /** The database as the session check's statement sees it: each row with the lists its extra columns computed. */
 function database(rows: Record<string, unknown>[]) {
-  const sent: { text: string; ids: string[] }[] = [];
+  const sent: { text: string; ids: string[]; at: number }[] = [];
   const prisma = {
     rows: (query: Statement, [ids]: [string[]]) => {
-      sent.push({ text: query.text, ids });
+      sent.push({ text: query.text, ids, at: performance.now() });
       return Promise.resolve(rows.filter((row) => ids.includes(row.id as string)));
     },
   } as unknown as PrismaService;
@@ -66,6 +68,17 @@ describe(SessionService.name, () => {
     });
     expect(bo).toEqual({ status: 'fulfilled', value: expect.objectContaining({ columns: [[], []] }) });
     expect(cy).toEqual({ status: 'rejected', reason: new InvalidTokenError('session_revoked') });
+  });
+
+  it("batches a handshake's checks under load by HANDSHAKE_LOOKUP_INTERVAL_MS: fewer, larger statements", async () => {
+    const { sent, sessions } = database([row(people.ada, {}), row(people.bo, {}), row(people.cy, {})]);
+    const tokens = { verifyAccess: (token: string) => Promise.resolve(claims(people[token as keyof typeof people])) };
+    const handshake = new AuthService({} as PrismaService, tokens as unknown as TokenService, sessions).authenticatorWith([]);
+    await handshake('ada');
+    // Two more right after it: their statement waits out the interval since the first one began.
+    await Promise.all([handshake('bo'), handshake('cy')]);
+    expect(sent.map((statement) => statement.ids)).toEqual([[people.ada.sessionId], [people.bo.sessionId, people.cy.sessionId]]);
+    expect(sent[1]!.at - sent[0]!.at).toBeGreaterThanOrEqual(HANDSHAKE_LOOKUP_INTERVAL_MS - 1);
   });
 
   it('refuses a session of another user, or of a deactivated one, as `current` does', async () => {

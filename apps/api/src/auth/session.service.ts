@@ -130,9 +130,10 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
   /**
    * `current` that also reads `columns` of the caller's user in the same statement, batched like it: the socket
    * handshake reads the rooms its user belongs in this way, one statement per batch instead of one per list.
-   * Make it once (each has its own statement and batches).
+   * Make it once (each has its own statement and batches); under load it starts a statement at most every
+   * `minIntervalMs`, the lookups made meanwhile joining it.
    */
-  withColumns(columns: readonly UserColumn[]): (claims: AuthUser) => Promise<CallerWithColumns> {
+  withColumns(columns: readonly UserColumn[], minIntervalMs = LOOKUP_INTERVAL_MS): (claims: AuthUser) => Promise<CallerWithColumns> {
     const names = columns.map((_, index): `c${number}` => `c${index}`);
     const extra = columns.map((column, index) => `, ${column('u.id')} AS ${names[index]}`).join('');
     const text = `SELECT ${SESSION_STATE_COLUMNS}${extra} ${SESSIONS_ASKED_FOR}`;
@@ -141,7 +142,7 @@ export class SessionService implements OnApplicationBootstrap, OnApplicationShut
     type Row = SessionState & { readonly id: string } & Partial<Readonly<Record<`c${number}`, string[] | null>>>;
     const states = batchedLookup<string, Row>(
       async (ids) => new Map((await this.prisma.rows<Row>(read, [ids])).map((row) => [row.id, row])),
-      { validKey: isUuid, minIntervalMs: LOOKUP_INTERVAL_MS },
+      { validKey: isUuid, minIntervalMs },
     );
     return async (claims) => {
       const state = await states.load(claims.sessionId);

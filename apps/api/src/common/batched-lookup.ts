@@ -73,8 +73,16 @@ export function batchedLookup<K, V>(
   });
 }
 
-/** For lookups made at every handshake and request (sessions, memberships): at most one query per this per node. */
+/** For lookups made at every request (the session check): at most one query per this per node. */
 export const LOOKUP_INTERVAL_MS = 5;
+
+/**
+ * For the lookup made at every socket handshake (the session check with the socket's rooms). A login wave or a
+ * storm of reconnects is thousands of handshakes a second, and on a node sharing its cores with PostgreSQL each
+ * statement costs far more than the rows it carries: fewer, larger batches. A lone handshake still goes at once;
+ * under load one waits at most this long for its batch, next to a connection's own round trips.
+ */
+export const HANDSHAKE_LOOKUP_INTERVAL_MS = 20;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
