@@ -231,7 +231,9 @@ async function loginWaves(targets: readonly Target[], memory: Record<Name, Memor
   const first = (name: Name): Wave => ({ seconds: memory[name].connectSeconds, serverCpuSeconds: memory[name].connectCpuSeconds });
   const rounds: Record<Name, Wave[]> = { bare: [first('bare')], operate: [first('operate')] };
   for (let round = 1; round < CONNECT_ROUNDS; round++)
-    for (const target of round % 2 === 1 ? [...targets].reverse() : targets) rounds[target.name].push(await reconnectFresh(target));
+    for (const target of round % 2 === 1 ? [...targets].reverse() : targets)
+      // BENCH_PROFILE=operate:wave: a warmed wave's profile (each later wave overwrites it; the last one stays).
+      rounds[target.name].push(await scenario(target, 'wave', () => reconnectFresh(target)));
   const result = (name: Name): ConnectResult => ({
     clients: memory[name].connections,
     seconds: median(rounds[name].map((wave) => wave.seconds)),
