@@ -43,6 +43,8 @@ const session = {
   active: { id: '3f2a1b0c-9d8e-4f7a-8b6c-5d4e3f2a1b0c', refreshGeneration: 0 },
   inactive: { id: '7c6b5a49-3827-4f16-a5b4-c3d2e1f0a9b8', refreshGeneration: 0 },
   revoked: { id: 'a9b8c7d6-e5f4-4a3b-9c2d-1e0f9a8b7c6d', refreshGeneration: 0 },
+  /** Live when the handshake reads it; ended while the socket attaches. */
+  endedMeanwhile: { id: '0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e', refreshGeneration: 0 },
 };
 
 // SessionService's batched query: the session ids asked for → their rows (the active user was promoted to ADMIN).
@@ -50,6 +52,7 @@ const sessionRows = [
   { id: session.active.id, userId: active.id, organizationId: active.organizationId, active: true, role: 'ADMIN', revoked: false },
   { id: session.inactive.id, userId: inactive.id, organizationId: inactive.organizationId, active: false, role: 'MEMBER', revoked: false },
   { id: session.revoked.id, userId: active.id, organizationId: active.organizationId, active: true, role: 'ADMIN', revoked: true },
+  { id: session.endedMeanwhile.id, userId: active.id, organizationId: active.organizationId, active: true, role: 'ADMIN', revoked: false },
 ];
 const prisma = {
   rows: (_sql: string, [ids]: [string[]]) => Promise.resolve(sessionRows.filter((row) => ids.includes(row.id))),
@@ -156,11 +159,27 @@ describe(EventsGateway.name, () => {
     it('accepts a valid token and puts the user, with its current role, on socket.data', async () => {
       const { handshake } = setup();
       const { accessToken } = tokens.issue(active, session.active);
-      const { socket } = fakeSocket({ token: accessToken });
+      const { socket } = fakeSocket({ token: accessToken, cursor: 9 });
       await expect(handshake(socket)).resolves.toBeUndefined();
       expect(socket.data.user).toMatchObject({ userId: active.id, organizationId: active.organizationId, role: 'ADMIN' });
-      // The bearer token is not kept for the socket's lifetime.
-      expect(socket.handshake.auth).toEqual({});
+      // The bearer token is not kept for the socket's lifetime; the rest of `auth` is, as sent.
+      expect(socket.handshake.auth).toStrictEqual({ token: undefined, cursor: 9 });
+    });
+
+    it('lets no socket attach that its handshake did not admit', async () => {
+      const { gateway } = setup();
+      const { socket, joined, emitted, disconnected } = fakeSocket({});
+      socket.data.user = {
+        userId: active.id,
+        organizationId: active.organizationId,
+        role: 'MEMBER',
+        sessionId: session.active.id,
+        expiresAt: 0,
+      };
+      await gateway.handleConnection(socket);
+      expect(joined).toEqual([]);
+      expect(emitted).toEqual([expect.objectContaining({ type: 'error', payload: expect.objectContaining({ code: ErrorCode.Internal }) })]);
+      expect(disconnected).toEqual([true]);
     });
 
     it.each([
@@ -202,18 +221,12 @@ describe(EventsGateway.name, () => {
   describe('connection', () => {
     async function connected(options?: {
       registerPing?: boolean;
-      sessionId?: string;
+      session?: { id: string; refreshGeneration: number };
       before?: (context: ReturnType<typeof setup>) => void;
     }) {
       const context = setup(options);
-      const client = fakeSocket({});
-      client.socket.data.user = {
-        userId: active.id,
-        organizationId: active.organizationId,
-        role: 'MEMBER',
-        sessionId: options?.sessionId ?? session.active.id,
-        expiresAt: Math.floor(Date.now() / 1000) + 600,
-      };
+      const client = fakeSocket({ token: tokens.issue(active, options?.session ?? session.active).accessToken });
+      await expect(context.handshake(client.socket)).resolves.toBeUndefined();
       options?.before?.(context);
       await context.gateway.handleConnection(client.socket);
       return { ...context, ...client };
@@ -230,9 +243,9 @@ describe(EventsGateway.name, () => {
     });
 
     it('cuts a socket whose session was ended while it was handshaking, once it has joined its rooms', async () => {
-      const ended = '0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e';
+      const ended = session.endedMeanwhile.id;
       const { joined, emitted, disconnected, socketSessions } = await connected({
-        sessionId: ended,
+        session: session.endedMeanwhile,
         before: ({ socketSessions }) => {
           socketSessions.onModuleInit();
           revocations.revoked({ userId: active.id, sessionIds: [ended], reason: 'logout' });

@@ -53,7 +53,7 @@ export class EventsGateway implements OnGatewayInit<OperateServer>, OnGatewayCon
       if (!this.connections.take(socket)) return;
       // Listen before the first await, so no command sent right after connecting goes unanswered.
       socket.onAny(this.onCommand);
-      await this.attachment.attach(socket);
+      await this.attachment.attach(socket, this.handshake.take(socket));
     } finally {
       // The CONNECT ack held since the handshake, with `connected` (or the error and the disconnect) after it.
       releaseWrites(socket.conn);

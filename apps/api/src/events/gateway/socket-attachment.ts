@@ -4,7 +4,7 @@ import { Metrics } from '../../operations/metrics.service.js';
 import { protocolEnvelope } from '../delivery/envelope.js';
 import { parseCursor, ReplayService } from '../delivery/replay.service.js';
 import { PresenceService } from '../presence/presence.service.js';
-import { authField } from './socket-handshake.js';
+import { authField, type HandshakeReading } from './socket-handshake.js';
 import { SocketSessions } from './socket-sessions.service.js';
 import { SocketSubscriptions } from './socket-subscriptions.js';
 import type { OperateSocket } from './socket-types.js';
@@ -33,18 +33,18 @@ export class SocketAttachment {
     this.expiry.forget(socket);
   }
 
-  async attach(socket: OperateSocket): Promise<void> {
+  /** `reading`: what the socket's handshake read for it (SocketHandshake.take). */
+  async attach(socket: OperateSocket, reading: HandshakeReading | undefined): Promise<void> {
     const { user } = socket.data;
     this.expiry.schedule(socket);
     let attachment;
     let subscriptions;
     try {
-      subscriptions = await this.subscriptions.check(user, socket.data.requestedSubscriptions ?? []);
-      const besides = [...(socket.data.handshakeRooms ?? []), ...subscriptions.granted.map(subscriptionRoom)];
+      if (!reading) throw new Error('the socket has no handshake reading');
+      subscriptions = await this.subscriptions.check(user, reading.subscriptions);
+      const besides = [...reading.rooms, ...subscriptions.granted.map(subscriptionRoom)];
       attachment = await this.replay.attach(socket, user, parseCursor(authField(socket, 'cursor')), besides);
       this.subscriptions.hold(socket, subscriptions.granted);
-      socket.data.requestedSubscriptions = undefined;
-      socket.data.handshakeRooms = undefined;
     } catch (error) {
       this.logger.error({
         msg: 'could not attach socket',
