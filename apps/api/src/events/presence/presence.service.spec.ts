@@ -92,6 +92,24 @@ describe(PresenceService.name, () => {
     expect(announced()).toEqual([true, false]);
   });
 
+  it('keeps nothing of a person who came back within the grace', async () => {
+    const { cluster, here, presence, announced } = node();
+    cluster.push({ id: 's1', handshake: { issued: 1 } });
+    here.add('s1');
+    presence.connected(person);
+    await settle();
+    // A reconnect: the old socket goes, the new one comes before the grace ends.
+    presence.disconnected(person, 0);
+    cluster.splice(0, 1, { id: 's2', handshake: { issued: 2 } });
+    here.clear();
+    here.add('s2');
+    presence.connected(person);
+    await settle();
+    expect(announced()).toEqual([true]);
+    // When they went is memory only: read it where it is kept.
+    expect((presence as unknown as { lastGone: Map<string, number> }).lastGone.has(person.userId)).toBe(false);
+  });
+
   it('leaves the announcement to the node holding the earliest socket', async () => {
     const { cluster, here, presence, announced } = node();
     cluster.push({ id: 'elsewhere', handshake: { issued: 1 } }, { id: 'mine', handshake: { issued: 2 } });

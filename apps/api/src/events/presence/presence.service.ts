@@ -173,6 +173,8 @@ export class PresenceService implements OnModuleDestroy {
     try {
       const sockets = await server.in(rooms.user(user.userId)).fetchSockets();
       const online = sockets.length > 0;
+      // Back within the grace: when they went no longer matters (kept, each person would hold it for good).
+      if (online) this.lastGone.delete(user.userId);
       if (online && !sockets.some((socket) => server.sockets.sockets.has(socket.id))) {
         // Online on other nodes only: they hold the person now and will tell when that changes. Forget them
         // here, or a return to this node after an offline announced elsewhere would look like no change.
