@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { batchedLookup, isUuid, LOOKUP_INTERVAL_MS } from '../common/batched-lookup.js';
+import { interned } from '../common/interned.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import type { PlatformRole, Role, SessionEndReason } from '../generated/prisma/enums.js';
 import { PrismaService, statement } from '../prisma/prisma.service.js';
@@ -74,11 +75,12 @@ function callerNow(claims: AuthUser, state: SessionState | undefined): AuthUser 
   if (state.revoked) throw new InvalidTokenError('session_revoked');
   if (!state.active) throw new InvalidTokenError('unauthorized', 'The account is not active');
   // The roles are read fresh so a demotion takes effect before the token expires. Written out, not spread:
-  // V8 gives each object a spread makes here a hidden class of its own, which every socket would keep.
+  // V8 gives each object a spread makes here a hidden class of its own, which every socket would keep. The
+  // organization and role are the same strings for many sockets: kept once.
   return {
     userId: claims.userId,
-    organizationId: claims.organizationId,
-    role: state.role,
+    organizationId: interned(claims.organizationId),
+    role: interned(state.role),
     platformRole: state.platformRole,
     sessionId: claims.sessionId,
     expiresAt: claims.expiresAt,

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { ClientCommand, subscriptionRoom, Topic, type Subscription } from '@operate/shared';
+import { interned } from '../../common/interned.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import type { AuthUser } from '../../auth/token.service.js';
 import { EventFanout } from '../delivery/fanout.service.js';
@@ -60,12 +61,12 @@ export class SocketSubscriptions implements OnModuleInit {
 
   /** Records subscriptions whose rooms the socket has just joined (at connect). */
   hold(socket: OperateSocket, granted: readonly Subscription[]): void {
-    for (const subscription of granted) this.held(socket).set(subscriptionRoom(subscription), subscription);
+    for (const subscription of granted) this.held(socket).set(interned(subscriptionRoom(subscription)), subscription);
   }
 
   /** Answers a subscribe command: events of the subscription arrive live from the returned cursor on. */
   async subscribe(socket: OperateSocket, subscription: Subscription): Promise<{ cursor: number }> {
-    const room = subscriptionRoom(subscription);
+    const room = interned(subscriptionRoom(subscription));
     const held = this.held(socket);
     const max = this.config.sockets.maxSubscriptions;
     if (!held.has(room) && held.size >= max) {
