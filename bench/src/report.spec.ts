@@ -84,6 +84,17 @@ describe(fanoutTail.name, () => {
 });
 
 describe(renderMarkdown.name, () => {
+  it('reports the heap a resumed connection holds over a fresh one, signed, once both servers were measured', () => {
+    const resumed = (bare: number, operate: number): BenchResult => ({
+      ...result([], []),
+      memory: { bare: { ...memory, resumedHeapPerConnection: bare }, operate: { ...memory, resumedHeapPerConnection: operate } },
+    });
+    expect(renderMarkdown(resumed(-32.4, 88.2))).toContain(
+      '| Heap per idle connection once resumed, over its fresh one, after gc() | −32 B | +88 B | | reported | |',
+    );
+    expect(renderMarkdown(result([], []))).not.toContain('once resumed');
+  });
+
   it('judges delivery CPU on the pooled figure of the loads both servers sustained, and shows each load with its spread', () => {
     const bare = [
       step(1000, [50, 40, 45], [5000, 5000, 5000]),
@@ -236,14 +247,14 @@ describe('many clients and several nodes', () => {
       ],
     });
     expect(markdown).toContain(
-      '| 20,000 clients on one node (4 generator processes, busiest 25% of a core): heap per connection after gc() | 11.0 KB | 10.0 KB | 0.91× | ≤ 1.00× | yes |',
+      '| 20,000 clients on one node (4 generator processes, busiest 25% of a core): heap per connection after gc() | 11,264 B | 10,240 B | 0.91× | ≤ 1.00× | yes |',
     );
     expect(markdown).toContain(
-      '| 20,000 clients: fresh connect (growth from 5,000) | 10.0 s (4.0× for 4× the clients) | 19.0 s (3.8× for 4× the clients) | 1.90× | growth ≤ linear | yes |',
+      '| 20,000 clients: fresh connect (growth from 5,000) | 10.0 s (4.0× for 4.0× the clients) | 19.0 s (3.8× for 4.0× the clients) | 1.90× | growth ≤ linear | yes |',
     );
-    // 7 s → 40 s is 5.7× for 4× the clients: worse than linear.
+    // 7 s → 40 s is 5.7× for 4.0× the clients: worse than linear.
     expect(markdown).toMatch(
-      /\| 20,000 clients: reconnect storm, last caught up \(growth from 5,000\) \| 12\.0 s .* \| 40\.0 s \(5\.7× for 4× the clients\); 0 gaps, 0 duplicates, 0 resets \| 3\.33× \| growth ≤ linear; 0 \/ 0 \/ 0 \| \*\*no\*\* \|/,
+      /\| 20,000 clients: reconnect storm, last caught up \(growth from 5,000\) \| 12\.0 s .* \| 40\.0 s \(5\.7× for 4.0× the clients\); 0 gaps, 0 duplicates, 0 resets \| 3\.33× \| growth ≤ linear; 0 \/ 0 \/ 0 \| \*\*no\*\* \|/,
     );
   });
 

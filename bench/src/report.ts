@@ -8,6 +8,8 @@ export interface MemoryResult {
   readonly connectSeconds: number;
   /** The server's CPU during that wave (user and system, every thread). */
   readonly connectCpuSeconds: number;
+  /** Heap a connection holds once it has resumed (come back with its cursor) over what it held fresh, after gc(). */
+  readonly resumedHeapPerConnection?: number;
 }
 
 /** A fresh connect of every client (the morning login wave). */
@@ -303,6 +305,14 @@ function stormRows({ bare, operate }: Partial<Pair<StormResult>>): string[] {
   ];
 }
 
+/** Bare has no resume: its clients send their cursor and connect as before, the same handshake sizes. */
+function resumedHeapRows(memory: BenchResult['memory']): string[] {
+  const { bare, operate } = { bare: memory.bare.resumedHeapPerConnection, operate: memory.operate.resumedHeapPerConnection };
+  if (bare === undefined || operate === undefined) return [];
+  const bytes = (value: number) => `${value >= 0 ? '+' : '−'}${int(Math.abs(value))} B`;
+  return [`| Heap per idle connection once resumed, over its fresh one, after gc() | ${bytes(bare)} | ${bytes(operate)} | | reported | |`];
+}
+
 export function renderMarkdown(result: BenchResult): string {
   const { environment: env, memory, commits, storms, fanout } = result;
   const steps = comparableSteps(result);
@@ -339,6 +349,7 @@ export function renderMarkdown(result: BenchResult): string {
     ...connectRows(result),
     `| Heap per idle connection, after gc() | ${kb(memory.bare.heapPerConnection)} | ${kb(memory.operate.heapPerConnection)} | ${ratio(heapRatio)} | ≤ 1.50× | ${met(heapRatio <= 1.5)} |`,
     `| RSS per idle connection | ${kb(memory.bare.rssPerConnection)} | ${kb(memory.operate.rssPerConnection)} | ${ratio(memory.operate.rssPerConnection / memory.bare.rssPerConnection)} | — | |`,
+    ...resumedHeapRows(memory),
     `| Commit → client p50 / p99 at 1,000/s, PostgreSQL | ${commitCell(pgBare)} | ${commitCell(pgOperate)} | | p99 ≤ 50 ms, 0 missing | ${met(!!pgOperate && pgOperate.latencyMs.p99 <= 50 && pgOperate.missing === 0 && pgOperate.failures === 0)} |`,
     `| Commit → client p50 / p99 at 1,000/s, embedded PGlite | ${commitCell(emBare)} | ${commitCell(emOperate)} | | reported | |`,
     `| Commit → client p50 / p99 through InvoicesService.create at ${service ? int(service.offeredPerSecond) : '—'}/s, PostgreSQL | — | ${commitCell(service)} | | reported | |`,
@@ -399,7 +410,7 @@ function scaleRows(points: readonly ScalePoint[] | undefined): string[] {
   ];
   if (!bare || !operate || !bareSmall || !operateSmall || largest === smallest) return [];
   const factor = largest / smallest;
-  const growth = (big: number, small: number) => `${(big / small).toFixed(1)}× for ${factor.toFixed(0)}× the clients`;
+  const growth = (big: number, small: number) => `${(big / small).toFixed(1)}× for ${factor.toFixed(1)}× the clients`;
   const linear = (big: ScalePoint, small: ScalePoint) =>
     big.connectSeconds / small.connectSeconds <= factor && big.stormSeconds / small.stormSeconds <= factor;
   const heapRatio = operate.heapPerConnection / bare.heapPerConnection;
@@ -407,7 +418,7 @@ function scaleRows(points: readonly ScalePoint[] | undefined): string[] {
     ? ` (${operate.generators} generator processes, busiest ${((operate.generatorCpuShare ?? 0) * 100).toFixed(0)}% of a core)`
     : '';
   return [
-    `| ${int(largest)} clients on one node${gen}: heap per connection after gc() | ${kb(bare.heapPerConnection)} | ${kb(operate.heapPerConnection)} | ${ratio(heapRatio)} | ≤ 1.00× | ${met(heapRatio <= 1)} |`,
+    `| ${int(largest)} clients on one node${gen}: heap per connection after gc() | ${int(bare.heapPerConnection)} B | ${int(operate.heapPerConnection)} B | ${ratio(heapRatio)} | ≤ 1.00× | ${met(heapRatio <= 1)} |`,
     `| ${int(largest)} clients: fresh connect (growth from ${int(smallest)}) | ${bare.connectSeconds.toFixed(1)} s (${growth(bare.connectSeconds, bareSmall.connectSeconds)}) | ${operate.connectSeconds.toFixed(1)} s (${growth(operate.connectSeconds, operateSmall.connectSeconds)}) | ${ratio(operate.connectSeconds / bare.connectSeconds)} | growth ≤ linear | ${met(operate.connectSeconds / operateSmall.connectSeconds <= factor)} |`,
     `| ${int(largest)} clients: reconnect storm, last caught up (growth from ${int(smallest)}) | ${bare.stormSeconds.toFixed(1)} s (${growth(bare.stormSeconds, bareSmall.stormSeconds)}) | ${operate.stormSeconds.toFixed(1)} s (${growth(operate.stormSeconds, operateSmall.stormSeconds)}); ${int(operate.gaps ?? 0)} gaps, ${int(operate.duplicates ?? 0)} duplicates, ${int(operate.resets ?? 0)} resets | ${ratio(operate.stormSeconds / bare.stormSeconds)} | growth ≤ linear; 0 / 0 / 0 | ${met(linear(operate, operateSmall) && !operate.gaps && !operate.duplicates && !operate.resets)} |`,
   ];

@@ -214,6 +214,27 @@ async function connect(target: Target): Promise<MemoryResult> {
   };
 }
 
+/**
+ * Every client drops at once and comes back with its cursor (no writes meanwhile): the heap each connection holds
+ * then over what it held fresh, after gc() — past the presence grace, when what the drop left pending is done.
+ * Real clients resume after every deploy or network blip.
+ */
+async function resumedHeap(target: Target): Promise<number> {
+  await sleep(SETTLE_MS);
+  const fresh = await target.server.call('usage', { collect: true });
+  const storm = await target.generator.call('storm', { concurrency: STORM_CONCURRENCY, timeoutMs: ATTACH_TIMEOUT_MS });
+  if (storm.failed > 0) throw new Error(`${target.name}: ${storm.failed} clients could not resume: ${storm.errors.join('; ')}`);
+  await sleep(CONNECT_REST_MS);
+  const resumed = await target.server.call('usage', { collect: true });
+  if (resumed.sockets !== fresh.sockets)
+    throw new Error(`${target.name}: ${fresh.sockets} sockets before resuming, ${resumed.sockets} after`);
+  const perConnection = (resumed.heapUsed - fresh.heapUsed) / resumed.sockets;
+  log(
+    `${target.name}: ${storm.attached} clients resumed; heap per connection ${perConnection >= 0 ? '+' : ''}${perConnection.toFixed(0)} B over fresh`,
+  );
+  return perConnection;
+}
+
 /** Every client leaves; once the server has no socket and has rested, all of them connect again. */
 async function reconnectFresh(target: Target): Promise<Wave> {
   await target.generator.call('close');
@@ -916,6 +937,11 @@ async function main(): Promise<void> {
     for (const name of ['bare', 'operate'] as const) targets.push(await startTarget(name, await createDatabase(adminUrl, `bench_${name}`)));
     for (const target of targets) memory[target.name] = await scenario(target, 'connect', () => connect(target));
     connectWaves = await loginWaves(targets, memory);
+    for (const target of targets)
+      memory[target.name] = {
+        ...memory[target.name],
+        resumedHeapPerConnection: await scenario(target, 'resume', () => resumedHeap(target)),
+      };
     if (runs('commit'))
       for (const target of targets) commits[target.name].push(await scenario(target, 'commit', () => commitToClient(target, 'PostgreSQL')));
     if (runs('service')) {
