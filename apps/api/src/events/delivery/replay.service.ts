@@ -1,11 +1,11 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { BROADCAST_AUDIENCE, ResetReason } from '@operate/shared';
+import { interned } from '../../common/interned.js';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import type { AuthUser } from '../../auth/token.service.js';
 import { EventFanout } from './fanout.service.js';
 import { OlderEvents } from './older-events.js';
 import { OutboxRepository, type BusMessage, type RelayProgress } from './outbox.repository.js';
-import { interned } from '../../common/interned.js';
 import { SocketRoomRegistry } from '../gateway/socket-rooms.js';
 import { emitEnvelope, type OperateSocket } from '../gateway/socket-types.js';
 
@@ -61,7 +61,7 @@ export class ReplayService implements OnModuleDestroy {
     from: number | 'invalid' | undefined,
     besides: readonly string[] = [],
   ): Promise<Attachment> {
-    const roomNames = [...new Set([...(await this.roomRegistry.roomsFor(user)), ...besides])].map(interned);
+    const roomNames = Array.from(new Set([...(await this.roomRegistry.roomsFor(user)), ...besides]), interned);
     // With several nodes: once the relay leader sends this node every event of these rooms.
     await this.fanout.held.route([...roomNames, BROADCAST_AUDIENCE]);
     if (from === undefined) return this.join(socket, roomNames, { kind: 'live', cursor: this.fanout.lastCursor });
