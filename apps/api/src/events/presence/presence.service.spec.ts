@@ -1,5 +1,6 @@
-import { describe, expect, it, jest } from '@jest/globals';
-import { PresenceEvent } from '@operate/shared';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import { PresenceEvent, rooms } from '@operate/shared';
 import type { AuthUser } from '../../auth/token.service.js';
 import { loadConfig } from '../../config/config.js';
 import type { RedisLink } from '../../operations/redis-link.js';
@@ -17,20 +18,42 @@ const person: AuthUser = {
   expiresAt: 0,
 };
 const settle = () => new Promise((resolve) => setTimeout(resolve, 40));
+const colleague: AuthUser = { ...person, userId: '6f1c2b3d-4e5f-4a43-9f0e-2b7f3f1a2c12' };
+const otherColleague: AuthUser = { ...person, userId: '6f1c2b3d-4e5f-4a43-9f0e-2b7f3f1a2c13' };
+const colleagues = [colleague, otherColleague];
+const elsewhere: AuthUser = {
+  ...person,
+  userId: '6f1c2b3d-4e5f-4a43-9f0e-2b7f3f1a2c14',
+  organizationId: '5b0c1f62-1e4b-4a43-9f0e-2b7f3f1a2c12',
+};
+
+/** A socket on some node, as fetchSockets answers it; `person`'s unless `user` says whose. */
+interface ClusterSocket {
+  id: string;
+  handshake: { issued: number };
+  user?: AuthUser;
+}
 
 /**
- * One node's PresenceService over a fake cluster: `cluster` is every socket of the person on any node (what
- * the adapter's fetchSockets answers), `here` the ids held by this node.
+ * One node's PresenceService over a fake cluster: `cluster` is every socket on any node (fetchSockets answers
+ * those in the asked rooms: the organization's, or each person's own), `here` the ids held by this node.
  */
 function node(redis: Pick<RedisLink, 'configured' | 'ready'> = { configured: false, ready: false }) {
-  const cluster: { id: string; handshake: { issued: number } }[] = [];
+  const cluster: ClusterSocket[] = [];
   const here = new Set<string>();
   const asked = { times: 0, failWith: undefined as Error | undefined };
   const server = {
-    in: () => ({
+    in: (room: string | string[]) => ({
       fetchSockets: () => {
         asked.times++;
-        return asked.failWith ? Promise.reject(asked.failWith) : Promise.resolve([...cluster]);
+        if (asked.failWith) return Promise.reject(asked.failWith);
+        const wanted = new Set([room].flat());
+        const sockets = cluster.map(({ id, handshake, user = person }) => ({ id, handshake, data: { user } }));
+        return Promise.resolve(
+          sockets.filter(
+            ({ data }) => wanted.has(rooms.user(data.user.userId)) || wanted.has(rooms.organization(data.user.organizationId)),
+          ),
+        );
       },
     }),
     sockets: { sockets: { has: (id: string) => here.has(id) } },
@@ -50,7 +73,16 @@ function node(redis: Pick<RedisLink, 'configured' | 'ready'> = { configured: fal
       .payloadsOf(PresenceEvent.Changed)
       .flatMap((payload) => payload.changes)
       .map((change) => change.online);
-  return { cluster, here, asked, presence, events, announced };
+  /** Each of `users` gets one socket on this node (`s0`, `s1`, … in that order); returns them. */
+  const hold = (users: readonly AuthUser[]) => {
+    for (const user of users) {
+      const id = `s${cluster.length}`;
+      cluster.push({ id, handshake: { issued: cluster.length }, user });
+      here.add(id);
+    }
+    return users;
+  };
+  return { cluster, here, hold, asked, presence, events, announced };
 }
 
 describe(PresenceService.name, () => {
@@ -65,7 +97,7 @@ describe(PresenceService.name, () => {
 
   it('turns a question lost between the nodes into a coded 503', async () => {
     const { presence, asked, cluster } = node({ configured: true, ready: true });
-    cluster.push({ id: 's1', handshake: { issued: 1 }, data: { user: person } } as (typeof cluster)[number]);
+    cluster.push({ id: 's1', handshake: { issued: 1 } });
     asked.failWith = new Error('Socket closed unexpectedly');
     await expect(presence.list(person.organizationId)).rejects.toMatchObject({
       status: 503,
@@ -138,25 +170,69 @@ describe(PresenceService.name, () => {
     expect(announced()).toEqual([true, true]);
   });
 
-  it('announces an organization’s people who arrive within one window in one event, other organizations apart, in one write', async () => {
-    const { cluster, here, presence, events } = node();
-    const writes = jest.spyOn(events, 'publishEach');
-    const colleagues = ['6f1c2b3d-4e5f-4a43-9f0e-2b7f3f1a2c12', '6f1c2b3d-4e5f-4a43-9f0e-2b7f3f1a2c13'];
-    const elsewhere: AuthUser = {
-      ...person,
-      userId: '6f1c2b3d-4e5f-4a43-9f0e-2b7f3f1a2c14',
-      organizationId: '5b0c1f62-1e4b-4a43-9f0e-2b7f3f1a2c12',
-    };
-    cluster.push({ id: 'any', handshake: { issued: 1 } });
-    here.add('any');
-    for (const user of [person, ...colleagues.map((userId) => ({ ...person, userId })), elsewhere]) presence.connected(user);
-    await settle();
-    expect(
-      events
-        .payloadsOf(PresenceEvent.Changed)
-        .map((payload) => payload.changes.length)
-        .sort(),
-    ).toEqual([1, 3]);
-    expect(writes).toHaveBeenCalledTimes(1);
+  describe('with the clock held (a window is exact)', () => {
+    beforeEach(() => {
+      jest.useFakeTimers({ now: 1_000_000 });
+    });
+    afterEach(() => {
+      jest.useRealTimers();
+    });
+    const settleHeld = () => jest.advanceTimersByTimeAsync(40);
+
+    it('announces an organization’s people who arrive within one window in one event, other organizations apart, in one write', async () => {
+      const { hold, presence, events, asked } = node();
+      const writes = jest.spyOn(events, 'publishEach');
+      for (const user of hold([person, ...colleagues, elsewhere])) presence.connected(user);
+      await settleHeld();
+      expect(
+        events
+          .payloadsOf(PresenceEvent.Changed)
+          .map((payload) => payload.changes.length)
+          .sort(),
+      ).toEqual([1, 3]);
+      expect(writes).toHaveBeenCalledTimes(1);
+      // Everyone due in the window is looked up across the nodes in one question.
+      expect(asked.times).toBe(1);
+    });
+
+    it('tells apart, in one question, who has gone, who is held by another node now and who stayed', async () => {
+      const { cluster, here, hold, presence, events, asked } = node();
+      for (const user of hold([person, ...colleagues])) presence.connected(user);
+      await settleHeld();
+      // The person leaves for good; a colleague's tab moves to another node; the other colleague stays.
+      cluster.splice(0, 1);
+      here.delete('s0');
+      presence.disconnected(person, 0);
+      cluster.splice(1, 1, { id: 'other-node', handshake: { issued: 3 }, user: otherColleague });
+      here.delete('s2');
+      presence.disconnected(otherColleague, 0);
+      asked.times = 0;
+      await settleHeld();
+      expect(events.payloadsOf(PresenceEvent.Changed).map((payload) => payload.changes)).toEqual([
+        [
+          { userId: person.userId, online: true },
+          { userId: colleague.userId, online: true },
+          { userId: otherColleague.userId, online: true },
+        ],
+        [{ userId: person.userId, online: false }],
+      ]);
+      expect(asked.times).toBe(1);
+    });
+
+    it('checks everyone of a window again when the question to the cluster fails', async () => {
+      const { hold, presence, announced, asked } = node();
+      hold([person, ...colleagues]);
+      asked.failWith = new Error('Socket closed unexpectedly');
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      for (const user of [person, ...colleagues]) presence.connected(user);
+      await settleHeld();
+      expect(announced()).toEqual([]);
+      expect(warn).toHaveBeenCalledWith(expect.objectContaining({ msg: 'presence check failed; retrying', people: 3 }));
+      warn.mockRestore();
+      asked.failWith = undefined;
+      // The retry comes a second later, for all three.
+      await jest.advanceTimersByTimeAsync(1_000);
+      expect(announced()).toEqual([true, true, true]);
+    });
   });
 });

@@ -6,12 +6,17 @@ import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { RedisLink } from '../../operations/redis-link.js';
 import { EventsService } from '../events.service.js';
 import { SocketServerRef } from '../gateway/socket-server.ref.js';
+import type { OperateServer } from '../gateway/socket-types.js';
 
 const RETRY_MS = 1_000;
 /** Most people one `presence.changed` names (the catalog's bound); a larger wave goes out in several. */
 const MAX_CHANGES_PER_EVENT = 500;
+/** Most people whose sockets one question to the cluster asks for (each node answers with theirs). */
+const MAX_PEOPLE_PER_QUESTION = 500;
 
 type Change = EventPayload<typeof PresenceEvent.Changed>['changes'][number];
+/** A socket as `fetchSockets` answers it, on this node or another. */
+type PresentSocket = Awaited<ReturnType<ReturnType<OperateServer['in']>['fetchSockets']>>[number];
 
 const unavailable = (why: string) =>
   new ApiError(HttpStatus.SERVICE_UNAVAILABLE, 'presence_unavailable', `Who is online cannot be asked of every node now: ${why}`);
@@ -23,9 +28,9 @@ const unavailable = (why: string) =>
  * when a person's state changes: online shortly after their first socket, offline once their last one has
  * been gone for PRESENCE_OFFLINE_GRACE_MS (a reload or a node restart does not flicker).
  *
- * Checks are due on window boundaries (PRESENCE_SETTLE_MS apart) and a window's changes go out as one event
- * per organization: a morning login wave of N colleagues costs each of their sockets about one event per
- * window, not N.
+ * Checks are due on window boundaries (PRESENCE_SETTLE_MS apart): a window's people are looked up across the
+ * nodes in one question, and its changes go out as one event per organization — a morning login wave of N
+ * colleagues costs each of their sockets about one event per window, not N, and the cluster a question per window.
  */
 @Injectable()
 export class PresenceService implements OnModuleDestroy {
@@ -119,7 +124,10 @@ export class PresenceService implements OnModuleDestroy {
     if (!due) return;
     const people = [...due.people.values()];
     for (const user of people) this.dueAt.delete(user.userId);
-    const decided = await Promise.all(people.map((user) => this.check(user)));
+    const groups: AuthUser[][] = [];
+    for (let start = 0; start < people.length; start += MAX_PEOPLE_PER_QUESTION)
+      groups.push(people.slice(start, start + MAX_PEOPLE_PER_QUESTION));
+    const decided = (await Promise.all(groups.map((group) => this.check(group)))).flat();
     const byOrganization = new Map<string, { user: AuthUser; change: Change }[]>();
     people.forEach((user, index) => {
       const online = decided[index];
@@ -166,48 +174,64 @@ export class PresenceService implements OnModuleDestroy {
     }
   }
 
-  /** The person's state to announce now, or undefined when there is nothing to announce (from this node). */
-  private async check(user: AuthUser): Promise<boolean | undefined> {
+  /**
+   * Each person's state to announce now, or undefined when there is nothing to announce (from this node). Their
+   * sockets on every node are asked for at once: one question to the cluster a window, not one a person.
+   */
+  private async check(people: readonly AuthUser[]): Promise<(boolean | undefined)[]> {
     const server = this.serverRef.get();
-    if (!server) return undefined;
+    if (!server) return people.map(() => undefined);
+    let sockets;
     try {
-      const sockets = await server.in(rooms.user(user.userId)).fetchSockets();
-      const online = sockets.length > 0;
-      // Back within the grace: when they went no longer matters (kept, each person would hold it for good).
-      if (online) this.lastGone.delete(user.userId);
-      if (online && !sockets.some((socket) => server.sockets.sockets.has(socket.id))) {
-        // Online on other nodes only: they hold the person now and will tell when that changes. Forget them
-        // here, or a return to this node after an offline announced elsewhere would look like no change.
-        this.forget(user.userId);
-        return undefined;
-      }
-      if (online && this.published.get(user.userId) !== true) {
-        // One node announces a person: the one holding their earliest socket (every node agrees on which).
-        const earliest = sockets.reduce((a, b) =>
-          b.handshake.issued < a.handshake.issued || (b.handshake.issued === a.handshake.issued && b.id < a.id) ? b : a,
-        );
-        if (!server.sockets.sockets.has(earliest.id)) {
-          this.published.set(user.userId, true);
-          return undefined;
-        }
-      }
-      if (!online) {
-        // Gone, but maybe not for the whole grace yet (a sooner check was due): look again when it ends.
-        const goneFor = Date.now() - (this.lastGone.get(user.userId) ?? 0);
-        if (goneFor < this.config.presence.offlineGraceMs) {
-          this.schedule(user, this.config.presence.offlineGraceMs - goneFor);
-          return undefined;
-        }
-      }
-      return this.published.get(user.userId) === online ? undefined : online;
+      sockets = await server.in(people.map(({ userId }) => rooms.user(userId))).fetchSockets();
     } catch (error) {
       this.logger.warn({
         msg: 'presence check failed; retrying',
-        userId: user.userId,
+        people: people.length,
         error: error instanceof Error ? error.message : String(error),
       });
-      this.schedule(user, RETRY_MS);
+      for (const user of people) this.schedule(user, RETRY_MS);
+      return people.map(() => undefined);
+    }
+    const socketsOf = new Map<string, PresentSocket[]>();
+    for (const socket of sockets) {
+      const userId = socket.data.user.userId;
+      const list = socketsOf.get(userId);
+      if (list) list.push(socket);
+      else socketsOf.set(userId, [socket]);
+    }
+    return people.map((user) => this.decide(user, socketsOf.get(user.userId) ?? [], server));
+  }
+
+  /** What `user`'s sockets across the cluster (`sockets`) make of their state here (see `check`). */
+  private decide(user: AuthUser, sockets: readonly PresentSocket[], server: OperateServer): boolean | undefined {
+    const online = sockets.length > 0;
+    // Back within the grace: when they went no longer matters (kept, each person would hold it for good).
+    if (online) this.lastGone.delete(user.userId);
+    if (online && !sockets.some((socket) => server.sockets.sockets.has(socket.id))) {
+      // Online on other nodes only: they hold the person now and will tell when that changes. Forget them
+      // here, or a return to this node after an offline announced elsewhere would look like no change.
+      this.forget(user.userId);
       return undefined;
     }
+    if (online && this.published.get(user.userId) !== true) {
+      // One node announces a person: the one holding their earliest socket (every node agrees on which).
+      const earliest = sockets.reduce((a, b) =>
+        b.handshake.issued < a.handshake.issued || (b.handshake.issued === a.handshake.issued && b.id < a.id) ? b : a,
+      );
+      if (!server.sockets.sockets.has(earliest.id)) {
+        this.published.set(user.userId, true);
+        return undefined;
+      }
+    }
+    if (!online) {
+      // Gone, but maybe not for the whole grace yet (a sooner check was due): look again when it ends.
+      const goneFor = Date.now() - (this.lastGone.get(user.userId) ?? 0);
+      if (goneFor < this.config.presence.offlineGraceMs) {
+        this.schedule(user, this.config.presence.offlineGraceMs - goneFor);
+        return undefined;
+      }
+    }
+    return this.published.get(user.userId) === online ? undefined : online;
   }
 }
