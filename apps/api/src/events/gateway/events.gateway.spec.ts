@@ -124,7 +124,7 @@ function fakeSocket(auth: Record<string, unknown>) {
   const socket = {
     id: 'socket-1',
     disconnect: (close: boolean) => disconnected.push(close) > 0,
-    handshake: { auth },
+    handshake: { auth, headers: { 'user-agent': 'Mozilla/5.0', 'accept-language': 'en' } },
     request: { socket: { remoteAddress: '127.0.0.1' }, headers: {} },
     conn: {},
     data: {},
@@ -162,8 +162,9 @@ describe(EventsGateway.name, () => {
       const { socket } = fakeSocket({ token: accessToken, cursor: 9 });
       await expect(handshake(socket)).resolves.toBeUndefined();
       expect(socket.data.user).toMatchObject({ userId: active.id, organizationId: active.organizationId, role: 'ADMIN' });
-      // The bearer token is not kept for the socket's lifetime; the rest of `auth` is, as sent.
+      // The bearer token is not kept for the socket's lifetime; the rest of `auth` is, as sent. Nor are the headers.
       expect(socket.handshake.auth).toStrictEqual({ token: undefined, cursor: 9 });
+      expect(socket.handshake.headers).toStrictEqual({});
     });
 
     it('lets no socket attach that its handshake did not admit', async () => {

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import { subscription, type ErrorCode, type Subscription } from '@operate/shared';
 import type { ExtendedError } from 'socket.io';
@@ -27,6 +28,8 @@ export function authField(socket: OperateSocket, name: string): unknown {
 }
 
 const handshakeSubscriptions = z.array(subscription);
+/** What an admitted socket's `handshake.headers` holds from then on. */
+const NO_HEADERS: IncomingHttpHeaders = Object.freeze({});
 
 /** What an admitted socket's handshake read for its attachment. */
 export interface HandshakeReading {
@@ -105,6 +108,9 @@ export class SocketHandshake {
     // Read once: the socket does not keep the bearer token (~0.4 KB) for its lifetime. Let go, not deleted: deleting
     // a field before the last turns the object into a dictionary (~240 B more for a resuming `{ token, cursor }`).
     (socket.handshake.auth as { token?: unknown }).token = undefined;
+    // Nor the upgrade's headers (~1 KB from a browser): nothing reads them after this (the address is read from the
+    // request), and every node's presence answer about the socket would carry them.
+    socket.handshake.headers = NO_HEADERS;
     if (this.connections.isFull(socket.data.user.userId)) throw handshakeError('too_many_connections', this.connections.fullMessage());
     this.readings.set(socket, { rooms, subscriptions: this.requestedSubscriptions(authField(socket, 'subscriptions')) });
     this.limits.authenticated(socket);
