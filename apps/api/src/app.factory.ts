@@ -114,6 +114,9 @@ class OperateIoAdapter extends IoAdapter {
     const report = adapterFailureReport(logger);
     this.redisAdapter = createAdapter(reportUnawaitedFailures(pub, report), reportUnawaitedFailures(sub, report), {
       key: `${this.config.redisKeyPrefix}:socket.io`,
+      // A node's answer to another's question (presence's fetchSockets) goes to the asking node only, not to every node
+      // to be parsed and dropped. Every node listens on its own channel whatever this says: nodes mixing both can talk.
+      publishOnSpecificResponseChannel: true,
     });
     this.connections = [pub, sub];
   }

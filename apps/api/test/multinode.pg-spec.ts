@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { ErrorCode, FamilyEvent, InvoiceEvent, PresenceEvent, ProtocolEvent, type PresenceView } from '@operate/shared';
+import { createClient } from 'redis';
 import request from 'supertest';
 import { PrismaClient } from '../src/generated/prisma/client.js';
 import { ApiProcess } from './support/api-process.js';
@@ -171,6 +172,32 @@ describe('several API nodes (PostgreSQL + Redis)', () => {
       30_000,
     );
     for (const url of [url1, url2]) expect((await presence(url)).map((entry) => entry.userId)).not.toContain(visitor.id);
+  });
+
+  it("answers another node's question to that node alone, not on the channel every node hears", async () => {
+    const general = 'operate:socket.io-response#/#';
+    const heard = { byEveryNode: 0, byTheAsker: 0 };
+    const listener = createClient({ url: redisUrl });
+    await listener.connect();
+    try {
+      await listener.subscribe(general, () => heard.byEveryNode++);
+      // A node's own channel: the general one with the node's 6-character id.
+      await listener.pSubscribe(`${general}??????#`, () => heard.byTheAsker++);
+      const onNode2 = await connect(url2, tenants.a2);
+      const token = await login(url1, tenants.a1);
+      // Node 1 asks node 2 who of organization A is online there.
+      const online = ((await request(url1).get('/presence').set('authorization', `Bearer ${token}`).expect(200)).body as PresenceView)
+        .online;
+      expect(online.map((entry) => entry.userId)).toContain(tenants.a2.id);
+      // Node 2's answer reached node 1; once it has reached this listener too, nothing came on the general channel.
+      for (const until = Date.now() + 5_000; heard.byTheAsker === 0 && Date.now() < until;)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(heard.byTheAsker).toBeGreaterThan(0);
+      expect(heard.byEveryNode).toBe(0);
+      onNode2.close();
+    } finally {
+      await listener.quit();
+    }
   });
 
   it('ends a session on every node: logout on node 1 cuts its sockets on both nodes within 1 s, nothing else', async () => {
