@@ -298,6 +298,13 @@ describe('many clients and several nodes', () => {
     );
   });
 
+  it("reports what node A's login wave cost node B per client, and leaves the row out of a run without it", () => {
+    expect(renderMarkdown({ ...result([], []), crossNode: { ...crossNode, idleNodeCpuUsPerLogin: 3.14 } })).toContain(
+      "| Two nodes on Redis, node A's login wave of 5,000 clients: node B's CPU per client | — | 3.1 µs | | reported | |",
+    );
+    expect(renderMarkdown({ ...result([], []), crossNode })).not.toContain("node A's login wave");
+  });
+
   it("shows node A's full collections beside the cross-node latency they make the tail of", () => {
     const run = { ...crossNode, p50Ms: 2.1, p99Ms: 55.3, leaderFullGcs: 2, leaderGcPauseMs: 61.4 };
     expect(renderMarkdown({ ...result([], []), crossNode: run })).toContain(

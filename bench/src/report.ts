@@ -148,6 +148,11 @@ export interface CrossNodeResult {
   readonly idleNodeFullGcs?: number;
   /** How many of them node B was sent (routed or read to fill a gap, as its `/metrics` counts them): none is its share. */
   readonly idleNodeEventsHeard?: number;
+  /**
+   * Node B's CPU per client of node A's login wave (with its settling), its CPU at rest just before subtracted, µs:
+   * what one login on a node costs another that holds none of the sockets (presence asks every node who is online).
+   */
+  readonly idleNodeCpuUsPerLogin?: number;
   /** Commit on node B → client on node A (the relay leader), at `offeredPerSecond`. */
   readonly p99Ms: number;
   readonly p50Ms: number;
@@ -428,6 +433,11 @@ function crossNodeRows(run: CrossNodeResult | undefined): string[] {
   if (!run) return [];
   return [
     `| Two nodes on Redis, sockets all on node A: node B's CPU per event of A's | — | ${run.idleNodeCpuUsPerEvent.toFixed(2)} µs (${run.idleNodeCpuUsPerWindow ? `median of ${run.idleNodeCpuUsPerWindow.map((each) => each.toFixed(2)).join(' / ')}; ` : ''}${int(run.localEvents)} events${run.localPerSecond === undefined ? '' : ` at ${int(run.localPerSecond)}/s`}${run.idleNodeEventsHeard === undefined ? '' : `, ${int(run.idleNodeEventsHeard)} of them sent to node B`}${run.idleNodeFullGcs ? `; ${int(run.idleNodeFullGcs)} full collection${run.idleNodeFullGcs === 1 ? '' : 's'} of B's own, ${run.idleNodeFullGcs === 1 ? 'its round' : 'their rounds'} left out` : ''}) | | ≤ 2 µs, none sent to B | ${met(run.idleNodeCpuUsPerEvent <= 2 && !run.idleNodeEventsHeard)} |`,
+    ...(run.idleNodeCpuUsPerLogin === undefined
+      ? []
+      : [
+          `| Two nodes on Redis, node A's login wave of ${int(run.clients)} clients: node B's CPU per client | — | ${run.idleNodeCpuUsPerLogin.toFixed(1)} µs | | reported | |`,
+        ]),
     `| Two nodes on Redis: commit on B → client on A, p50 / p99 at ${int(run.offeredPerSecond)}/s | — | ${ms(run.p50Ms)} / ${ms(run.p99Ms)} (${int(run.committedPerSecond)}/s committed, ${int(run.missing)} missing${run.leaderFullGcs === undefined ? '' : `; node A meanwhile ${int(run.leaderFullGcs)} full collections, ${int(run.leaderGcPauseMs ?? 0)} ms in collector pauses`}) | | p99 ≤ 50 ms, 0 missing | ${met(run.p99Ms <= 50 && run.missing === 0 && run.duplicates === 0)} |`,
   ];
 }

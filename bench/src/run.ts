@@ -196,11 +196,16 @@ async function loginWave(target: Target, again: boolean): Promise<Wave> {
 }
 
 /** Scenario 2 is taken here: memory after gc() before and after the 5,000 idle connections. */
-async function connect(target: Target): Promise<MemoryResult> {
+/** Starts the target's server listening and takes its clients (what `connect` does first unless told it is done). */
+async function listen(target: Target): Promise<void> {
   const { port, clients } = await target.server.call('prepare');
   target.url = `http://127.0.0.1:${port}`;
   target.clients = clients;
   target.members = membersOf(clients);
+}
+
+async function connect(target: Target, listening = false): Promise<MemoryResult> {
+  if (!listening) await listen(target);
   const before = await target.server.call('usage', { collect: true });
   const wave = await loginWave(target, false);
   await sleep(SETTLE_MS);
@@ -747,14 +752,28 @@ async function crossNode(databaseUrl: string, redisUrl: string): Promise<CrossNo
     callTimeoutMs: CALL_TIMEOUT_MS,
   });
   const target: Target = { name: 'operate', server: nodeA, generator, protocol: 'operate', url: '', clients: [], members: new Map() };
+  const window = async <T>(work: () => Promise<T>) => {
+    const start = await nodeB.call('usage', { collect: false });
+    const from = performance.now();
+    const result = await work();
+    const end = await nodeB.call('usage', { collect: false });
+    return { cpuUs: end.cpuUs - start.cpuUs, ms: performance.now() - from, fullGcs: end.majorGcs - start.majorGcs, result };
+  };
+  const atRest = () => window(() => sleep(CROSS_NODE_MS));
   try {
-    await connect(target);
-    await nodeB.call('prepare');
+    await listen(target);
     const deadline = Date.now() + LEADER_WAIT_MS;
     while (!(await nodeA.call('leads'))) {
       if (Date.now() > deadline) throw new Error('cross-node: node A did not become the relay leader');
       await sleep(100);
     }
+    await nodeB.call('prepare');
+    // What node A's login wave costs node B, which holds none of the sockets (presence asks every node who is online):
+    // B's CPU over the wave and its settling, less B's CPU at rest just before, per client.
+    const restBeforeLogins = await atRest();
+    const logins = await window(() => connect(target, true));
+    const idleNodeCpuUsPerLogin =
+      Math.max(0, logins.cpuUs - (restBeforeLogins.cpuUs / restBeforeLogins.ms) * logins.ms) / target.clients.length;
     if (await nodeB.call('leads')) throw new Error('cross-node: node B leads the relay as well');
 
     // B's CPU per event of A's: windows alternate between B at rest and B while A commits events for its own
@@ -763,14 +782,6 @@ async function crossNode(databaseUrl: string, redisUrl: string): Promise<CrossNo
     // its own is not taken and another round is run instead: B is sent none of A's events, and an idle node's full
     // collection (V8's memory reducer, about a minute after start, mostly on its helper threads) moves a single
     // comparison by tens of µs per event.
-    const window = async <T>(work: () => Promise<T>) => {
-      const start = await nodeB.call('usage', { collect: false });
-      const from = performance.now();
-      const result = await work();
-      const end = await nodeB.call('usage', { collect: false });
-      return { cpuUs: end.cpuUs - start.cpuUs, ms: performance.now() - from, fullGcs: end.majorGcs - start.majorGcs, result };
-    };
-    const atRest = () => window(() => sleep(CROSS_NODE_MS));
     const whileALoads = () =>
       window(async () => {
         await generator.call('record', { on: true });
@@ -840,6 +851,7 @@ async function crossNode(databaseUrl: string, redisUrl: string): Promise<CrossNo
       idleNodeFullGcs,
       localPerSecond: CROSS_NODE_IDLE_RATE,
       idleNodeEventsHeard,
+      idleNodeCpuUsPerLogin,
       p50Ms: latency.p50,
       p99Ms: latency.p99,
       offeredPerSecond: CROSS_NODE_RATE,
@@ -850,7 +862,7 @@ async function crossNode(databaseUrl: string, redisUrl: string): Promise<CrossNo
       leaderGcPauseMs,
     };
     log(
-      `cross-node: node B ${idleNodeCpuUsPerEvent.toFixed(2)} µs per event of node A's (median of ${perWindow.map((each) => each.toFixed(2)).join(' / ')} over ${int(localEvents)} events at ${int(CROSS_NODE_IDLE_RATE)}/s, ${int(idleNodeEventsHeard)} of them sent to B; ${idleNodeFullGcs} full collections of B's own, their rounds left out; B at rest ${restShares.map((share) => `${share.toFixed(1)}%`).join(' / ')} of a core); commit on B → client on A p50 ${latency.p50.toFixed(1)} / p99 ${latency.p99.toFixed(1)} ms, ${checked.missing} missing, ${remote.failures} failed; node A meanwhile ${leaderFullGcs} full collections, ${leaderGcPauseMs.toFixed(0)} ms in collector pauses`,
+      `cross-node: node B ${idleNodeCpuUsPerLogin.toFixed(1)} µs per client logging in on node A; ${idleNodeCpuUsPerEvent.toFixed(2)} µs per event of node A's (median of ${perWindow.map((each) => each.toFixed(2)).join(' / ')} over ${int(localEvents)} events at ${int(CROSS_NODE_IDLE_RATE)}/s, ${int(idleNodeEventsHeard)} of them sent to B; ${idleNodeFullGcs} full collections of B's own, their rounds left out; B at rest ${restShares.map((share) => `${share.toFixed(1)}%`).join(' / ')} of a core); commit on B → client on A p50 ${latency.p50.toFixed(1)} / p99 ${latency.p99.toFixed(1)} ms, ${checked.missing} missing, ${remote.failures} failed; node A meanwhile ${leaderFullGcs} full collections, ${leaderGcPauseMs.toFixed(0)} ms in collector pauses`,
     );
     return result;
   } finally {
