@@ -195,7 +195,6 @@ async function loginWave(target: Target, again: boolean): Promise<Wave> {
   return { seconds: wave.totalMs / 1000, serverCpuSeconds };
 }
 
-/** Scenario 2 is taken here: memory after gc() before and after the 5,000 idle connections. */
 /** Starts the target's server listening and takes its clients (what `connect` does first unless told it is done). */
 async function listen(target: Target): Promise<void> {
   const { port, clients } = await target.server.call('prepare');
@@ -204,6 +203,7 @@ async function listen(target: Target): Promise<void> {
   target.members = membersOf(clients);
 }
 
+/** Scenario 2 is taken here: memory after gc() before and after the 5,000 idle connections. */
 async function connect(target: Target, listening = false): Promise<MemoryResult> {
   if (!listening) await listen(target);
   const before = await target.server.call('usage', { collect: true });
