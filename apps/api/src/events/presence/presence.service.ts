@@ -18,6 +18,10 @@ type Change = EventPayload<typeof PresenceEvent.Changed>['changes'][number];
 /** A socket as `fetchSockets` answers it, on this node or another. */
 type PresentSocket = Awaited<ReturnType<ReturnType<OperateServer['in']>['fetchSockets']>>[number];
 
+/** `list` in order, cut into pieces of at most `size`. */
+const inPieces = <T>(list: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(list.length / size) }, (_, index) => list.slice(index * size, (index + 1) * size));
+
 const unavailable = (why: string) =>
   new ApiError(HttpStatus.SERVICE_UNAVAILABLE, 'presence_unavailable', `Who is online cannot be asked of every node now: ${why}`);
 
@@ -124,10 +128,7 @@ export class PresenceService implements OnModuleDestroy {
     if (!due) return;
     const people = [...due.people.values()];
     for (const user of people) this.dueAt.delete(user.userId);
-    const groups: AuthUser[][] = [];
-    for (let start = 0; start < people.length; start += MAX_PEOPLE_PER_QUESTION)
-      groups.push(people.slice(start, start + MAX_PEOPLE_PER_QUESTION));
-    const decided = (await Promise.all(groups.map((group) => this.check(group)))).flat();
+    const decided = (await Promise.all(inPieces(people, MAX_PEOPLE_PER_QUESTION).map((group) => this.check(group)))).flat();
     const byOrganization = new Map<string, { user: AuthUser; change: Change }[]>();
     people.forEach((user, index) => {
       const online = decided[index];
@@ -136,11 +137,11 @@ export class PresenceService implements OnModuleDestroy {
       list.push({ user, change: { userId: user.userId, online } });
       byOrganization.set(user.organizationId, list);
     });
-    const chunks: { organizationId: string; changes: { user: AuthUser; change: Change }[] }[] = [];
-    for (const [organizationId, changes] of byOrganization)
-      for (let start = 0; start < changes.length; start += MAX_CHANGES_PER_EVENT)
-        chunks.push({ organizationId, changes: changes.slice(start, start + MAX_CHANGES_PER_EVENT) });
-    await this.announce(chunks);
+    await this.announce(
+      [...byOrganization].flatMap(([organizationId, changes]) =>
+        inPieces(changes, MAX_CHANGES_PER_EVENT).map((piece) => ({ organizationId, changes: piece })),
+      ),
+    );
   }
 
   /**
