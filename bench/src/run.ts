@@ -624,16 +624,23 @@ async function bigOrganization(databaseUrl: string, mode: CacheMode): Promise<Bi
 function describeMissing(target: Pick<Target, 'members'>, load: LoadResult, receipts: readonly Receipt[]): string {
   const got = new Set(receipts.map(([client, invoiceId]) => `${client}:${invoiceId}`));
   const lastAt = new Map<number, number>();
-  for (const [client, , at] of receipts) lastAt.set(client, Math.max(lastAt.get(client) ?? 0, at));
+  for (const [client, , at] of receipts) lastAt.set(client, Math.max(lastAt.get(client) ?? at, at));
   const stoppedAt = load.commits.reduce((latest, commit) => Math.max(latest, commit.committedAt), 0);
   const lines: string[] = [];
   for (const commit of load.commits)
     for (const client of target.members.get(commit.organizationId) ?? [])
       if (!got.has(`${client}:${commit.invoiceId}`) && lines.length < 5)
         lines.push(
-          `client ${client} invoice ${commit.invoiceId} committed ${(stoppedAt - commit.committedAt).toFixed(0)} ms before the last commit; the client's last receipt ${((lastAt.get(client) ?? 0) - commit.committedAt).toFixed(0)} ms after it`,
+          `client ${client} invoice ${commit.invoiceId} committed ${(stoppedAt - commit.committedAt).toFixed(0)} ms before the last commit; ${lastReceipt(lastAt.get(client), commit.committedAt)}`,
         );
   return lines.join('; ');
+}
+
+/** When a client's last receipt came, next to a commit it never got — or that it got nothing at all. */
+function lastReceipt(at: number | undefined, committedAt: number): string {
+  return at === undefined
+    ? 'the client received nothing while recording'
+    : `the client's last receipt ${(at - committedAt).toFixed(0)} ms after it`;
 }
 
 /** Client indexes by organization, as one generator numbers its share of the clients. */
