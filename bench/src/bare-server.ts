@@ -18,6 +18,7 @@ import { pace } from './pace.js';
 import {
   CommitLoad,
   invoicePayload,
+  listenAlso,
   ORGANIZATIONS,
   OrganizationCycle,
   processUsage,
@@ -104,11 +105,14 @@ const cycle = new OrganizationCycle(organizations);
 let sequence = 0;
 
 const profiler = new WindowProfiler();
+let others: Awaited<ReturnType<typeof listenAlso>> | undefined;
 
 export const api = {
-  async prepare() {
+  async prepare({ ports = 1 } = {}) {
     await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
-    return { port: (httpServer.address() as AddressInfo).port, clients };
+    const port = (httpServer.address() as AddressInfo).port;
+    others = await listenAlso(httpServer, ports - 1);
+    return { port, ports: [port, ...others.ports], clients };
   },
   usage: ({ collect }) => processUsage(io.engine.clientsCount, collect),
   async fanout({ rate, durationMs }) {
@@ -129,6 +133,7 @@ export const api = {
   profileStart: () => profiler.start(),
   profileStop: ({ path }) => profiler.stop(path),
   async close() {
+    others?.close();
     await io.close();
     await database.close();
   },

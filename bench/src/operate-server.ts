@@ -30,6 +30,7 @@ import { pace } from './pace.js';
 import {
   CommitLoad,
   invoicePayload,
+  listenAlso,
   ORGANIZATIONS,
   OrganizationCycle,
   processUsage,
@@ -206,6 +207,7 @@ function fanoutBatch(count: number, at: Date): void {
 }
 
 const profiler = new WindowProfiler();
+let others: Awaited<ReturnType<typeof listenAlso>> | undefined;
 
 /** The big-organization scenario: one organization of `size` people (its owner creates the invoices). */
 interface BigOrganization {
@@ -250,15 +252,16 @@ async function seedBigOrganization(size: number): Promise<{ organization: BigOrg
 }
 
 export const api = {
-  async prepare() {
+  async prepare({ ports = 1 } = {}) {
     await app.listen(0, '127.0.0.1');
     const { port } = app.getHttpServer().address() as AddressInfo;
+    others = await listenAlso(app.getHttpServer(), ports - 1);
     const clients: ClientSpec[] = [];
     for (const member of members) {
       const { accessToken } = tokens.issue(member, { id: member.sessionId, refreshGeneration: 0 });
       clients.push({ auth: { token: accessToken }, organizationId: member.organizationId, userId: member.id });
     }
-    return { port, clients };
+    return { port, ports: [port, ...others.ports], clients };
   },
   usage: ({ collect }) => processUsage(serverRef.get()?.engine.clientsCount ?? 0, collect),
   async fanout({ rate, durationMs }) {
@@ -307,6 +310,7 @@ export const api = {
   profileStart: () => profiler.start(),
   profileStop: ({ path }) => profiler.stop(path),
   async close() {
+    others?.close();
     await app.close();
     await database.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });

@@ -236,6 +236,25 @@ describe('many clients and several nodes', () => {
     stormSeconds: storm,
   });
 
+  it("shows beside each time how the server's own CPU grew, when both counts measured it", () => {
+    const markdown = renderMarkdown({
+      ...result([], []),
+      scale: [
+        { ...point('bare', 5000, 11_264, 2.5, 2.5), connectCpuSeconds: 2, stormCpuSeconds: 2.5 },
+        { ...point('bare', 20_000, 11_264, 10, 12), connectCpuSeconds: 8, stormCpuSeconds: 11 },
+        { ...point('operate', 5000, 10_240, 5, 5), connectCpuSeconds: 4 },
+        { ...point('operate', 20_000, 10_240, 19, 40), connectCpuSeconds: 15, stormCpuSeconds: 22, gaps: 0, duplicates: 0, resets: 0 },
+      ],
+    });
+    expect(markdown).toContain(
+      '| 20,000 clients: fresh connect (growth from 5,000) | 10.0 s (4.0× for 4.0× the clients); server CPU 8.0 s (4.0×) | 19.0 s (3.8× for 4.0× the clients); server CPU 15.0 s (3.8×) | 1.90× | growth ≤ linear | yes |',
+    );
+    // Operate's 5,000-client storm took no CPU figure: its cell says nothing of CPU; the time alone is judged.
+    expect(markdown).toContain(
+      '| 20,000 clients: reconnect storm, last caught up (growth from 5,000) | 12.0 s (4.8× for 4.0× the clients); server CPU 11.0 s (4.4×) | 40.0 s (8.0× for 4.0× the clients); 0 gaps',
+    );
+  });
+
   it('judges growth from the smallest to the largest count against the growth in clients', () => {
     const markdown = renderMarkdown({
       ...result([], []),

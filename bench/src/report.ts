@@ -59,6 +59,8 @@ export interface StormResult {
   readonly caughtUpSeconds: number;
   readonly medianSeconds: number;
   readonly serverCpuShare: number;
+  /** The server's CPU over the storm (user and system, every thread), seconds. */
+  readonly serverCpuSeconds?: number;
   readonly generatorCpuShare: number;
   readonly eventsDuring: number;
   readonly replayed: number;
@@ -124,6 +126,12 @@ export interface ScalePoint {
   readonly heapPerConnection: number;
   readonly connectSeconds: number;
   readonly stormSeconds: number;
+  /**
+   * The server's CPU over the connect and over the storm (user and system, every thread), seconds: how its own work
+   * grows, apart from the time it waits for a core it shares with the generators and the database.
+   */
+  readonly connectCpuSeconds?: number;
+  readonly stormCpuSeconds?: number;
   /** For the larger counts: the generator processes and the busiest one's share of a core during the storm. */
   readonly generators?: number;
   readonly generatorCpuShare?: number;
@@ -416,6 +424,12 @@ function scaleRows(points: readonly ScalePoint[] | undefined): string[] {
   if (!bare || !operate || !bareSmall || !operateSmall || largest === smallest) return [];
   const factor = largest / smallest;
   const growth = (big: number, small: number) => `${(big / small).toFixed(1)}× for ${factor.toFixed(1)}× the clients`;
+  const cpuGrowth = (big: number | undefined, small: number | undefined) =>
+    big === undefined || small === undefined || !(small > 0) ? '' : `; server CPU ${big.toFixed(1)} s (${(big / small).toFixed(1)}×)`;
+  const connect = (big: ScalePoint, small: ScalePoint) =>
+    `${big.connectSeconds.toFixed(1)} s (${growth(big.connectSeconds, small.connectSeconds)})${cpuGrowth(big.connectCpuSeconds, small.connectCpuSeconds)}`;
+  const storm = (big: ScalePoint, small: ScalePoint) =>
+    `${big.stormSeconds.toFixed(1)} s (${growth(big.stormSeconds, small.stormSeconds)})${cpuGrowth(big.stormCpuSeconds, small.stormCpuSeconds)}`;
   const linear = (big: ScalePoint, small: ScalePoint) =>
     big.connectSeconds / small.connectSeconds <= factor && big.stormSeconds / small.stormSeconds <= factor;
   const heapRatio = operate.heapPerConnection / bare.heapPerConnection;
@@ -424,8 +438,8 @@ function scaleRows(points: readonly ScalePoint[] | undefined): string[] {
     : '';
   return [
     `| ${int(largest)} clients on one node${gen}: heap per connection after gc() | ${int(bare.heapPerConnection)} B | ${int(operate.heapPerConnection)} B | ${ratio(heapRatio)} | ≤ 1.00× | ${met(heapRatio <= 1)} |`,
-    `| ${int(largest)} clients: fresh connect (growth from ${int(smallest)}) | ${bare.connectSeconds.toFixed(1)} s (${growth(bare.connectSeconds, bareSmall.connectSeconds)}) | ${operate.connectSeconds.toFixed(1)} s (${growth(operate.connectSeconds, operateSmall.connectSeconds)}) | ${ratio(operate.connectSeconds / bare.connectSeconds)} | growth ≤ linear | ${met(operate.connectSeconds / operateSmall.connectSeconds <= factor)} |`,
-    `| ${int(largest)} clients: reconnect storm, last caught up (growth from ${int(smallest)}) | ${bare.stormSeconds.toFixed(1)} s (${growth(bare.stormSeconds, bareSmall.stormSeconds)}) | ${operate.stormSeconds.toFixed(1)} s (${growth(operate.stormSeconds, operateSmall.stormSeconds)}); ${int(operate.gaps ?? 0)} gaps, ${int(operate.duplicates ?? 0)} duplicates, ${int(operate.resets ?? 0)} resets | ${ratio(operate.stormSeconds / bare.stormSeconds)} | growth ≤ linear; 0 / 0 / 0 | ${met(linear(operate, operateSmall) && !operate.gaps && !operate.duplicates && !operate.resets)} |`,
+    `| ${int(largest)} clients: fresh connect (growth from ${int(smallest)}) | ${connect(bare, bareSmall)} | ${connect(operate, operateSmall)} | ${ratio(operate.connectSeconds / bare.connectSeconds)} | growth ≤ linear | ${met(operate.connectSeconds / operateSmall.connectSeconds <= factor)} |`,
+    `| ${int(largest)} clients: reconnect storm, last caught up (growth from ${int(smallest)}) | ${storm(bare, bareSmall)} | ${storm(operate, operateSmall)}; ${int(operate.gaps ?? 0)} gaps, ${int(operate.duplicates ?? 0)} duplicates, ${int(operate.resets ?? 0)} resets | ${ratio(operate.stormSeconds / bare.stormSeconds)} | growth ≤ linear; 0 / 0 / 0 | ${met(linear(operate, operateSmall) && !operate.gaps && !operate.duplicates && !operate.resets)} |`,
   ];
 }
 

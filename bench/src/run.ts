@@ -77,7 +77,7 @@ const BIG_ORG_PROCESSES = 2;
  * its sockets, more during a storm while old connections close as new ones open.
  */
 const SCALE_CLIENTS = Number(process.env.BENCH_SCALE_CLIENTS ?? 19_000);
-const SCALE_GENERATORS = 4;
+const SCALE_GENERATORS = Number(process.env.BENCH_SCALE_GENERATORS ?? 4);
 const SCALE_CALL_TIMEOUT_MS = 300_000;
 /** Two nodes on Redis: the commit rate, and how long node B's CPU is taken at rest and under node A's events. */
 const CROSS_NODE_RATE = 1_000;
@@ -404,6 +404,7 @@ async function reconnectStorm(target: Target): Promise<StormResult> {
     failed: storm.failed,
     caughtUpSeconds: storm.attachMs.max / 1000,
     serverCpuShare: (after.cpuUs - before.cpuUs) / storm.attachMs.max / 1000,
+    serverCpuSeconds: (after.cpuUs - before.cpuUs) / 1e6,
     generatorCpuShare: storm.cpuShare,
     medianSeconds: storm.attachMs.p50 / 1000,
     eventsDuring: load.commits.length,
@@ -426,6 +427,7 @@ function stormRounds(results: readonly StormResult[]): StormResult {
     caughtUpSeconds: middle((result) => result.caughtUpSeconds),
     medianSeconds: middle((result) => result.medianSeconds),
     serverCpuShare: middle((result) => result.serverCpuShare),
+    serverCpuSeconds: middle((result) => result.serverCpuSeconds ?? Number.NaN),
     generatorCpuShare: middle((result) => result.generatorCpuShare),
     eventsDuring: sum((result) => result.eventsDuring),
     replayed: sum((result) => result.replayed),
@@ -672,14 +674,14 @@ async function scale(name: Name, databaseUrl: string): Promise<ScalePoint> {
     ),
   );
   try {
-    const { port, clients } = await server.call('prepare');
-    const url = `http://127.0.0.1:${port}`;
+    // A port for each generator: one port's ephemeral range fills past ~14,000 clients here (see listenAlso).
+    const { ports, clients } = await server.call('prepare', { ports: generators.length });
     const shares = generators.map((_, at) => clients.filter((_, index) => index % generators.length === at));
     const before = await server.call('usage', { collect: true });
     const connects = await Promise.all(
       generators.map((generator, at) =>
         generator.call('connect', {
-          url,
+          url: `http://127.0.0.1:${ports[at] ?? ports[0]}`,
           clients: shares[at] ?? [],
           protocol: name,
           concurrency: CONNECT_CONCURRENCY / generators.length,
@@ -690,6 +692,7 @@ async function scale(name: Name, databaseUrl: string): Promise<ScalePoint> {
     const failed = connects.reduce((sum, each) => sum + each.failed, 0);
     if (failed > 0)
       throw new Error(`${name} scale: ${failed} clients could not connect: ${connects.flatMap((each) => each.errors).join('; ')}`);
+    const connected = await server.call('usage', { collect: false });
     await sleep(SETTLE_MS);
     const after = await server.call('usage', { collect: true });
     log(`${name}: ${int(after.sockets)} clients attached in ${(Math.max(...connects.map((each) => each.totalMs)) / 1000).toFixed(1)} s`);
@@ -700,11 +703,13 @@ async function scale(name: Name, databaseUrl: string): Promise<ScalePoint> {
     // BENCH_PROFILE=operate:scale (or bare:scale): that server's CPU profile of this storm.
     const profiled = profiledServer === name && profiledScenario === 'scale';
     if (profiled) await server.call('profileStart');
+    const stormFrom = await server.call('usage', { collect: false });
     const storms = await Promise.all(
       generators.map((generator) =>
         generator.call('storm', { concurrency: STORM_CONCURRENCY / generators.length, timeoutMs: ATTACH_TIMEOUT_MS }),
       ),
     );
+    const stormTo = await server.call('usage', { collect: false });
     if (profiled) {
       mkdirSync(profileDir, { recursive: true });
       log(`profile written: ${await server.call('profileStop', { path: new URL(`${name}-scale.cpuprofile`, profileDir).pathname })}`);
@@ -728,6 +733,8 @@ async function scale(name: Name, databaseUrl: string): Promise<ScalePoint> {
       heapPerConnection: (after.heapUsed - before.heapUsed) / after.sockets,
       connectSeconds: Math.max(...connects.map((each) => each.totalMs)) / 1000,
       stormSeconds: Math.max(...storms.map((each) => each.attachMs.max)) / 1000,
+      connectCpuSeconds: (connected.cpuUs - before.cpuUs) / 1e6,
+      stormCpuSeconds: (stormTo.cpuUs - stormFrom.cpuUs) / 1e6,
       generators: generators.length,
       generatorCpuShare: Math.max(...storms.map((each) => each.cpuShare)),
       gaps,
@@ -735,7 +742,7 @@ async function scale(name: Name, databaseUrl: string): Promise<ScalePoint> {
       resets: storms.reduce((sum, each) => sum + each.resets, 0),
     };
     log(
-      `${name} at ${int(point.clients)} clients: ${kb(point.heapPerConnection)} heap per connection, connect ${point.connectSeconds.toFixed(1)} s, storm ${point.stormSeconds.toFixed(1)} s (${gaps} gaps, ${duplicates} duplicates, ${point.resets} resets; busiest generator ${((point.generatorCpuShare ?? 0) * 100).toFixed(0)}%)`,
+      `${name} at ${int(point.clients)} clients: ${kb(point.heapPerConnection)} heap per connection, connect ${point.connectSeconds.toFixed(1)} s (server CPU ${point.connectCpuSeconds?.toFixed(1)} s), storm ${point.stormSeconds.toFixed(1)} s (server CPU ${point.stormCpuSeconds?.toFixed(1)} s; ${gaps} gaps, ${duplicates} duplicates, ${point.resets} resets; busiest generator ${((point.generatorCpuShare ?? 0) * 100).toFixed(0)}%)`,
     );
     return point;
   } finally {
@@ -1018,6 +1025,8 @@ async function main(): Promise<void> {
           heapPerConnection: memory[name].heapPerConnection,
           connectSeconds: memory[name].connectSeconds,
           stormSeconds: storm.caughtUpSeconds,
+          connectCpuSeconds: memory[name].connectCpuSeconds,
+          stormCpuSeconds: storm.serverCpuSeconds,
         });
       scalePoints.push(await scale(name, await createDatabase(adminUrl, `bench_scale_${name}`)));
       await dropDatabases(adminUrl, [`bench_scale_${name}`]);

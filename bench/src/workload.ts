@@ -1,5 +1,7 @@
 import { writeFileSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
 import { Session } from 'node:inspector/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { constants as perf, PerformanceObserver } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { rooms, type InvoiceSummary } from '@operate/shared';
@@ -101,10 +103,18 @@ export interface LoadResult {
 
 export type LoadKind = 'event' | 'service';
 
+/** What a server under test listens on, and the handshake every client will send. */
+export interface Prepared {
+  readonly port: number;
+  /** `port` first, then the other ports the same server answers on (see `listenAlso`). */
+  readonly ports: number[];
+  readonly clients: ClientSpec[];
+}
+
 /** The methods both servers under test offer the orchestrator. */
 export interface ServerUnderTest {
-  /** Port, plus the handshake every client will send. */
-  prepare(): Promise<{ port: number; clients: ClientSpec[] }>;
+  /** Listens; `ports`: on that many ports of 127.0.0.1 in all, one for each generator of the scale scenario. */
+  prepare(params?: { ports?: number }): Promise<Prepared>;
   usage(params: { collect: boolean }): ProcessUsage;
   /** Scenario 1: organization events straight to the fan-out at `rate`/s for `durationMs`. */
   fanout(params: { rate: number; durationMs: number }): Promise<{ emitted: number }>;
@@ -213,4 +223,29 @@ export class WindowProfiler {
     writeFileSync(path, JSON.stringify(profile));
     return path;
   }
+}
+
+/**
+ * `count` more ports on 127.0.0.1 whose connections the HTTP server takes as if it had accepted them itself.
+ * Every bench client connects from 127.0.0.1, so to one port the kernel finds each new connection a free local
+ * port among those already connected there; past about half the ephemeral range that search walks the ports in
+ * use, its cost growing with them — the generators' kernel time, on the cores the server shares. Clients of a
+ * real node arrive from many addresses; a port per generator gives each one its own range, as they would.
+ */
+export async function listenAlso(httpServer: HttpServer, count: number): Promise<{ ports: number[]; close(): void }> {
+  const listeners = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const listener = createServer((socket) => httpServer.emit('connection', socket));
+          listener.once('error', reject);
+          listener.listen(0, '127.0.0.1', () => resolve(listener));
+        }),
+    ),
+  );
+  return {
+    ports: listeners.map((listener) => (listener.address() as AddressInfo).port),
+    close: () => listeners.forEach((listener) => listener.close()),
+  };
 }
