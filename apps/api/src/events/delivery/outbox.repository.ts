@@ -53,7 +53,9 @@ const COLUMNS = 'id, type, audiences, payload, "occurredAt", cursor';
 /**
  * $1: batch size; $2: the last cursor already published (recorded as delivered). Locks RelayState, numbers
  * the oldest pending rows after its assignedCursor, advances it, and returns the rows in cursor order. Sent
- * unnamed: a prepared statement would soon run one generic plan, chosen without knowing the LIMIT.
+ * unnamed: a prepared statement would soon run one generic plan, chosen without knowing the LIMIT. The rows to
+ * number are also named by key (`= ANY`): joined to the pending rows alone, the planner could read every stored
+ * event into a hash table for a batch of a few — on tables of some thousands, before its estimates turn to looping.
  */
 const ASSIGN_BATCH = `
   WITH state AS (
@@ -64,7 +66,7 @@ const ASSIGN_BATCH = `
   ), assigned AS (
     UPDATE "EventOutbox" AS o SET cursor = state.base + pending.n
     FROM pending, state
-    WHERE o.id = pending.id
+    WHERE o.id = ANY (ARRAY(SELECT id FROM pending)) AND o.id = pending.id
     RETURNING o.id, o.type, o.audiences, o.payload, o."occurredAt", o.cursor
   ), advanced AS (
     UPDATE "RelayState"
