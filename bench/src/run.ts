@@ -674,7 +674,7 @@ async function scale(name: Name, databaseUrl: string): Promise<ScalePoint> {
     ),
   );
   try {
-    // A port for each generator: one port's ephemeral range fills past ~14,000 clients here (see listenAlso).
+    // A port for each generator, so that none runs short of local ports to connect from (see listenAlso).
     const { ports, clients } = await server.call('prepare', { ports: generators.length });
     const shares = generators.map((_, at) => clients.filter((_, index) => index % generators.length === at));
     const before = await server.call('usage', { collect: true });
