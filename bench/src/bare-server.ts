@@ -25,6 +25,7 @@ import {
   roomsOf,
   USERS_PER_ORGANIZATION,
   type ClientSpec,
+  type ExtraListeners,
   type ServerUnderTest,
   WindowProfiler,
 } from './workload.js';
@@ -105,7 +106,7 @@ const cycle = new OrganizationCycle(organizations);
 let sequence = 0;
 
 const profiler = new WindowProfiler();
-let others: Awaited<ReturnType<typeof listenAlso>> | undefined;
+let others: ExtraListeners | undefined;
 
 export const api = {
   async prepare({ ports = 1 } = {}) {

@@ -36,6 +36,7 @@ import {
   processUsage,
   USERS_PER_ORGANIZATION,
   type ClientSpec,
+  type ExtraListeners,
   type LoadResult,
   type ServerUnderTest,
   WindowProfiler,
@@ -207,7 +208,7 @@ function fanoutBatch(count: number, at: Date): void {
 }
 
 const profiler = new WindowProfiler();
-let others: Awaited<ReturnType<typeof listenAlso>> | undefined;
+let others: ExtraListeners | undefined;
 
 /** The big-organization scenario: one organization of `size` people (its owner creates the invoices). */
 interface BigOrganization {

@@ -225,6 +225,12 @@ export class WindowProfiler {
   }
 }
 
+/** The ports `listenAlso` opened, and how to close them. */
+export interface ExtraListeners {
+  readonly ports: number[];
+  close(): void;
+}
+
 /**
  * `count` more ports on 127.0.0.1 whose connections the HTTP server takes as if it had accepted them itself.
  * Every bench client connects from 127.0.0.1, so to one port the kernel finds each new connection a free local
@@ -232,7 +238,7 @@ export class WindowProfiler {
  * use, its cost growing with them — the generators' kernel time, on the cores the server shares. Clients of a
  * real node arrive from many addresses; a port per generator gives each one its own range, as they would.
  */
-export async function listenAlso(httpServer: HttpServer, count: number): Promise<{ ports: number[]; close(): void }> {
+export async function listenAlso(httpServer: HttpServer, count: number): Promise<ExtraListeners> {
   const listeners = await Promise.all(
     Array.from(
       { length: count },
